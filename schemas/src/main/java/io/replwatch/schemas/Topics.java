@@ -1,0 +1,28 @@
+package io.replwatch.schemas;
+
+/** Topic names, in one place. Every topic is keyed by cluster name unless its constant says otherwise. */
+public final class Topics {
+
+    /** One ReplicationSample per node per poll. */
+    public static final String SAMPLES = "replwatch.samples";
+    /** WalThroughput per primary per closed window. */
+    public static final String WAL_THROUGHPUT = "replwatch.wal-throughput";
+    /** LagRate per standby per sample. */
+    public static final String LAG_RATES = "replwatch.lag-rates";
+    /** HealthTransition per state change. */
+    public static final String HEALTH_TRANSITIONS = "replwatch.health-transitions";
+    /** Compacted; key {@code cluster/node}; latest NodeHealth. */
+    public static final String NODE_HEALTH = "replwatch.node-health";
+    /** CapacityRollup per node and cluster per hour and day. */
+    public static final String ROLLUPS = "replwatch.rollups";
+    /** DeadLetter: undecodable input and undeliverable notifications, with the reason. */
+    public static final String DEAD_LETTER = "replwatch.dead-letter";
+
+    private Topics() {
+    }
+
+    /** Every topic replwatch writes, for tools that create or list them. */
+    public static String[] all() {
+        return new String[] {SAMPLES, WAL_THROUGHPUT, LAG_RATES, HEALTH_TRANSITIONS, NODE_HEALTH, ROLLUPS, DEAD_LETTER};
+    }
+}

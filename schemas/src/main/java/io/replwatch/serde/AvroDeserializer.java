@@ -1,0 +1,162 @@
+package io.replwatch.serde;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * Reads Confluent wire-format Avro: checks the magic byte, fetches the writer schema by id (cached after the
+ * first record), and resolves it against the reader schema: the generated class's schema when constructed with
+ * one (so data written with an older schema version reads into the current class), otherwise the writer's
+ * schema as a GenericRecord.
+ *
+ * <p>Every bad payload is a {@link SerializationException} naming the problem: wrong magic byte, a payload
+ * shorter than the header, an empty payload, an unknown schema id, truncated Avro data, trailing bytes. A record
+ * is returned whole or not at all. A null payload is a Kafka tombstone and yields null, as Kafka's contract for
+ * deserializers (and compacted topics) requires. Thread-safe.
+ */
+public class AvroDeserializer<T> implements Deserializer<T> {
+
+    private SchemaRegistryClient registry;
+    private final Class<T> type;
+    private Schema readerSchema;
+    private boolean specific;
+    private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+    private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
+
+    /** Generic (or, with {@code specific.avro.reader=true}, specific by the writer's full name); configure first. */
+    public AvroDeserializer() {
+        this.type = null;
+    }
+
+    /** Specific records of {@code type}; configure first. */
+    public AvroDeserializer(final Class<T> type) {
+        this.type = type;
+    }
+
+    /** Ready to use with an explicit client. */
+    public AvroDeserializer(final SchemaRegistryClient registry, final Class<T> type) {
+        this.type = type;
+        this.registry = registry;
+        init(null);
+    }
+
+    @Override
+    public void configure(final Map<String, ?> props, final boolean isKey) {
+        this.registry = SchemaRegistryClients.forConfig(props);
+        init(new SerdeConfig(props).specificReader());
+    }
+
+    private void init(final Boolean specificReader) {
+        AvroTrust.init();
+        AvroTrust.trust(type);
+        this.specific = specificReader != null ? specificReader : type != null;
+        this.readerSchema = type != null && specific ? SpecificData.get().getSchema(type) : null;
+    }
+
+    @Override
+    public T deserialize(final String topic, final byte[] data) {
+        if (data == null) {
+            return null;
+        }
+        if (registry == null) {
+            throw new SerializationException("AvroDeserializer used before configure()");
+        }
+        if (data.length == 0) {
+            throw new SerializationException("Empty payload on topic " + topic + ": not Confluent wire format");
+        }
+        if (data[0] != WireFormat.MAGIC) {
+            throw new SerializationException(String.format(
+                    "Unknown magic byte 0x%02X on topic %s (expected 0x00, Confluent wire format)", data[0], topic));
+        }
+        if (data.length < WireFormat.HEADER_SIZE) {
+            throw new SerializationException("Payload of " + data.length + " bytes on topic " + topic
+                    + " is shorter than the 5-byte wire-format header");
+        }
+        final int id = WireFormat.schemaId(data);
+        final DatumReader<Object> reader = reader(id, topic);
+        final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(
+                data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, decoders.get());
+        decoders.set(decoder);
+        final Object record;
+        try {
+            record = reader.read(null, decoder);
+            if (!decoder.isEnd()) {
+                throw new SerializationException("Payload on topic " + topic + " has trailing bytes after a record"
+                        + " of schema id " + id + ": corrupt, or written with another schema");
+            }
+        } catch (final IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+            throw new SerializationException("Truncated or corrupt Avro payload on topic " + topic + " (schema id "
+                    + id + ", " + data.length + " bytes): " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+        }
+        if (type != null && !type.isInstance(record)) {
+            throw new SerializationException("Record of schema id " + id + " on topic " + topic + " is "
+                    + record.getClass().getName() + ", not " + type.getName());
+        }
+        @SuppressWarnings("unchecked")
+        final T result = (T) record;
+        return result;
+    }
+
+    private DatumReader<Object> reader(final int id, final String topic) {
+        final DatumReader<Object> cached = readers.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        final Schema writer;
+        try {
+            writer = registry.getById(id);
+        } catch (final RegistryException e) {
+            throw new SerializationException((e.notFound() ? "Unknown schema id " + id : "Cannot fetch schema id " + id)
+                    + " for a record on topic " + topic + ": " + e.getMessage(), e);
+        }
+        final DatumReader<Object> reader;
+        if (specific) {
+            final Schema target = readerSchema != null ? readerSchema : writer;
+            reader = new ListDatumReader(writer, target,
+                    readerSchema != null ? SpecificData.getForClass(type) : SpecificData.get());
+        } else {
+            reader = new GenericDatumReader<>(writer, writer, GenericData.get());
+        }
+        readers.put(id, reader);
+        return reader;
+    }
+
+    /**
+     * Decodes arrays into {@link ArrayList} rather than GenericData.Array, whose equals() ignores the logical
+     * type conversions of generated classes and fails on timestamp fields inside array items.
+     */
+    private static final class ListDatumReader extends SpecificDatumReader<Object> {
+        ListDatumReader(final Schema writer, final Schema reader, final SpecificData data) {
+            super(writer, reader, data);
+        }
+
+        @Override
+        protected Object newArray(final Object old, final int size, final Schema schema) {
+            if (old instanceof Collection<?> c) {
+                c.clear();
+                return c;
+            }
+            return new ArrayList<>(size);
+        }
+    }
+
+    @Override
+    public void close() {
+        // The registry client is shared between serdes with the same settings.
+    }
+}

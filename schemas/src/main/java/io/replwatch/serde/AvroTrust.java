@@ -1,0 +1,35 @@
+package io.replwatch.serde;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.util.ClassSecurityValidator;
+
+/**
+ * Avro 1.12 refuses to load classes named in schemas unless they are trusted. The serde trusts the packages of
+ * the generated classes it is asked to read (and replwatch's own), without widening trust to anything else.
+ */
+final class AvroTrust {
+
+    private static final Set<String> PACKAGES = ConcurrentHashMap.newKeySet();
+
+    static {
+        PACKAGES.add("io.replwatch.avro");
+        final ClassSecurityValidator.ClassSecurityPredicate previous = ClassSecurityValidator.getGlobal();
+        ClassSecurityValidator.setGlobal(ClassSecurityValidator.composite(previous,
+                c -> PACKAGES.contains(c.getPackageName())));
+    }
+
+    private AvroTrust() {
+    }
+
+    static void trust(final Class<?> type) {
+        if (type != null) {
+            PACKAGES.add(type.getPackageName());
+        }
+    }
+
+    /** Forces the static initialiser. */
+    static void init() {
+        // nothing else to do
+    }
+}
