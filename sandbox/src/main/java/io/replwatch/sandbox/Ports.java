@@ -1,0 +1,43 @@
+package io.replwatch.sandbox;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+
+/** Loopback port helpers. */
+public final class Ports {
+
+    private Ports() {
+    }
+
+    /** A port that was free on 127.0.0.1 a moment ago. */
+    public static int free() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot find a free loopback port: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether something accepts connections on 127.0.0.1:port. */
+    public static boolean inUse(final int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+            return true;
+        } catch (final IOException e) {
+            return false;
+        }
+    }
+
+    /** Fails with the remedy when {@code port} is taken, before a child is launched on it. */
+    public static void requireFree(final int port, final String what) {
+        if (inUse(port)) {
+            throw new SandboxException(what + ": port 127.0.0.1:" + port + " is already in use (a leftover process?"
+                    + " run `./replwatch sandbox down`, or stop whatever listens there: `ss -ltnp 'sport = :" + port
+                    + "'`)");
+        }
+    }
+}

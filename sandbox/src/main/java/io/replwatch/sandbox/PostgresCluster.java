@@ -1,0 +1,409 @@
+package io.replwatch.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real PostgreSQL primary with N streaming standbys on loopback, each standby on its own physical slot: the
+ * first synchronous ({@code FIRST 1 (standby1)}), the rest asynchronous. Roles: {@code replicator}
+ * (REPLICATION), {@code monitor} (pg_monitor) and {@code nomonitor} (no monitoring rights). fsync is off: for
+ * tests and demos only.
+ *
+ * <p>Fault levers change the real servers; each one's effect is visible through SQL afterwards.
+ */
+public final class PostgresCluster implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresCluster.class);
+
+    private final Path dir;
+    private final PgBinaries bin;
+    private final Path socketDir;
+    private final List<PgNode> nodes = new ArrayList<>();
+    private volatile PgNode primary;
+
+    private PostgresCluster(final Path dir, final PgBinaries bin, final Path socketDir) {
+        this.dir = dir;
+        this.bin = bin;
+        this.socketDir = socketDir;
+    }
+
+    /**
+     * Creates and starts a primary and {@code standbys} standbys under {@code dir}, and waits until every
+     * standby streams (the first as sync).
+     */
+    public static PostgresCluster start(final Path dir, final int standbys, final PgBinaries bin) {
+        if (standbys < 0 || standbys > 8) {
+            throw new SandboxException("standbys must be 0 to 8 (got " + standbys + ")");
+        }
+        final Path socketDir;
+        try {
+            Files.createDirectories(dir);
+            // Socket paths must stay under ~107 characters: keep them out of deep build directories.
+            socketDir = Files.createTempDirectory(Path.of("/tmp"), "rwpg");
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        OsCommand.chownToPostgres(socketDir);
+        final PostgresCluster c = new PostgresCluster(dir, bin, socketDir);
+        try {
+            c.create(standbys);
+        } catch (final RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    private void create(final int standbys) {
+        final Path pgRoot = dir.resolve("pg");
+        if (Files.exists(pgRoot)) {
+            throw new SandboxException("Stale PostgreSQL data in " + pgRoot + " (from a crashed run?): run"
+                    + " `./replwatch sandbox down` or remove the directory");
+        }
+        mkdirs(pgRoot);
+        final PgNode p = new PgNode("primary", Ports.free(), pgRoot.resolve("primary"), null, false);
+        initdb(p);
+        startNode(p);
+        primary = p;
+        nodes.add(p);
+        p.execute(
+                "CREATE ROLE " + PgNode.REPLICATION_USER + " LOGIN REPLICATION PASSWORD '" + PgNode.REPLICATION_PASSWORD + "'",
+                "CREATE ROLE " + PgNode.MONITOR_USER + " LOGIN PASSWORD '" + PgNode.MONITOR_PASSWORD + "' IN ROLE pg_monitor",
+                "CREATE ROLE " + PgNode.UNPRIVILEGED_USER + " LOGIN PASSWORD '" + PgNode.UNPRIVILEGED_PASSWORD + "'");
+        for (int i = 1; i <= standbys; i++) {
+            final PgNode s = new PgNode("standby" + i, Ports.free(), pgRoot.resolve("standby" + i), "standby" + i, true);
+            cloneStandby(p, s);
+            startNode(s);
+            nodes.add(s);
+        }
+        awaitStreaming(Duration.ofSeconds(60));
+        if (standbys > 0) {
+            // Only now: with a synchronous name that is not streaming yet, every commit would wait.
+            p.execute("ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 (standby1)'", "SELECT pg_reload_conf()");
+            awaitCondition(Duration.ofSeconds(30), "standby1 to become synchronous", () -> "sync".equals(
+                    p.queryOne("SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'")));
+        }
+        LOG.info("PostgreSQL {} cluster ready: {}", bin.majorVersion(), nodes);
+    }
+
+    private void mkdirs(final Path path) {
+        try {
+            Files.createDirectories(path);
+            OsCommand.chownToPostgres(path);
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot create " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void initdb(final PgNode node) {
+        OsCommand.check(OsCommand.asPostgres(List.of(bin.tool("initdb"), "-D", node.dataDir().toString(),
+                "-U", PgNode.SUPERUSER, "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
+                "--locale=C", "--no-sync", "--wal-segsize=1", "--pwfile=" + pwfile())), Map.of(), 120, "initdb");
+        appendConf(node, """
+                listen_addresses = '127.0.0.1'
+                port = %d
+                unix_socket_directories = '%s'
+                cluster_name = '%s'
+                fsync = off
+                full_page_writes = off
+                wal_level = replica
+                max_wal_senders = 10
+                max_replication_slots = 10
+                hot_standby = on
+                wal_receiver_status_interval = 1s
+                wal_keep_size = 0
+                shared_buffers = 16MB
+                max_connections = 60
+                logging_collector = off
+                log_min_messages = warning
+                """.formatted(node.port(), socketDir, node.name()));
+        try {
+            Files.writeString(node.dataDir().resolve("pg_hba.conf"), """
+                    local   all          all                     trust
+                    host    all          all   127.0.0.1/32      scram-sha-256
+                    host    replication  all   127.0.0.1/32      scram-sha-256
+                    """, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot write pg_hba.conf: " + e.getMessage(), e);
+        }
+    }
+
+    private Path pwfile() {
+        final Path f = socketDir.resolve("pw");
+        try {
+            Files.writeString(f, PgNode.SUPERUSER_PASSWORD + "\n");
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot write " + f + ": " + e.getMessage(), e);
+        }
+        OsCommand.chownToPostgres(f);
+        return f;
+    }
+
+    private void appendConf(final PgNode node, final String text) {
+        try {
+            Files.writeString(node.dataDir().resolve("postgresql.conf"), "\n# replwatch sandbox\n" + text,
+                    StandardOpenOption.APPEND);
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot write postgresql.conf of " + node.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void cloneStandby(final PgNode from, final PgNode s) {
+        if (!bin.hasBasebackup()) {
+            throw new SandboxException("pg_basebackup not found in " + bin.bin());
+        }
+        OsCommand.check(OsCommand.asPostgres(List.of(bin.tool("pg_basebackup"), "-h", "127.0.0.1",
+                "-p", String.valueOf(from.port()), "-U", PgNode.REPLICATION_USER, "-D", s.dataDir().toString(),
+                "-S", s.slot(), "-C", "-X", "stream", "-c", "fast", "--no-sync")),
+                Map.of("PGPASSWORD", PgNode.REPLICATION_PASSWORD), 120, "pg_basebackup for " + s.name());
+        try {
+            Files.writeString(s.dataDir().resolve("standby.signal"), "");
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot write standby.signal: " + e.getMessage(), e);
+        }
+        OsCommand.chownToPostgres(s.dataDir().resolve("standby.signal"));
+        // primary_conninfo lives in postgresql.conf so that cutting the link with ALTER SYSTEM can be undone with
+        // ALTER SYSTEM RESET. application_name names this standby's row in pg_stat_replication.
+        appendConf(s, """
+                port = %d
+                cluster_name = '%s'
+                synchronous_standby_names = ''
+                primary_conninfo = '%s'
+                primary_slot_name = '%s'
+                """.formatted(s.port(), s.name(), conninfo(from, s), s.slot()));
+    }
+
+    private static String conninfo(final PgNode upstream, final PgNode standby) {
+        return "host=127.0.0.1 port=" + upstream.port() + " user=" + PgNode.REPLICATION_USER + " password="
+                + PgNode.REPLICATION_PASSWORD + " application_name=" + standby.name();
+    }
+
+    private void startNode(final PgNode node) {
+        OsCommand.check(OsCommand.asPostgres(List.of(bin.tool("pg_ctl"), "-D", node.dataDir().toString(),
+                "-l", node.dataDir().resolve("server.log").toString(), "-w", "-t", "60", "start")),
+                Map.of(), 90, "starting " + node.name() + " (see " + node.dataDir().resolve("server.log") + ")");
+    }
+
+    private void stopNode(final PgNode node, final String mode) {
+        OsCommand.run(OsCommand.asPostgres(List.of(bin.tool("pg_ctl"), "-D", node.dataDir().toString(),
+                "-w", "-t", "60", "-m", mode, "stop")), Map.of(), 90);
+    }
+
+    private void awaitStreaming(final Duration timeout) {
+        final List<String> standbys = nodes.stream().filter(PgNode::isStandby).map(PgNode::name).toList();
+        awaitCondition(timeout, "standbys " + standbys + " to stream", () -> {
+            final List<Map<String, String>> rows = primary.query(
+                    "SELECT application_name, state FROM pg_stat_replication WHERE state = 'streaming'");
+            return rows.stream().map(r -> r.get("application_name")).toList().containsAll(standbys);
+        });
+    }
+
+    static void awaitCondition(final Duration timeout, final String what, final java.util.function.BooleanSupplier ok) {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (ok.getAsBoolean()) {
+                    return;
+                }
+            } catch (final RuntimeException e) {
+                last = e;
+            }
+            KafkaBroker.sleepQuietly(100);
+        }
+        throw new SandboxException("Timed out after " + timeout.toSeconds() + " s waiting for " + what
+                + (last == null ? "" : ": " + last.getMessage()));
+    }
+
+    // ---- accessors
+
+    public PgNode primary() {
+        return primary;
+    }
+
+    public List<PgNode> nodes() {
+        return Collections.unmodifiableList(nodes);
+    }
+
+    public List<PgNode> standbys() {
+        return nodes.stream().filter(PgNode::isStandby).toList();
+    }
+
+    public PgNode node(final String name) {
+        return nodes.stream().filter(n -> n.name().equals(name)).findFirst()
+                .orElseThrow(() -> new SandboxException("No node named '" + name + "' (have "
+                        + nodes.stream().map(PgNode::name).toList() + ")"));
+    }
+
+    public PgBinaries binaries() {
+        return bin;
+    }
+
+    public Path socketDir() {
+        return socketDir;
+    }
+
+    // ---- fault levers
+
+    /** Stops a node ({@code pg_ctl stop -m fast}): an outage. Stopping the sync standby makes primary commits wait. */
+    public void stop(final String name) {
+        stopNode(node(name), "fast");
+    }
+
+    /** Starts a stopped node again. */
+    public void start(final String name) {
+        startNode(node(name));
+    }
+
+    /** {@code pg_wal_replay_pause()}: receive goes on, replay stops. pg_stat_replication still says streaming. */
+    public void pauseReplay(final String standby) {
+        requireStandby(standby).execute("SELECT pg_wal_replay_pause()");
+    }
+
+    public void resumeReplay(final String standby) {
+        requireStandby(standby).execute("SELECT pg_wal_replay_resume()");
+    }
+
+    /**
+     * Cuts the standby's replication link while it stays up: primary_conninfo points at a dead port and the
+     * configuration is reloaded, so the WAL receiver stops and the primary drops its pg_stat_replication row.
+     */
+    public void cutLink(final String standby) {
+        requireStandby(standby).execute("ALTER SYSTEM SET primary_conninfo = 'host=127.0.0.1 port=1 user="
+                + PgNode.REPLICATION_USER + " application_name=" + standby + " connect_timeout=1'",
+                "SELECT pg_reload_conf()");
+    }
+
+    /** Undoes {@link #cutLink}: the standby reconnects to its upstream. */
+    public void restoreLink(final String standby) {
+        requireStandby(standby).execute("ALTER SYSTEM RESET primary_conninfo", "SELECT pg_reload_conf()");
+    }
+
+    /** {@code pg_promote()}: the standby leaves recovery on a new timeline. The old primary keeps running. */
+    public void promote(final String standby) {
+        final PgNode s = requireStandby(standby);
+        s.execute("ALTER SYSTEM SET synchronous_standby_names = ''", "SELECT pg_reload_conf()");
+        final String ok = s.queryOne("SELECT pg_promote(true, 60)");
+        if (!"t".equals(ok)) {
+            throw new SandboxException("pg_promote() on " + standby + " returned " + ok);
+        }
+        s.promoted();
+        // Force a checkpoint so that pg_control_checkpoint() reports the new timeline at once.
+        s.execute("CHECKPOINT");
+    }
+
+    /**
+     * Writes at least {@code megabytes} MB of WAL on the primary and returns the bytes written. Uses
+     * synchronous_commit = local so that a stopped synchronous standby does not hang the load itself.
+     */
+    public long generateWal(final int megabytes) {
+        final PgNode p = primary;
+        try (var c = p.connect(); var s = c.createStatement()) {
+            s.execute("SET synchronous_commit = local");
+            s.execute("CREATE TABLE IF NOT EXISTS replwatch_load (id bigserial PRIMARY KEY, payload text)");
+            final long start = lsnOf(s, "SELECT pg_current_wal_lsn() - '0/0'");
+            final long target = (long) megabytes * 1024 * 1024;
+            long written = 0;
+            while (written < target) {
+                s.execute("INSERT INTO replwatch_load (payload) SELECT repeat(md5(random()::text), 16)"
+                        + " FROM generate_series(1, 500)");
+                written = lsnOf(s, "SELECT pg_current_wal_lsn() - '0/0'") - start;
+            }
+            s.execute("TRUNCATE replwatch_load");
+            return written;
+        } catch (final java.sql.SQLException e) {
+            throw new SandboxException("Generating WAL on " + p.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long lsnOf(final java.sql.Statement s, final String sql) throws java.sql.SQLException {
+        try (var rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getBigDecimal(1).longValueExact();
+        }
+    }
+
+    /** Leaves the primary idle: nothing is written by the sandbox for {@code duration}. */
+    public void idle(final Duration duration) {
+        KafkaBroker.sleepQuietly(duration.toMillis());
+    }
+
+    /** Creates a physical slot that reserves WAL at once and that nothing consumes: retained WAL grows. */
+    public void createSlot(final String slot) {
+        primary.execute("SELECT pg_create_physical_replication_slot('" + slotName(slot) + "', true)");
+    }
+
+    public void dropSlot(final String slot) {
+        primary.execute("SELECT pg_drop_replication_slot('" + slotName(slot) + "')");
+    }
+
+    /** WAL bytes the slot holds back on the primary (current LSN minus restart_lsn). */
+    public long slotRetainedBytes(final String slot) {
+        final String v = primary.queryOne("SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots"
+                + " WHERE slot_name = '" + slotName(slot) + "'");
+        return v == null ? -1 : new java.math.BigDecimal(v).longValueExact();
+    }
+
+    private static String slotName(final String slot) {
+        if (!slot.matches("[a-z0-9_]{1,63}")) {
+            throw new SandboxException("Slot names are lower-case letters, digits and underscores (got '" + slot + "')");
+        }
+        return slot;
+    }
+
+    private PgNode requireStandby(final String name) {
+        final PgNode n = node(name);
+        if (!n.isStandby()) {
+            throw new SandboxException(name + " is not a standby");
+        }
+        return n;
+    }
+
+    /** Re-points which node the cluster treats as primary (after a promotion and failover). */
+    public void setPrimary(final String name) {
+        primary = Objects.requireNonNull(node(name));
+    }
+
+    /** Stops every server (immediate: the data is thrown away) and removes the socket directory. */
+    @Override
+    public void close() {
+        final List<PgNode> reversed = new ArrayList<>(nodes);
+        Collections.reverse(reversed);
+        for (final PgNode n : reversed) {
+            stopNode(n, "immediate");
+        }
+        // A node that failed before it joined the list may still run.
+        stopOrphans();
+        try {
+            Files.deleteIfExists(socketDir.resolve("pw"));
+            Files.deleteIfExists(socketDir);
+        } catch (final IOException e) {
+            LOG.warn("Cannot remove {}: {}", socketDir, e.getMessage());
+        }
+    }
+
+    private void stopOrphans() {
+        final Path pgRoot = dir.resolve("pg");
+        if (!Files.isDirectory(pgRoot)) {
+            return;
+        }
+        try (var dirs = Files.list(pgRoot)) {
+            dirs.filter(d -> Files.exists(d.resolve("postmaster.pid")))
+                    .filter(d -> nodes.stream().noneMatch(n -> n.dataDir().equals(d)))
+                    .forEach(d -> OsCommand.run(OsCommand.asPostgres(List.of(bin.tool("pg_ctl"), "-D", d.toString(),
+                            "-m", "immediate", "stop")), Map.of(), 60));
+        } catch (final IOException e) {
+            LOG.warn("Cannot list {}: {}", pgRoot, e.getMessage());
+        }
+    }
+}
