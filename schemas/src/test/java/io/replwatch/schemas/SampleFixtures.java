@@ -53,6 +53,45 @@ public final class SampleFixtures {
                 .build();
     }
 
+    /** A streaming standby with a WAL receiver, some recovery conflicts, and an LSN above 2^63. */
+    public static ReplicationSample standby(final long sampledAt) {
+        final long lsn = Lsn.parse("FFFFFFFE/00000010").value();
+        return ReplicationSample.newBuilder()
+                .setCluster("orders-eu")
+                .setNode("orders-eu-2")
+                .setCollectorId("collector-a")
+                .setSequence(7)
+                .setSampledAt(java.time.Instant.ofEpochMilli(sampledAt))
+                .setPollDurationMs(2)
+                .setStatus(PollStatus.OK)
+                .setServerVersionNum(170002)
+                .setSystemIdentifier(7312345678901234567L)
+                .setInRecovery(true)
+                .setTimeline(3)
+                .setStandby(io.replwatch.avro.StandbyInfo.newBuilder()
+                        .setReceiveLsn(lsn)
+                        .setReplayLsn(lsn - 4096)
+                        .setLastXactReplayAt(java.time.Instant.ofEpochMilli(sampledAt - 1500))
+                        .setReplayPaused(false)
+                        .setWalReceiver(io.replwatch.avro.WalReceiver.newBuilder()
+                                .setPid(99)
+                                .setStatus("streaming")
+                                .setReceivedTli(3)
+                                .setFlushedLsn(lsn)
+                                .setLatestEndLsn(lsn)
+                                .setLatestEndAt(java.time.Instant.ofEpochMilli(sampledAt - 10))
+                                .setLastMsgSendAt(java.time.Instant.ofEpochMilli(sampledAt - 20))
+                                .setLastMsgReceiptAt(java.time.Instant.ofEpochMilli(sampledAt - 19))
+                                .setSlotName("orders_eu_2")
+                                .setSenderHost("10.0.0.1")
+                                .setSenderPort(5432)
+                                .setApplicationName("orders-eu-2")
+                                .build())
+                        .setConflicts(RecoveryConflicts.newBuilder().setSnapshot(12).setLock(1).build())
+                        .build())
+                .build();
+    }
+
     private static ReplicaRow replica(final String name, final String addr, final String sync, final int prio,
                                       final long sent, final long replay, final long now) {
         return ReplicaRow.newBuilder()
