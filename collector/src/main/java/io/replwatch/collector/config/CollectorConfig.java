@@ -1,0 +1,180 @@
+package io.replwatch.collector.config;
+
+import io.replwatch.common.ConfigNode;
+import io.replwatch.schemas.Topics;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The collector's configuration, read from YAML with {@code ${ENV}} substitution and validated as a whole.
+ *
+ * <pre>
+ * collector_id: collector-eu-1        # default: the host name
+ * poll_interval: 5s                   # default 5s, at least 100ms
+ * connect_timeout: 3s
+ * statement_timeout: 2s               # also the per-poll deadline, with connect_timeout
+ * settings_refresh: 60s               # how often replication settings are re-read
+ * max_concurrent_polls: 32            # worker threads; a slow node never holds up another
+ * topic: replwatch.samples
+ * http_port: 9187                     # /metrics and /health; 0 picks a free port, -1 turns it off
+ * kafka:                              # Kafka producer properties, passed through
+ *   bootstrap.servers: 127.0.0.1:9092
+ * schema_registry:                    # serde properties (schema.registry.url is `url` here)
+ *   url: http://127.0.0.1:8081
+ * defaults:                           # applied to every node unless it says otherwise
+ *   user: monitor
+ *   password: ${PGPASSWORD}
+ * clusters:
+ *   - name: orders-eu
+ *     labels: {env: prod}
+ *     nodes:
+ *       - {name: orders-eu-1, host: 10.0.0.1, port: 5432}
+ *       - {name: orders-eu-2, host: 10.0.0.2, password_file: /run/secrets/pg, sslmode: verify-full}
+ * </pre>
+ */
+public record CollectorConfig(
+        String collectorId,
+        Duration pollInterval,
+        Duration connectTimeout,
+        Duration statementTimeout,
+        Duration settingsRefresh,
+        int maxConcurrentPolls,
+        String topic,
+        int httpPort,
+        Map<String, String> kafka,
+        Map<String, String> registry,
+        List<NodeConfig> nodes) {
+
+    private static final Set<String> TOP = Set.of("collector_id", "poll_interval", "connect_timeout",
+            "statement_timeout", "settings_refresh", "max_concurrent_polls", "topic", "http_port", "kafka",
+            "schema_registry", "defaults", "clusters");
+    private static final Set<String> NODE_KEYS = Set.of("name", "host", "port", "database", "user", "password",
+            "password_file", "sslmode", "sslrootcert", "sslcert", "sslkey", "labels");
+    private static final Set<String> SSLMODES = Set.of("disable", "allow", "prefer", "require", "verify-ca",
+            "verify-full");
+
+    public static CollectorConfig load(final Path file) {
+        return from(ConfigNode.load(file, System::getenv));
+    }
+
+    public static CollectorConfig parse(final String yaml, final Function<String, String> env) {
+        return from(ConfigNode.parse(yaml, "(inline)", env));
+    }
+
+    /** Validates everything, then throws {@link io.replwatch.common.InvalidConfigException} listing every problem. */
+    public static CollectorConfig from(final ConfigNode root) {
+        root.allowOnly(TOP);
+        final String id = root.string("collector_id", defaultCollectorId());
+        final Duration interval = root.duration("poll_interval", Duration.ofSeconds(5), Duration.ofMillis(100));
+        final Duration connect = root.duration("connect_timeout", Duration.ofSeconds(3), Duration.ofMillis(100));
+        final Duration statement = root.duration("statement_timeout", Duration.ofSeconds(2), Duration.ofMillis(50));
+        final Duration refresh = root.duration("settings_refresh", Duration.ofSeconds(60), Duration.ofSeconds(1));
+        final int workers = root.integer("max_concurrent_polls", 32, 1, 1024);
+        final String topic = root.string("topic", Topics.SAMPLES);
+        final int httpPort = root.integer("http_port", 9187, -1, 65535);
+
+        final Map<String, String> kafka = root.stringMap("kafka");
+        if (!kafka.containsKey("bootstrap.servers")) {
+            root.problem("kafka.bootstrap.servers", "is required");
+        }
+        final Map<String, String> registry = new LinkedHashMap<>(root.stringMap("schema_registry"));
+        final String url = registry.remove("url");
+        if (url == null || url.isBlank()) {
+            root.problem("schema_registry.url", "is required");
+        } else {
+            registry.put("schema.registry.url", url);
+        }
+
+        final ConfigNode defaults = root.child("defaults");
+        defaults.allowOnly(NODE_KEYS);
+        final List<NodeConfig> nodes = new ArrayList<>();
+        final List<ConfigNode> clusters = root.list("clusters");
+        if (clusters.isEmpty() && !root.has("clusters")) {
+            root.problem("clusters", "is required: at least one cluster with at least one node");
+        }
+        final Set<String> clusterNames = new HashSet<>();
+        for (final ConfigNode c : clusters) {
+            c.allowOnly(Set.of("name", "labels", "nodes"));
+            final String cluster = c.requiredString("name");
+            if (cluster != null && !clusterNames.add(cluster)) {
+                c.problem("name", "duplicate cluster name '" + cluster + "'");
+            }
+            final Map<String, String> clusterLabels = c.stringMap("labels");
+            final List<ConfigNode> nodeNodes = c.list("nodes");
+            if (nodeNodes.isEmpty()) {
+                c.problem("nodes", "needs at least one node");
+            }
+            final Set<String> nodeNames = new HashSet<>();
+            for (final ConfigNode n : nodeNodes) {
+                n.allowOnly(NODE_KEYS);
+                final String name = n.requiredString("name");
+                if (name != null && !nodeNames.add(name)) {
+                    n.problem("name", "duplicate node name '" + name + "' in cluster '" + cluster + "'");
+                }
+                final String host = pick(n, defaults, "host", null);
+                if (host == null) {
+                    n.problem("host", "is required");
+                }
+                final int port = n.has("port") ? n.integer("port", 5432, 1, 65535) : defaults.integer("port", 5432, 1, 65535);
+                final String sslmode = pick(n, defaults, "sslmode", "prefer");
+                if (!SSLMODES.contains(sslmode)) {
+                    n.problem("sslmode", "must be one of " + new java.util.TreeSet<>(SSLMODES) + " (got '" + sslmode + "')");
+                }
+                final String user = pick(n, defaults, "user", null);
+                if (user == null) {
+                    n.problem("user", "is required (here or under defaults)");
+                }
+                final String password = password(n, defaults);
+                final Map<String, String> labels = new LinkedHashMap<>(clusterLabels);
+                labels.putAll(defaults.stringMap("labels"));
+                labels.putAll(n.stringMap("labels"));
+                nodes.add(new NodeConfig(cluster, name, host, port, pick(n, defaults, "database", "postgres"), user,
+                        password, sslmode, pick(n, defaults, "sslrootcert", null), pick(n, defaults, "sslcert", null),
+                        pick(n, defaults, "sslkey", null), Map.copyOf(labels)));
+            }
+        }
+        root.throwIfProblems();
+        return new CollectorConfig(id, interval, connect, statement, refresh, workers, topic, httpPort,
+                Map.copyOf(kafka), Map.copyOf(registry), List.copyOf(nodes));
+    }
+
+    private static String pick(final ConfigNode node, final ConfigNode defaults, final String key, final String dflt) {
+        return node.has(key) ? node.string(key, dflt) : defaults.string(key, dflt);
+    }
+
+    private static String password(final ConfigNode n, final ConfigNode defaults) {
+        final ConfigNode src = n.has("password") || n.has("password_file") ? n : defaults;
+        if (src.has("password") && src.has("password_file")) {
+            src.problem("password", "give password or password_file, not both");
+            return null;
+        }
+        if (src.has("password_file")) {
+            final String file = src.string("password_file", null);
+            try {
+                return Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+            } catch (final IOException e) {
+                src.problem("password_file", "cannot read " + file + ": " + e.getClass().getSimpleName());
+                return null;
+            }
+        }
+        return src.string("password", null);
+    }
+
+    private static String defaultCollectorId() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (final java.net.UnknownHostException e) {
+            return "collector";
+        }
+    }
+}

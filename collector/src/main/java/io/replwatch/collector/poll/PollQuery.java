@@ -1,0 +1,92 @@
+package io.replwatch.collector.poll;
+
+/**
+ * The single SQL statement of a poll, chosen by server version: one round trip returns everything a sample
+ * needs, with the per-row views (pg_stat_replication, pg_replication_slots, pg_stat_wal_receiver,
+ * pg_stat_database_conflicts) aggregated to JSON columns. LSNs come back as numeric byte positions
+ * ({@code lsn - '0/0'}), times as epoch milliseconds, so no text parsing is needed on this side.
+ *
+ * <p>Functions that fail on the wrong role (pg_current_wal_lsn on a standby, pg_is_wal_replay_paused on a
+ * primary) sit behind {@code CASE pg_is_in_recovery()}, which evaluates only the branch taken.
+ */
+public final class PollQuery {
+
+    /** Oldest supported major: pg_stat_replication's LSN columns and pg_current_wal_lsn() are 10+. */
+    public static final int MIN_VERSION_NUM = 100000;
+
+    private PollQuery() {
+    }
+
+    /** The poll statement for {@code versionNum} (server_version_num), with the settings columns when asked. */
+    public static String sql(final int versionNum, final boolean withSettings) {
+        if (versionNum < MIN_VERSION_NUM) {
+            throw new IllegalArgumentException("PostgreSQL " + versionNum / 10000 + "." + versionNum % 10000 / 100
+                    + " is not supported: replwatch needs PostgreSQL 10 or later");
+        }
+        final boolean v11 = versionNum >= 110000;
+        final boolean v12 = versionNum >= 120000;
+        final boolean v13 = versionNum >= 130000;
+        final boolean v16 = versionNum >= 160000;
+        final boolean v17 = versionNum >= 170000;
+        final StringBuilder sql = new StringBuilder(2048);
+        sql.append("SELECT current_setting('server_version_num')::int AS server_version_num,\n")
+           .append("  pg_is_in_recovery() AS in_recovery,\n")
+           .append("  (SELECT system_identifier FROM pg_control_system()) AS system_identifier,\n")
+           .append("  pg_has_role('pg_monitor', 'USAGE') AS has_monitor,\n")
+           .append("  current_user AS current_user,\n")
+           .append("  (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS server_time,\n")
+           .append("  CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() - '0/0' END AS wal_lsn,\n")
+           .append("  CASE WHEN pg_is_in_recovery()\n")
+           .append("    THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver),\n")
+           .append("                  (SELECT timeline_id FROM pg_control_checkpoint()))\n")
+           .append("    ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int\n")
+           .append("  END AS timeline,\n")
+           .append("  pg_last_wal_receive_lsn() - '0/0' AS receive_lsn,\n")
+           .append("  pg_last_wal_replay_lsn() - '0/0' AS replay_lsn,\n")
+           .append("  (extract(epoch FROM pg_last_xact_replay_timestamp()) * 1000)::bigint AS last_xact_replay_at,\n")
+           .append("  CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END AS replay_paused,\n");
+        // Replicas: a primary's standbys, or a cascading standby's downstream.
+        sql.append("  (SELECT json_agg(r ORDER BY r.application_name, r.pid) FROM (SELECT pid, application_name,")
+           .append(" client_addr::text AS client_addr, state,")
+           .append(" sent_lsn - '0/0' AS sent_lsn, write_lsn - '0/0' AS write_lsn,")
+           .append(" flush_lsn - '0/0' AS flush_lsn, replay_lsn - '0/0' AS replay_lsn,")
+           .append(" (extract(epoch FROM write_lag) * 1000)::bigint AS write_lag_ms,")
+           .append(" (extract(epoch FROM flush_lag) * 1000)::bigint AS flush_lag_ms,")
+           .append(" (extract(epoch FROM replay_lag) * 1000)::bigint AS replay_lag_ms,")
+           .append(" sync_state, sync_priority,")
+           .append(v12 ? " (extract(epoch FROM reply_time) * 1000)::bigint AS reply_time," : " NULL::bigint AS reply_time,")
+           .append(" (extract(epoch FROM backend_start) * 1000)::bigint AS backend_start")
+           .append(" FROM pg_stat_replication) r) AS replicas,\n");
+        sql.append("  (SELECT json_agg(s ORDER BY s.slot_name) FROM (SELECT slot_name, slot_type, active, active_pid,")
+           .append(" database, plugin, temporary, restart_lsn - '0/0' AS restart_lsn,")
+           .append(" confirmed_flush_lsn - '0/0' AS confirmed_flush_lsn,")
+           .append(v13 ? " wal_status, safe_wal_size," : " NULL::text AS wal_status, NULL::bigint AS safe_wal_size,")
+           .append(v17 ? " (extract(epoch FROM inactive_since) * 1000)::bigint AS inactive_since, invalidation_reason"
+                       : " NULL::bigint AS inactive_since, NULL::text AS invalidation_reason")
+           .append(" FROM pg_replication_slots) s) AS slots,\n");
+        sql.append("  (SELECT row_to_json(w) FROM (SELECT pid, status, received_tli,")
+           .append(v13 ? " flushed_lsn - '0/0' AS flushed_lsn," : " received_lsn - '0/0' AS flushed_lsn,")
+           .append(" latest_end_lsn - '0/0' AS latest_end_lsn,")
+           .append(" (extract(epoch FROM latest_end_time) * 1000)::bigint AS latest_end_at,")
+           .append(" (extract(epoch FROM last_msg_send_time) * 1000)::bigint AS last_msg_send_at,")
+           .append(" (extract(epoch FROM last_msg_receipt_time) * 1000)::bigint AS last_msg_receipt_at,")
+           .append(" slot_name,")
+           .append(v11 ? " sender_host, sender_port," : " NULL::text AS sender_host, NULL::int AS sender_port,")
+           .append(" substring(conninfo FROM 'application_name=([^ ]+)') AS application_name")
+           .append(" FROM pg_stat_wal_receiver LIMIT 1) w) AS wal_receiver,\n");
+        sql.append("  CASE WHEN pg_is_in_recovery() THEN (SELECT row_to_json(c) FROM (SELECT")
+           .append(" coalesce(sum(confl_tablespace), 0) AS tablespace, coalesce(sum(confl_lock), 0) AS lock,")
+           .append(" coalesce(sum(confl_snapshot), 0) AS snapshot, coalesce(sum(confl_bufferpin), 0) AS bufferpin,")
+           .append(" coalesce(sum(confl_deadlock), 0) AS deadlock,")
+           .append(v16 ? " coalesce(sum(confl_active_logicalslot), 0) AS logicalslot" : " 0 AS logicalslot")
+           .append(" FROM pg_stat_database_conflicts) c) END AS conflicts");
+        if (withSettings) {
+            sql.append(",\n  (SELECT json_object_agg(name, setting) FROM pg_settings WHERE name IN (")
+               .append("'synchronous_standby_names', 'synchronous_commit', 'max_wal_senders',")
+               .append(" 'max_replication_slots', 'wal_keep_size', 'wal_keep_segments', 'wal_segment_size',")
+               .append(" 'max_slot_wal_keep_size', 'hot_standby_feedback', 'max_standby_streaming_delay',")
+               .append(" 'primary_slot_name', 'cluster_name')) AS settings");
+        }
+        return sql.toString();
+    }
+}

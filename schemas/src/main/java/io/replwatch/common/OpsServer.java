@@ -1,0 +1,91 @@
+package io.replwatch.common;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * The operations endpoints every replwatch service exposes: {@code GET /metrics} (Prometheus text format) and
+ * {@code GET /health} (JSON; 200 when healthy, 503 otherwise). Built on the JDK's HTTP server: two read-only
+ * endpoints do not justify a web framework in a collector meant to stay small.
+ */
+public final class OpsServer implements AutoCloseable {
+
+    /** What /health reports. */
+    public record Health(boolean healthy, Map<String, Object> details) {
+    }
+
+    private final HttpServer server;
+
+    private OpsServer(final HttpServer server) {
+        this.server = server;
+    }
+
+    /**
+     * Serves on {@code bind:port} (port 0 picks a free one). Extra routes map a path to a JSON body supplier.
+     */
+    public static OpsServer start(final String bind, final int port, final Supplier<String> metrics,
+                                  final Supplier<Health> health) {
+        try {
+            final HttpServer s = HttpServer.create(new InetSocketAddress(bind, port), 64);
+            s.setExecutor(Executors.newFixedThreadPool(2, r -> {
+                final Thread t = new Thread(r, "replwatch-ops-http");
+                t.setDaemon(true);
+                return t;
+            }));
+            final ObjectMapper json = new ObjectMapper();
+            s.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
+                    metrics.get()));
+            s.createContext("/health", ex -> {
+                final Health h = health.get();
+                final Map<String, Object> body = new java.util.LinkedHashMap<>();
+                body.put("status", h.healthy() ? "UP" : "DOWN");
+                body.putAll(h.details());
+                respond(ex, h.healthy() ? 200 : 503, "application/json", json.writeValueAsString(body));
+            });
+            s.start();
+            return new OpsServer(s);
+        } catch (final IOException e) {
+            throw new IllegalStateException("Cannot serve /metrics and /health on " + bind + ":" + port + ": "
+                    + e.getMessage() + " (port taken? set another http_port)", e);
+        }
+    }
+
+    /** Adds a JSON GET route. */
+    public void route(final String path, final java.util.function.Function<String, Object> handler) {
+        final ObjectMapper json = new ObjectMapper();
+        server.createContext(path, ex -> {
+            final Object body = handler.apply(ex.getRequestURI().getPath());
+            if (body == null) {
+                respond(ex, 404, "application/json", "{\"error\":\"not found\"}");
+            } else {
+                respond(ex, 200, "application/json", json.writeValueAsString(body));
+            }
+        });
+    }
+
+    private static void respond(final HttpExchange ex, final int status, final String type, final String body)
+            throws IOException {
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+        ex.close();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+}
