@@ -34,8 +34,10 @@ public final class CachedSchemaRegistryClient implements SchemaRegistryClient {
         if (cached != null) {
             return cached;
         }
-        final int id = register ? delegate.register(subject, schema) : delegate.lookup(subject, schema);
-        ids.put(schema, id);
+        // One registration per subject and schema even when many threads send their first record at once:
+        // registries (Apicurio among them) may answer a concurrent duplicate registration with 409.
+        final int id = ids.computeIfAbsent(schema,
+                s -> register ? delegate.register(subject, s) : delegate.lookup(subject, s));
         schemasById.putIfAbsent(id, schema);
         return id;
     }

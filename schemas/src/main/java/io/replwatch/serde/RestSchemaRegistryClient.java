@@ -131,11 +131,26 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         return ks;
     }
 
+    /**
+     * Registers, or finds the id when the schema is already there. A 409 is answered by a lookup first: another
+     * client may have registered the same schema a moment ago, which some registries report as a conflict.
+     */
     @Override
     public int register(final String subject, final Schema schema) {
-        final JsonNode body = call("POST", "/subjects/" + enc(subject) + "/versions", schemaBody(schema),
-                "register schema under subject '" + subject + "'");
-        return body.path("id").asInt();
+        try {
+            final JsonNode body = call("POST", "/subjects/" + enc(subject) + "/versions", schemaBody(schema),
+                    "register schema under subject '" + subject + "'");
+            return body.path("id").asInt();
+        } catch (final RegistryException conflict) {
+            if (conflict.status() != 409) {
+                throw conflict;
+            }
+            try {
+                return lookup(subject, schema);
+            } catch (final RegistryException notThere) {
+                throw conflict;
+            }
+        }
     }
 
     @Override

@@ -111,7 +111,16 @@ class RestSchemaRegistryClientTest {
                 .hasMessageContaining("409")
                 .hasMessageContaining("incompatible with an earlier schema")
                 .satisfies(e -> assertThat(((RegistryException) e).retriable()).isFalse());
-        assertThat(requests).hasSize(1);
+        // No retries; one lookup in case a concurrent client registered the same schema a moment before.
+        assertThat(requests).containsExactly("POST /subjects/s-value/versions", "POST /subjects/s-value");
+    }
+
+    @Test
+    void aConflictFromAConcurrentRegistrationResolvesToTheExistingId() throws IOException {
+        final String url = start(ex -> ex.getRequestURI().getPath().endsWith("/versions")
+                ? new Answer(409, "{\"error_code\":409,\"message\":\"An artifact already exists\"}")
+                : new Answer(200, "{\"subject\":\"s-value\",\"id\":42,\"version\":1}"));
+        assertThat(client(url, Map.of()).register("s-value", ReplicationSample.SCHEMA$)).isEqualTo(42);
     }
 
     @Test
