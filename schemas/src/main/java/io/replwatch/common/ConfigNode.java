@@ -80,6 +80,10 @@ public final class ConfigNode {
         final JsonNode root;
         try {
             root = YAML.readTree(yaml);
+        } catch (final com.fasterxml.jackson.core.JsonProcessingException e) {
+            final var loc = e.getLocation();
+            throw new InvalidConfigException(source, List.of("not valid YAML" + (loc == null ? "" : " at line "
+                    + loc.getLineNr() + ", column " + loc.getColumnNr()) + ": " + e.getOriginalMessage().split("\n")[0]));
         } catch (final IOException e) {
             throw new InvalidConfigException(source, List.of("not valid YAML: " + e.getMessage().split("\n")[0]));
         }

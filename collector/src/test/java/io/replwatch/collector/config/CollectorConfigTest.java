@@ -1,0 +1,117 @@
+package io.replwatch.collector.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.replwatch.common.InvalidConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CollectorConfigTest {
+
+    private static final String GOOD = """
+            collector_id: c1
+            poll_interval: 1s
+            kafka:
+              bootstrap.servers: 127.0.0.1:9092
+              linger.ms: 5
+            schema_registry:
+              url: http://127.0.0.1:8081
+              basic.auth.credentials.source: USER_INFO
+              basic.auth.user.info: ${REG_AUTH}
+            defaults:
+              user: monitor
+              password: ${PGPASSWORD}
+              labels: {team: dba}
+            clusters:
+              - name: orders
+                labels: {env: prod}
+                nodes:
+                  - {name: orders-1, host: 10.0.0.1}
+                  - {name: orders-2, host: 10.0.0.2, port: 5433, sslmode: verify-full, labels: {az: b}}
+            """;
+
+    private static final Map<String, String> ENV = Map.of("PGPASSWORD", "pw", "REG_AUTH", "u:p");
+
+    @Test
+    void readsAValidConfigWithDefaultsAndEnvironment() {
+        final CollectorConfig c = CollectorConfig.parse(GOOD, ENV::get);
+        assertThat(c.collectorId()).isEqualTo("c1");
+        assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.statementTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.topic()).isEqualTo("replwatch.samples");
+        assertThat(c.kafka()).containsEntry("linger.ms", "5");
+        assertThat(c.registry()).containsEntry("schema.registry.url", "http://127.0.0.1:8081")
+                .containsEntry("basic.auth.user.info", "u:p");
+        assertThat(c.nodes()).hasSize(2);
+        final NodeConfig n2 = c.nodes().get(1);
+        assertThat(n2.cluster()).isEqualTo("orders");
+        assertThat(n2.port()).isEqualTo(5433);
+        assertThat(n2.user()).isEqualTo("monitor");
+        assertThat(n2.password()).isEqualTo("pw");
+        assertThat(n2.sslmode()).isEqualTo("verify-full");
+        assertThat(n2.labels()).containsEntry("env", "prod").containsEntry("team", "dba").containsEntry("az", "b");
+        assertThat(c.nodes().get(0).port()).isEqualTo(5432);
+        assertThat(n2.toString()).doesNotContain("pw");
+    }
+
+    @Test
+    void listsEveryProblemAtOnce() {
+        final String bad = """
+                poll_interval: 10ms
+                max_concurrent_polls: zero
+                pol_interval: 5s
+                kafka: {}
+                clusters:
+                  - name: a
+                    nodes:
+                      - {name: n1, port: 70000, sslmode: sometimes, password: "${MISSING_SECRET}"}
+                      - {name: n1, host: h}
+                  - name: a
+                    nodes: []
+                """;
+        assertThatThrownBy(() -> CollectorConfig.parse(bad, k -> null))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "pol_interval: unknown key (known: clusters, collector_id, connect_timeout, defaults, http_port,"
+                                + " kafka, max_concurrent_polls, poll_interval, schema_registry, settings_refresh,"
+                                + " statement_timeout, topic)",
+                        "poll_interval: must be at least 100ms (got 10ms)",
+                        "max_concurrent_polls: must be a whole number (got 'zero')",
+                        "kafka.bootstrap.servers: is required",
+                        "schema_registry.url: is required",
+                        "clusters[0].nodes[0].host: is required",
+                        "clusters[0].nodes[0].port: must be 1 to 65535 (got 70000)",
+                        "clusters[0].nodes[0].sslmode: must be one of [allow, disable, prefer, require, verify-ca,"
+                                + " verify-full] (got 'sometimes')",
+                        "clusters[0].nodes[0].user: is required (here or under defaults)",
+                        "clusters[0].nodes[0].password: environment variable MISSING_SECRET is not set",
+                        "clusters[0].nodes[1].name: duplicate node name 'n1' in cluster 'a'",
+                        "clusters[0].nodes[1].user: is required (here or under defaults)",
+                        "clusters[1].name: duplicate cluster name 'a'",
+                        "clusters[1].nodes: needs at least one node"));
+    }
+
+    @Test
+    void malformedYamlIsOneClearProblem() {
+        assertThatThrownBy(() -> CollectorConfig.parse("clusters: [\n  - name: x\n", k -> null))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void passwordFileIsReadAndNeverQuoted(@TempDir final Path dir) throws Exception {
+        final Path secret = dir.resolve("pw");
+        Files.writeString(secret, "s3cret\n");
+        final CollectorConfig c = CollectorConfig.parse(GOOD.replace("password: ${PGPASSWORD}",
+                "password_file: " + secret), ENV::get);
+        assertThat(c.nodes().get(0).password()).isEqualTo("s3cret");
+
+        assertThatThrownBy(() -> CollectorConfig.parse(GOOD.replace("password: ${PGPASSWORD}",
+                "password_file: " + dir.resolve("missing")), ENV::get))
+                .hasMessageContaining("defaults.password_file: cannot read");
+    }
+}

@@ -1,0 +1,52 @@
+package io.replwatch.collector.poll;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class PollQueryTest {
+
+    @ParameterizedTest
+    @CsvSource({
+        // version, has reply_time (12+), wal_status (13+), flushed_lsn (13+), logicalslot conflicts (16+), inactive_since (17+), sender_host (11+)
+        "100023, false, false, false, false, false, false",
+        "110022, false, false, false, false, false, true",
+        "120022, true,  false, false, false, false, true",
+        "130018, true,  true,  true,  false, false, true",
+        "150013, true,  true,  true,  false, false, true",
+        "160009, true,  true,  true,  true,  false, true",
+        "170005, true,  true,  true,  true,  true,  true",
+        "180001, true,  true,  true,  true,  true,  true",
+    })
+    void choosesColumnsThatTheVersionHas(final int version, final boolean replyTime, final boolean walStatus,
+                                         final boolean flushedLsn, final boolean logicalSlot,
+                                         final boolean inactiveSince, final boolean senderHost) {
+        final String sql = PollQuery.sql(version, false);
+        assertThat(sql.contains("extract(epoch FROM reply_time)")).isEqualTo(replyTime);
+        assertThat(sql.contains(" wal_status, safe_wal_size")).isEqualTo(walStatus);
+        assertThat(sql.contains("flushed_lsn - '0/0'")).isEqualTo(flushedLsn);
+        assertThat(sql.contains("received_lsn - '0/0'")).isEqualTo(!flushedLsn);
+        assertThat(sql.contains("confl_active_logicalslot")).isEqualTo(logicalSlot);
+        assertThat(sql.contains("inactive_since) * 1000")).isEqualTo(inactiveSince);
+        assertThat(sql.contains(" sender_host, sender_port")).isEqualTo(senderHost);
+        // Role-specific functions are always guarded.
+        assertThat(sql).contains("CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()");
+        assertThat(sql).contains("CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END");
+        assertThat(sql).doesNotContain("settings");
+    }
+
+    @Test
+    void settingsAreAskedForOnlyWhenDue() {
+        assertThat(PollQuery.sql(150000, true)).contains("FROM pg_settings").contains("synchronous_standby_names");
+    }
+
+    @Test
+    void refusesVersionsBeforeTen() {
+        assertThatThrownBy(() -> PollQuery.sql(90624, false))
+                .hasMessageContaining("PostgreSQL 9.6 is not supported")
+                .hasMessageContaining("10 or later");
+    }
+}
