@@ -12,14 +12,25 @@ public final class Ports {
     private Ports() {
     }
 
-    /** A port that was free on 127.0.0.1 a moment ago. */
+    /** Ports handed out by this JVM: the OS may offer a released port again before its taker binds it. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port that was free on 127.0.0.1 a moment ago and that this JVM has not handed out before, so that
+     * components starting in parallel never pick the same one.
+     */
     public static int free() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (final IOException e) {
-            throw new SandboxException("Cannot find a free loopback port: " + e.getMessage(), e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                s.setReuseAddress(true);
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (final IOException e) {
+                throw new SandboxException("Cannot find a free loopback port: " + e.getMessage(), e);
+            }
         }
+        throw new SandboxException("Cannot find a free loopback port not handed out before");
     }
 
     /** Whether something accepts connections on 127.0.0.1:port. */

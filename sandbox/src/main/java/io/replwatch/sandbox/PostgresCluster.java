@@ -26,12 +26,14 @@ public final class PostgresCluster implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresCluster.class);
 
     private final Path dir;
+    private final int maxConnections;
     private final PgBinaries bin;
     private final Path socketDir;
     private final List<PgNode> nodes = new ArrayList<>();
     private volatile PgNode primary;
 
-    private PostgresCluster(final Path dir, final PgBinaries bin, final Path socketDir) {
+    private PostgresCluster(final Path dir, final PgBinaries bin, final Path socketDir, final int maxConnections) {
+        this.maxConnections = maxConnections;
         this.dir = dir;
         this.bin = bin;
         this.socketDir = socketDir;
@@ -42,6 +44,12 @@ public final class PostgresCluster implements AutoCloseable {
      * standby streams (the first as sync).
      */
     public static PostgresCluster start(final Path dir, final int standbys, final PgBinaries bin) {
+        return start(dir, standbys, bin, 100);
+    }
+
+    /** As {@link #start(Path, int, PgBinaries)} with max_connections set on every node. */
+    public static PostgresCluster start(final Path dir, final int standbys, final PgBinaries bin,
+                                        final int maxConnections) {
         if (standbys < 0 || standbys > 8) {
             throw new SandboxException("standbys must be 0 to 8 (got " + standbys + ")");
         }
@@ -54,7 +62,7 @@ public final class PostgresCluster implements AutoCloseable {
             throw new SandboxException("Cannot create " + dir + ": " + e.getMessage(), e);
         }
         OsCommand.chownToPostgres(socketDir);
-        final PostgresCluster c = new PostgresCluster(dir, bin, socketDir);
+        final PostgresCluster c = new PostgresCluster(dir, bin, socketDir, maxConnections);
         try {
             c.create(standbys);
         } catch (final RuntimeException e) {
@@ -123,10 +131,10 @@ public final class PostgresCluster implements AutoCloseable {
                 wal_receiver_status_interval = 1s
                 wal_keep_size = 0
                 shared_buffers = 16MB
-                max_connections = 60
+                max_connections = %d
                 logging_collector = off
                 log_min_messages = warning
-                """.formatted(node.port(), socketDir, node.name()));
+                """.formatted(node.port(), socketDir, node.name(), maxConnections));
         try {
             Files.writeString(node.dataDir().resolve("pg_hba.conf"), """
                     local   all          all                     trust

@@ -65,6 +65,7 @@ public final class Sandbox implements AutoCloseable {
         private boolean watchParent = true;
         private boolean keepData;
         private Duration timeout = Duration.ofSeconds(90);
+        private int maxConnections = 100;
 
         public Builder dir(final Path d) {
             this.dir = d;
@@ -107,6 +108,12 @@ public final class Sandbox implements AutoCloseable {
             return this;
         }
 
+        /** PostgreSQL max_connections on every node (default 100; load tests need more). */
+        public Builder maxConnections(final int n) {
+            this.maxConnections = n;
+            return this;
+        }
+
         public Builder timeout(final Duration t) {
             this.timeout = t;
             return this;
@@ -146,7 +153,7 @@ public final class Sandbox implements AutoCloseable {
                 ? CompletableFuture.supplyAsync(() -> SchemaRegistryServer.start(dir.resolve("registry"), spec.timeout))
                 : CompletableFuture.completedFuture(null);
         final CompletableFuture<PostgresCluster> p = spec.withPostgres
-                ? CompletableFuture.supplyAsync(() -> PostgresCluster.start(dir, spec.standbys, bins))
+                ? CompletableFuture.supplyAsync(() -> PostgresCluster.start(dir, spec.standbys, bins, spec.maxConnections))
                 : CompletableFuture.completedFuture(null);
         final List<String> failures = new ArrayList<>();
         kafka = join(k, failures);

@@ -46,6 +46,7 @@ public final class NodePoller implements AutoCloseable {
     private PreparedStatement poll;
     private PreparedStatement pollWithSettings;
     private int serverVersion;
+    private long systemIdentifier;
     private ReplicationSettings settings;
     private long settingsDueAt;
     private int consecutiveFailures;
@@ -94,7 +95,7 @@ public final class NodePoller implements AutoCloseable {
     /** One poll: always a sample, OK or saying why not. */
     public ReplicationSample poll() {
         final long start = clock.getAsLong();
-        final long t0 = System.nanoTime();
+        long t0 = System.nanoTime();
         final ReplicationSample.Builder b = ReplicationSample.newBuilder()
                 .setCluster(node.cluster())
                 .setNode(node.name())
@@ -110,6 +111,8 @@ public final class NodePoller implements AutoCloseable {
                             + " (next attempt in " + (nextConnectAt - start) + " ms)"), false);
                 }
                 connect();
+                // poll_duration_ms is the poll's round trip; connecting is logged, not timed as a poll.
+                t0 = System.nanoTime();
             }
             final boolean withSettings = settings == null || start >= settingsDueAt;
             final PreparedStatement ps = withSettings ? pollWithSettings : poll;
@@ -118,6 +121,7 @@ public final class NodePoller implements AutoCloseable {
                     throw new SQLException("poll returned no row");
                 }
                 SampleMapper.map(rs, b);
+                b.setSystemIdentifier(systemIdentifier);
                 if (withSettings) {
                     settings = SampleMapper.settings(rs, start);
                     settingsDueAt = start + settingsRefresh.toMillis();
@@ -200,9 +204,12 @@ public final class NodePoller implements AutoCloseable {
         final String url = "jdbc:postgresql://" + hostForUrl(node.host()) + ":" + node.port() + "/" + node.database();
         final Connection c = DriverManager.getConnection(url, p);
         try {
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SHOW server_version_num")) {
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT current_setting('server_version_num')::int,"
+                            + " (SELECT system_identifier FROM pg_control_system())")) {
                 rs.next();
-                serverVersion = Integer.parseInt(rs.getString(1).trim());
+                serverVersion = rs.getInt(1);
+                systemIdentifier = rs.getLong(2);
             }
             if (serverVersion < PollQuery.MIN_VERSION_NUM) {
                 throw new SQLException("PostgreSQL "

@@ -6,6 +6,9 @@ package io.replwatch.collector.poll;
  * pg_stat_database_conflicts) aggregated to JSON columns. LSNs come back as numeric byte positions
  * ({@code lsn - '0/0'}), times as epoch milliseconds, so no text parsing is needed on this side.
  *
+ * <p>The system identifier is not here: it cannot change while a connection lasts, and pg_control_system()
+ * reads the control file from disk, so {@link NodePoller} reads it once on connect.
+ *
  * <p>Functions that fail on the wrong role (pg_current_wal_lsn on a standby, pg_is_wal_replay_paused on a
  * primary) sit behind {@code CASE pg_is_in_recovery()}, which evaluates only the branch taken.
  */
@@ -31,7 +34,6 @@ public final class PollQuery {
         final StringBuilder sql = new StringBuilder(2048);
         sql.append("SELECT current_setting('server_version_num')::int AS server_version_num,\n")
            .append("  pg_is_in_recovery() AS in_recovery,\n")
-           .append("  (SELECT system_identifier FROM pg_control_system()) AS system_identifier,\n")
            .append("  pg_has_role('pg_monitor', 'USAGE') AS has_monitor,\n")
            .append("  current_user AS current_user,\n")
            .append("  (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS server_time,\n")
@@ -45,18 +47,21 @@ public final class PollQuery {
            .append("  pg_last_wal_replay_lsn() - '0/0' AS replay_lsn,\n")
            .append("  (extract(epoch FROM pg_last_xact_replay_timestamp()) * 1000)::bigint AS last_xact_replay_at,\n")
            .append("  CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END AS replay_paused,\n");
-        // Replicas: a primary's standbys, or a cascading standby's downstream.
-        sql.append("  (SELECT json_agg(r ORDER BY r.application_name, r.pid) FROM (SELECT pid, application_name,")
-           .append(" client_addr::text AS client_addr, state,")
-           .append(" sent_lsn - '0/0' AS sent_lsn, write_lsn - '0/0' AS write_lsn,")
-           .append(" flush_lsn - '0/0' AS flush_lsn, replay_lsn - '0/0' AS replay_lsn,")
-           .append(" (extract(epoch FROM write_lag) * 1000)::bigint AS write_lag_ms,")
-           .append(" (extract(epoch FROM flush_lag) * 1000)::bigint AS flush_lag_ms,")
-           .append(" (extract(epoch FROM replay_lag) * 1000)::bigint AS replay_lag_ms,")
-           .append(" sync_state, sync_priority,")
-           .append(v12 ? " (extract(epoch FROM reply_time) * 1000)::bigint AS reply_time," : " NULL::bigint AS reply_time,")
-           .append(" (extract(epoch FROM backend_start) * 1000)::bigint AS backend_start")
-           .append(" FROM pg_stat_replication) r) AS replicas,\n");
+        // Replicas: a primary's standbys, or a cascading standby's downstream. The WAL sender function is read
+        // directly and each sender's backend looked up by pid: the pg_stat_replication view would build an
+        // entry for every backend of the server on every poll, which costs a busy primary dearly.
+        sql.append("  (SELECT json_agg(r ORDER BY r.application_name, r.pid) FROM (SELECT w.pid, a.application_name,")
+           .append(" a.client_addr::text AS client_addr, w.state,")
+           .append(" w.sent_lsn - '0/0' AS sent_lsn, w.write_lsn - '0/0' AS write_lsn,")
+           .append(" w.flush_lsn - '0/0' AS flush_lsn, w.replay_lsn - '0/0' AS replay_lsn,")
+           .append(" (extract(epoch FROM w.write_lag) * 1000)::bigint AS write_lag_ms,")
+           .append(" (extract(epoch FROM w.flush_lag) * 1000)::bigint AS flush_lag_ms,")
+           .append(" (extract(epoch FROM w.replay_lag) * 1000)::bigint AS replay_lag_ms,")
+           .append(" w.sync_state, w.sync_priority,")
+           .append(v12 ? " (extract(epoch FROM w.reply_time) * 1000)::bigint AS reply_time," : " NULL::bigint AS reply_time,")
+           .append(" (extract(epoch FROM a.backend_start) * 1000)::bigint AS backend_start")
+           .append(" FROM pg_stat_get_wal_senders() w LEFT JOIN LATERAL pg_stat_get_activity(w.pid) a ON true) r)")
+           .append(" AS replicas,\n");
         sql.append("  (SELECT json_agg(s ORDER BY s.slot_name) FROM (SELECT slot_name, slot_type, active, active_pid,")
            .append(" database, plugin, temporary, restart_lsn - '0/0' AS restart_lsn,")
            .append(" confirmed_flush_lsn - '0/0' AS confirmed_flush_lsn,")

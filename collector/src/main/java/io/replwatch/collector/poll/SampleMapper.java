@@ -30,7 +30,6 @@ public final class SampleMapper {
         b.setServerVersionNum(rs.getInt("server_version_num"));
         final boolean recovery = rs.getBoolean("in_recovery");
         b.setInRecovery(recovery);
-        b.setSystemIdentifier(longOrNull(rs, "system_identifier"));
         b.setServerTime(instant(longOrNull(rs, "server_time")));
         b.setWalLsn(lsn(rs.getBigDecimal("wal_lsn")));
         b.setTimeline(intOrNull(rs, "timeline"));

@@ -25,7 +25,7 @@ class PollQueryTest {
                                          final boolean flushedLsn, final boolean logicalSlot,
                                          final boolean inactiveSince, final boolean senderHost) {
         final String sql = PollQuery.sql(version, false);
-        assertThat(sql.contains("extract(epoch FROM reply_time)")).isEqualTo(replyTime);
+        assertThat(sql.contains("extract(epoch FROM w.reply_time)")).isEqualTo(replyTime);
         assertThat(sql.contains(" wal_status, safe_wal_size")).isEqualTo(walStatus);
         assertThat(sql.contains("flushed_lsn - '0/0'")).isEqualTo(flushedLsn);
         assertThat(sql.contains("received_lsn - '0/0'")).isEqualTo(!flushedLsn);
@@ -36,6 +36,9 @@ class PollQueryTest {
         assertThat(sql).contains("CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()");
         assertThat(sql).contains("CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END");
         assertThat(sql).doesNotContain("settings");
+        // Never the pg_stat_replication view, which scans every backend of the server.
+        assertThat(sql).contains("pg_stat_get_wal_senders() w LEFT JOIN LATERAL pg_stat_get_activity(w.pid)")
+                .doesNotContain("FROM pg_stat_replication");
     }
 
     @Test
