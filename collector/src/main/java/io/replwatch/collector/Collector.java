@@ -8,7 +8,6 @@ import io.replwatch.avro.ReplicationSample;
 import io.replwatch.collector.config.CollectorConfig;
 import io.replwatch.collector.config.NodeConfig;
 import io.replwatch.collector.poll.NodePoller;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -110,7 +109,7 @@ public final class Collector implements AutoCloseable {
             LOG.error("{}/{}: poll crashed: {}", p.node().cluster(), p.node().name(), e.toString(), e);
             return;
         }
-        pollTimer.record(Duration.ofMillis(sample.getPollDurationMs()));
+        pollTimer.record(p.lastPollNanos(), TimeUnit.NANOSECONDS);
         if (p.reachable() != wasReachable) {
             reachable.addAndGet(p.reachable() ? 1 : -1);
         }

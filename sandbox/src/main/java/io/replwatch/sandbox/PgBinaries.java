@@ -42,6 +42,20 @@ public record PgBinaries(Path bin, int majorVersion) {
         }
         final Optional<PgBinaries> pick = major == null ? found.stream().findFirst()
                 : found.stream().filter(b -> b.majorVersion() == major).findFirst();
+        if (pick.isPresent()) {
+            return pick.get();
+        }
+        if (!"false".equals(System.getProperty("replwatch.pg.zonky"))) {
+            // Not installed here: the same server binaries from Maven Central.
+            try {
+                return ZonkyBinaries.get(major == null ? ZonkyBinaries.DEFAULT_MAJOR : major);
+            } catch (final SandboxException e) {
+                throw new SandboxException("PostgreSQL " + (major == null ? "" : major + " ") + "server binaries are"
+                        + " not installed (looked in " + root + "/*/bin) and the fallback failed: " + e.getMessage()
+                        + ". Install them with `apt-get update && apt-get install -y postgresql`, or point -D"
+                        + BIN_PROPERTY + " at a bin directory holding initdb, pg_ctl and postgres", e);
+            }
+        }
         return pick.orElseThrow(() -> new SandboxException("PostgreSQL " + (major == null ? "" : major + " ")
                 + "server binaries not found (looked in " + root + "/*/bin" + (found.isEmpty() ? ""
                 : ", found majors " + found.stream().map(b -> String.valueOf(b.majorVersion())).toList())

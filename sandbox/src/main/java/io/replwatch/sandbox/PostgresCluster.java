@@ -88,11 +88,32 @@ public final class PostgresCluster implements AutoCloseable {
                 "CREATE ROLE " + PgNode.REPLICATION_USER + " LOGIN REPLICATION PASSWORD '" + PgNode.REPLICATION_PASSWORD + "'",
                 "CREATE ROLE " + PgNode.MONITOR_USER + " LOGIN PASSWORD '" + PgNode.MONITOR_PASSWORD + "' IN ROLE pg_monitor",
                 "CREATE ROLE " + PgNode.UNPRIVILEGED_USER + " LOGIN PASSWORD '" + PgNode.UNPRIVILEGED_PASSWORD + "'");
+        final List<PgNode> created = new ArrayList<>();
         for (int i = 1; i <= standbys; i++) {
-            final PgNode s = new PgNode("standby" + i, Ports.free(), pgRoot.resolve("standby" + i), "standby" + i, true);
-            cloneStandby(p, s);
-            startNode(s);
-            nodes.add(s);
+            created.add(new PgNode("standby" + i, Ports.free(), pgRoot.resolve("standby" + i), "standby" + i, true));
+        }
+        if (bin.hasBasebackup()) {
+            for (final PgNode s : created) {
+                basebackup(p, s);
+                configureStandby(p, s);
+                startNode(s);
+                nodes.add(s);
+            }
+        } else if (!created.isEmpty()) {
+            // No pg_basebackup (zonky binaries): copy the cleanly stopped primary instead.
+            for (final PgNode s : created) {
+                p.execute("SELECT pg_create_physical_replication_slot('" + s.slot() + "')");
+            }
+            stopNode(p, "fast");
+            for (final PgNode s : created) {
+                copyDataDir(p, s);
+                configureStandby(p, s);
+            }
+            startNode(p);
+            for (final PgNode s : created) {
+                startNode(s);
+                nodes.add(s);
+            }
         }
         awaitStreaming(Duration.ofSeconds(60));
         if (standbys > 0) {
@@ -166,14 +187,23 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
-    private void cloneStandby(final PgNode from, final PgNode s) {
-        if (!bin.hasBasebackup()) {
-            throw new SandboxException("pg_basebackup not found in " + bin.bin());
-        }
+    private void basebackup(final PgNode from, final PgNode s) {
         OsCommand.check(OsCommand.asPostgres(List.of(bin.tool("pg_basebackup"), "-h", "127.0.0.1",
                 "-p", String.valueOf(from.port()), "-U", PgNode.REPLICATION_USER, "-D", s.dataDir().toString(),
                 "-S", s.slot(), "-C", "-X", "stream", "-c", "fast", "--no-sync")),
                 Map.of("PGPASSWORD", PgNode.REPLICATION_PASSWORD), 120, "pg_basebackup for " + s.name());
+    }
+
+    private void copyDataDir(final PgNode from, final PgNode s) {
+        OsCommand.check(OsCommand.asPostgres(List.of("cp", "-a", from.dataDir().toString(), s.dataDir().toString())),
+                Map.of(), 120, "copying the primary's data directory for " + s.name());
+        // The copy must not inherit the primary's slots, pid file or log.
+        OsCommand.check(OsCommand.asPostgres(List.of("sh", "-c", "rm -rf '" + s.dataDir() + "'/pg_replslot/* '"
+                + s.dataDir() + "'/postmaster.pid '" + s.dataDir() + "'/server.log")), Map.of(), 60,
+                "cleaning the copy for " + s.name());
+    }
+
+    private void configureStandby(final PgNode from, final PgNode s) {
         try {
             Files.writeString(s.dataDir().resolve("standby.signal"), "");
         } catch (final IOException e) {

@@ -53,6 +53,7 @@ public final class NodePoller implements AutoCloseable {
     private long nextConnectAt;
     private PollFailure lastFailure;
     private volatile boolean reachable;
+    private volatile long lastPollNanos;
 
     public NodePoller(final NodeConfig node, final String collectorId, final Duration connectTimeout,
                       final Duration statementTimeout, final Duration settingsRefresh, final LongSupplier clock) {
@@ -66,6 +67,11 @@ public final class NodePoller implements AutoCloseable {
 
     public NodeConfig node() {
         return node;
+    }
+
+    /** Round-trip time of the last poll in nanoseconds (connecting excluded). */
+    public long lastPollNanos() {
+        return lastPollNanos;
     }
 
     /** Whether the last poll succeeded in reaching the server. */
@@ -138,7 +144,8 @@ public final class NodePoller implements AutoCloseable {
             consecutiveFailures = 0;
             lastFailure = null;
             reachable = true;
-            b.setPollDurationMs((System.nanoTime() - t0) / 1_000_000);
+            lastPollNanos = System.nanoTime() - t0;
+            b.setPollDurationMs(lastPollNanos / 1_000_000);
             return b.build();
         } catch (final SQLException | RuntimeException e) {
             final PollFailure failure = PollFailure.of(e, node.address());
@@ -160,8 +167,8 @@ public final class NodePoller implements AutoCloseable {
 
     private ReplicationSample failed(final ReplicationSample.Builder b, final long t0, final PollFailure failure,
                                      final boolean keepFacts) {
-        b.setStatus(failure.status()).setMessage(failure.message())
-                .setPollDurationMs((System.nanoTime() - t0) / 1_000_000);
+        lastPollNanos = System.nanoTime() - t0;
+        b.setStatus(failure.status()).setMessage(failure.message()).setPollDurationMs(lastPollNanos / 1_000_000);
         if (!keepFacts) {
             b.setReplicas(java.util.List.of()).setSlots(java.util.List.of());
         }

@@ -44,7 +44,7 @@ public final class CollectorBenchmark {
             System.out.printf("machine: %d cores, %s%n", Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             queryCost(sb);
-            run(sb, dir, "fleet", nodes, interval, seconds, "-Xmx192m");
+            run(sb, dir, "fleet", nodes, interval, seconds, "-Xmx128m");
             run(sb, dir, "beside-a-cluster", 3, "5s", seconds, "-Xmx32m");
         }
     }
@@ -113,6 +113,7 @@ public final class CollectorBenchmark {
             final long warmup = Math.min(20, seconds / 3);
             Thread.sleep(warmup * 1000);
             final double published0 = metric(port, "replwatch_collector_samples_published_total");
+            final double skipped0 = metric(port, "replwatch_collector_polls_skipped_total");
             final long cpu0 = cpuTicks(p.pid());
             final long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
@@ -123,12 +124,12 @@ public final class CollectorBenchmark {
             final double cpuSeconds = (cpu1 - cpu0) / 100.0;
             final String scrape = scrape(port);
             System.out.printf("%s: %d nodes every %s for %.0f s: %.0f node-polls/s published; poll latency p50 %.1f ms,"
-                            + " p99 %.1f ms; skipped %.0f; failures %.0f; collector RSS %d MiB; CPU %.2f s per 1000"
+                            + " p99 %.1f ms; skipped %.0f during the measurement; failures %.0f; collector RSS %d MiB; CPU %.2f s per 1000"
                             + " polls, %.1f%% of one core%n",
                     label, count, interval, elapsed, polls / elapsed,
                     value(scrape, "replwatch_collector_poll_duration_seconds\\{quantile=\"0.5\"") * 1000,
                     value(scrape, "replwatch_collector_poll_duration_seconds\\{quantile=\"0.99\"") * 1000,
-                    sum(scrape, "replwatch_collector_polls_skipped_total"),
+                    sum(scrape, "replwatch_collector_polls_skipped_total") - skipped0,
                     sum(scrape, "replwatch_collector_poll_failures_total"),
                     rssKb(p.pid()) / 1024, polls == 0 ? 0 : cpuSeconds / polls * 1000, cpuSeconds / elapsed * 100);
         } finally {

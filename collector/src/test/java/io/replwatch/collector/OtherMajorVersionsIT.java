@@ -1,0 +1,79 @@
+package io.replwatch.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.replwatch.avro.PollStatus;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.collector.config.NodeConfig;
+import io.replwatch.collector.poll.NodePoller;
+import io.replwatch.sandbox.PgNode;
+import io.replwatch.sandbox.Sandbox;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The poll statement on other PostgreSQL majors than the machine's, with real replication from the zonky
+ * binaries on Maven Central: each version's columns (reply_time 12+, wal_status 13+, inactive_since 17+) read.
+ */
+class OtherMajorVersionsIT {
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(ints = {13, 17})
+    void pollsAPrimaryAndAStandby(final int major) throws Exception {
+        final Path dir = Files.createTempDirectory(Path.of("target"), "pg" + major + "-it-");
+        Files.delete(dir);
+        try (Sandbox sb = Sandbox.builder().dir(dir).kafka(false).registry(false).standbys(1).pgVersion(major).start()) {
+            final PgNode primary = sb.postgres().primary();
+            final PgNode standby = sb.postgres().node("standby1");
+            try (NodePoller pp = poller(primary); NodePoller sp = poller(standby)) {
+                final ReplicationSample p = pp.poll();
+                assertThat(p.getStatus()).as(p.getMessage()).isEqualTo(PollStatus.OK);
+                assertThat(p.getServerVersionNum() / 10000).isEqualTo(major);
+                assertThat(p.getInRecovery()).isFalse();
+                assertThat(p.getReplicas()).singleElement().satisfies(r -> {
+                    assertThat(r.getApplicationName()).isEqualTo("standby1");
+                    assertThat(r.getSyncState()).isEqualTo("sync");
+                    assertThat(r.getReplyTime()).isNotNull(); // 12+
+                });
+                assertThat(p.getSlots()).singleElement().satisfies(s -> {
+                    assertThat(s.getSlotName()).isEqualTo("standby1");
+                    assertThat(s.getWalStatus()).isEqualTo("reserved"); // 13+
+                });
+                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                    final ReplicationSample s = sp.poll();
+                    return s.getStatus() == PollStatus.OK && s.getStandby().getWalReceiver() != null
+                            && "streaming".equals(s.getStandby().getWalReceiver().getStatus());
+                });
+                final ReplicationSample s = sp.poll();
+                assertThat(s.getInRecovery()).isTrue();
+                assertThat(s.getSystemIdentifier()).isEqualTo(p.getSystemIdentifier());
+                assertThat(s.getStandby().getReplayLsn()).isPositive();
+                assertThat(s.getStandby().getWalReceiver().getSlotName()).isEqualTo("standby1");
+
+                // A slot nothing consumes: on 17 it reports when it went inactive.
+                sb.postgres().createSlot("idle_slot");
+                final ReplicationSample withIdle = pp.poll();
+                assertThat(withIdle.getSlots()).anySatisfy(slot -> {
+                    assertThat(slot.getSlotName()).isEqualTo("idle_slot");
+                    assertThat(slot.getActive()).isFalse();
+                    if (major >= 17) {
+                        assertThat(slot.getInactiveSince()).isNotNull();
+                    } else {
+                        assertThat(slot.getInactiveSince()).isNull();
+                    }
+                });
+            }
+        }
+    }
+
+    private static NodePoller poller(final PgNode n) {
+        return new NodePoller(new NodeConfig("v", n.name(), "127.0.0.1", n.port(), "postgres", PgNode.MONITOR_USER,
+                PgNode.MONITOR_PASSWORD, "disable", null, null, null, Map.of()), "it", Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofSeconds(60), System::currentTimeMillis);
+    }
+}
