@@ -30,6 +30,10 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 public class AvroDeserializer<T> implements Deserializer<T> {
 
+    static {
+        AvroTrust.init();
+    }
+
     private SchemaRegistryClient registry;
     private final Class<T> type;
     private Schema readerSchema;

@@ -78,8 +78,9 @@ public final class AvroJson {
                 if (style == Style.EXACT) {
                     return F.textNode(Long.toString(v));
                 }
-                if (style == Style.HUMAN && value instanceof Instant i) {
-                    return F.textNode(i.toString());
+                if (style == Style.HUMAN && (value instanceof Instant
+                        || schema.getLogicalType() instanceof org.apache.avro.LogicalTypes.TimestampMillis)) {
+                    return F.textNode(Instant.ofEpochMilli(v).toString());
                 }
                 if (style == Style.HUMAN && field != null && field.endsWith("lsn")) {
                     return F.textNode(io.replwatch.schemas.Lsn.of(v).toString());

@@ -27,6 +27,10 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 public class AvroSerializer<T extends GenericContainer> implements Serializer<T> {
 
+    static {
+        AvroTrust.init();
+    }
+
     private SchemaRegistryClient registry;
     private SerdeConfig config;
     private boolean isKey;

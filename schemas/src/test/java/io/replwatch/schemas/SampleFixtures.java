@@ -12,6 +12,10 @@ import java.util.Map;
 /** Typical samples for tests and benchmarks, shared through the schemas test-jar. */
 public final class SampleFixtures {
 
+    static {
+        io.replwatch.serde.AvroTrust.init();
+    }
+
     private SampleFixtures() {
     }
 

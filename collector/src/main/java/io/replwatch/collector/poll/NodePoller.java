@@ -33,6 +33,10 @@ public final class NodePoller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodePoller.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
+    static {
+        io.replwatch.serde.AvroTrust.init();
+    }
+
     private final NodeConfig node;
     private final String collectorId;
     private final Duration connectTimeout;

@@ -1,0 +1,100 @@
+package io.replwatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.SampleFixtures;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroSerializer;
+import io.replwatch.serde.SerdeConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/**
+ * {@code sandbox up}, {@code status}, {@code tail} and {@code down} as a user runs them: up leaves the servers
+ * running after the command returns; down removes everything, also when the state file was lost in a crash.
+ */
+class SandboxCliIT {
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(final String... args) {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void upStatusTailDownEvenAfterTheStateIsLost() throws Exception {
+        final Path dir = Files.createTempDirectory(Path.of("target"), "cli-it-").toAbsolutePath();
+        Files.delete(dir);
+        final Run up = run("sandbox", "up", "--dir", dir.toString(), "--standbys", "1");
+        assertThat(up.exit()).as(up.err()).isZero();
+        assertThat(up.out()).contains("Kafka bootstrap servers").contains("jdbc:postgresql://127.0.0.1:");
+
+        final Run status = run("sandbox", "status", "--dir", dir.toString());
+        assertThat(status.exit()).isZero();
+        final JsonNode json = new ObjectMapper().readTree(status.out());
+        assertThat(json.at("/kafka/state").asText()).isEqualTo("running");
+        assertThat(json.at("/registry/state").asText()).isEqualTo("running");
+        assertThat(json.at("/postgres/nodes/1/name").asText()).isEqualTo("standby1");
+        assertThat(json.at("/postgres/nodes/1/replication_state").asText()).isEqualTo("streaming");
+        assertThat(json.at("/postgres/nodes/1/sync_state").asText()).isEqualTo("sync");
+
+        // tail decodes what is on a topic, LSNs as PostgreSQL writes them.
+        final String bootstrap = json.at("/kafka/bootstrap_servers").asText();
+        final String registry = json.at("/registry/url").asText();
+        final AvroSerializer<ReplicationSample> ser = new AvroSerializer<>();
+        ser.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registry), false);
+        try (KafkaProducer<String, ReplicationSample> p = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrap), new StringSerializer(), ser)) {
+            p.send(new ProducerRecord<>(Topics.SAMPLES, "orders-eu", SampleFixtures.primaryWithTwoStandbys(1_764_000_000_000L)));
+            p.send(new ProducerRecord<>(Topics.SAMPLES, "orders-eu", SampleFixtures.standby(1_764_000_000_000L)));
+        }
+        final Run tail = run("tail", Topics.SAMPLES, "--max", "2", "--timeout", "20s", "--sandbox-dir", dir.toString());
+        assertThat(tail.exit()).as(tail.err()).isZero();
+        final String[] lines = tail.out().strip().split("\n");
+        assertThat(lines).hasSize(2);
+        final JsonNode first = new ObjectMapper().readTree(lines[0]);
+        assertThat(first.get("key").asText()).isEqualTo("orders-eu");
+        assertThat(first.at("/value/wal_lsn").asText()).isEqualTo("16/B374D848");
+        assertThat(first.at("/value/sampled_at").asText()).isEqualTo("2025-11-24T16:00:00Z");
+        assertThat(first.at("/value/replicas/0/sync_state").asText()).isEqualTo("sync");
+
+        // Simulate a crash that lost the state file: down must still find and stop everything.
+        final List<Long> pids = new ArrayList<>();
+        json.at("/kafka/pid").asLong();
+        pids.add(json.at("/kafka/pid").asLong());
+        pids.add(json.at("/registry/pid").asLong());
+        for (final String node : List.of("primary", "standby1")) {
+            pids.add(Long.parseLong(Files.readAllLines(dir.resolve("pg").resolve(node).resolve("postmaster.pid")).get(0)));
+        }
+        Files.delete(dir.resolve(Sandbox.STATE_FILE));
+        final Run down = run("sandbox", "down", "--dir", dir.toString());
+        assertThat(down.exit()).isZero();
+        assertThat(down.out()).contains("stopped PostgreSQL primary").contains("stopped Kafka")
+                .contains("stopped schema registry").contains("removed");
+        await().atMost(Duration.ofSeconds(15)).until(() -> pids.stream()
+                .noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
+        assertThat(dir).doesNotExist();
+    }
+}
