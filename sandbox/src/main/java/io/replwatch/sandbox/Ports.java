@@ -43,9 +43,20 @@ public final class Ports {
         }
     }
 
-    /** Fails with the remedy when {@code port} is taken, before a child is launched on it. */
+    /**
+     * Fails with the remedy when {@code port} cannot be listened on, before a child is launched on it. Tested by
+     * binding, not by connecting: a connect probe from an ephemeral port can connect to itself.
+     */
     public static void requireFree(final int port, final String what) {
-        if (inUse(port)) {
+        boolean taken;
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+            taken = false;
+        } catch (final IOException e) {
+            taken = true;
+        }
+        if (taken) {
             throw new SandboxException(what + ": port 127.0.0.1:" + port + " is already in use (a leftover process?"
                     + " run `./replwatch sandbox down`, or stop whatever listens there: `ss -ltnp 'sport = :" + port
                     + "'`)");
