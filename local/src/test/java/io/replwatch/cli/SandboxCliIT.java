@@ -48,7 +48,18 @@ class SandboxCliIT {
         final Path dir = Files.createTempDirectory(Path.of("target"), "cli-it-").toAbsolutePath();
         Files.delete(dir);
         final Run up = run("sandbox", "up", "--dir", dir.toString(), "--standbys", "1");
-        assertThat(up.exit()).as(up.err()).isZero();
+        try {
+            assertThat(up.exit()).as(up.err()).isZero();
+            upStatusTailDown(dir, up);
+        } finally {
+            // A detached sandbox outlives the test JVM: never leave one behind when an assertion fails.
+            if (Files.exists(dir)) {
+                run("sandbox", "down", "--dir", dir.toString());
+            }
+        }
+    }
+
+    private static void upStatusTailDown(final Path dir, final Run up) throws Exception {
         assertThat(up.out()).contains("Kafka bootstrap servers").contains("jdbc:postgresql://127.0.0.1:");
 
         final Run status = run("sandbox", "status", "--dir", dir.toString());
@@ -82,7 +93,6 @@ class SandboxCliIT {
 
         // Simulate a crash that lost the state file: down must still find and stop everything.
         final List<Long> pids = new ArrayList<>();
-        json.at("/kafka/pid").asLong();
         pids.add(json.at("/kafka/pid").asLong());
         pids.add(json.at("/registry/pid").asLong());
         for (final String node : List.of("primary", "standby1")) {
