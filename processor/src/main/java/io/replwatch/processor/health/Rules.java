@@ -1,0 +1,256 @@
+package io.replwatch.processor.health;
+
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.LagTrend;
+import io.replwatch.avro.PollStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+/**
+ * The health rules, each a small named pure function of a {@link NodeView} and its settings, after Burrow's
+ * evaluator: a node's state is the worst severity among its firing rules.
+ */
+public final class Rules {
+
+    public static final String NODE_UNREACHABLE = "NODE_UNREACHABLE";
+    public static final String MONITORING_FAILED = "MONITORING_FAILED";
+    public static final String SAMPLES_STALE = "SAMPLES_STALE";
+    public static final String LAG_TIME = "LAG_TIME";
+    public static final String LAG_BYTES = "LAG_BYTES";
+    public static final String REPLAY_STALLED = "REPLAY_STALLED";
+    public static final String REPLAY_PAUSED = "REPLAY_PAUSED";
+    public static final String RECEIVER_DISCONNECTED = "RECEIVER_DISCONNECTED";
+    public static final String STANDBY_MISSING = "STANDBY_MISSING";
+    public static final String SLOT_INACTIVE = "SLOT_INACTIVE";
+    public static final String SLOT_WAL_AT_RISK = "SLOT_WAL_AT_RISK";
+    public static final String CONFLICTS = "CONFLICTS";
+    public static final String SYNC_STANDBY_MISSING = "SYNC_STANDBY_MISSING";
+    public static final String SENDERS_EXHAUSTED = "SENDERS_EXHAUSTED";
+    public static final String FAILOVER = "FAILOVER";
+    public static final String SPLIT_BRAIN = "SPLIT_BRAIN";
+
+    /** A rule: a name and a pure function. */
+    public record Rule(String code, BiFunction<NodeView, Thresholds.RuleSettings, Optional<Finding>> check) {
+    }
+
+    /** Every rule, in the order reasons are listed. */
+    public static final List<Rule> ALL = List.of(
+            new Rule(NODE_UNREACHABLE, Rules::nodeUnreachable),
+            new Rule(MONITORING_FAILED, Rules::monitoringFailed),
+            new Rule(SAMPLES_STALE, Rules::samplesStale),
+            new Rule(SPLIT_BRAIN, Rules::splitBrain),
+            new Rule(FAILOVER, Rules::failover),
+            new Rule(RECEIVER_DISCONNECTED, Rules::receiverDisconnected),
+            new Rule(STANDBY_MISSING, Rules::standbyMissing),
+            new Rule(REPLAY_STALLED, Rules::replayStalled),
+            new Rule(REPLAY_PAUSED, Rules::replayPaused),
+            new Rule(LAG_TIME, Rules::lagTime),
+            new Rule(LAG_BYTES, Rules::lagBytes),
+            new Rule(SYNC_STANDBY_MISSING, Rules::syncStandbyMissing),
+            new Rule(SLOT_WAL_AT_RISK, Rules::slotWalAtRisk),
+            new Rule(SLOT_INACTIVE, Rules::slotInactive),
+            new Rule(SENDERS_EXHAUSTED, Rules::sendersExhausted),
+            new Rule(CONFLICTS, Rules::conflicts));
+
+    private Rules() {
+    }
+
+    private static Optional<Finding> fire(final String rule, final HealthState s, final Double value, final Double threshold,
+                                          final String unit, final String message) {
+        return Optional.of(new Finding(rule, s, value, threshold, unit, message));
+    }
+
+    /** Rule: a poll that could not reach the server (refused, timed out) means the node is DOWN. */
+    static Optional<Finding> nodeUnreachable(final NodeView v, final Thresholds.RuleSettings t) {
+        if (v.stale() || (v.status() != PollStatus.UNREACHABLE && v.status() != PollStatus.TIMEOUT)) {
+            return Optional.empty();
+        }
+        return fire(NODE_UNREACHABLE, HealthState.DOWN, null, null, null, v.message());
+    }
+
+    /** Rule: the server answered but would not let us see (auth, permission, error): we are blind, WARNING. */
+    static Optional<Finding> monitoringFailed(final NodeView v, final Thresholds.RuleSettings t) {
+        if (v.stale() || v.status() == PollStatus.OK || v.status() == PollStatus.UNREACHABLE
+                || v.status() == PollStatus.TIMEOUT) {
+            return Optional.empty();
+        }
+        return fire(MONITORING_FAILED, HealthState.WARNING, null, null, null, v.status() + ": " + v.message());
+    }
+
+    /** Rule: no sample for longer than the stale limit (wall clock): the collector or its path is gone. */
+    static Optional<Finding> samplesStale(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.stale()) {
+            return Optional.empty();
+        }
+        return fire(SAMPLES_STALE, HealthState.UNKNOWN, (double) v.staleForMs(), null, "ms",
+                "no sample for " + v.staleForMs() / 1000 + " s");
+    }
+
+    /** Rule: two nodes of one cluster out of recovery at once: both take writes. */
+    static Optional<Finding> splitBrain(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.splitBrain()) {
+            return Optional.empty();
+        }
+        return fire(SPLIT_BRAIN, HealthState.CRITICAL, (double) v.splitBrainNodes().size(), 1d, "primaries",
+                "more than one primary: " + String.join(", ", v.splitBrainNodes()));
+    }
+
+    /** Rule: this node became the cluster's primary (new identity or higher timeline) a short while ago. */
+    static Optional<Finding> failover(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.failoverActive()) {
+            return Optional.empty();
+        }
+        return fire(FAILOVER, HealthState.WARNING, null, null, null,
+                "failover: " + v.node() + " is the new primary" + (v.failoverFrom() == null ? "" : " (was " + v.failoverFrom() + ")"));
+    }
+
+    /** Rule: a standby whose WAL receiver is not streaming has lost its link, whatever receive == replay says. */
+    static Optional<Finding> receiverDisconnected(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.isStandby() || "streaming".equals(v.receiverStatus())) {
+            return Optional.empty();
+        }
+        return fire(RECEIVER_DISCONNECTED, HealthState.CRITICAL, null, null, null, "WAL receiver is "
+                + (v.receiverStatus() == null ? "not running" : v.receiverStatus()) + ": the standby receives nothing");
+    }
+
+    /** Rule: the primary's pg_stat_replication does not list this standby (and it is not streaming elsewhere). */
+    static Optional<Finding> standbyMissing(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.isStandby() || v.standbyListedUpstream() == null || v.standbyListedUpstream()
+                || "streaming".equals(v.receiverStatus())) {
+            return Optional.empty();
+        }
+        return fire(STANDBY_MISSING, HealthState.CRITICAL, null, null, null,
+                "the primary's pg_stat_replication does not list " + v.node());
+    }
+
+    /** Rule: replay does not move while the upstream's WAL does: WARNING, CRITICAL once stalled long enough. */
+    static Optional<Finding> replayStalled(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.isStandby() || v.trend() != LagTrend.STALLED) {
+            return Optional.empty();
+        }
+        final boolean critical = t.critical() != null && v.stalledForMs() >= t.critical();
+        return fire(REPLAY_STALLED, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) v.stalledForMs(),
+                critical ? t.critical() : t.warning(), "ms",
+                "replay has not moved for " + v.stalledForMs() / 1000 + " s while the primary writes");
+    }
+
+    /** Rule: replay paused by hand (pg_wal_replay_pause) is a state someone must undo. */
+    static Optional<Finding> replayPaused(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !Boolean.TRUE.equals(v.replayPaused())) {
+            return Optional.empty();
+        }
+        return fire(REPLAY_PAUSED, HealthState.WARNING, null, null, null, "WAL replay is paused");
+    }
+
+    /** Rule: true time lag (not now() - last replay time) over the thresholds. */
+    static Optional<Finding> lagTime(final NodeView v, final Thresholds.RuleSettings t) {
+        return level(LAG_TIME, v.hasData() && v.isStandby() ? v.timeLagMs() : null, t, "ms",
+                x -> "time lag " + String.format("%.1f", x / 1000) + " s");
+    }
+
+    /** Rule: replay lag in bytes over the thresholds. */
+    static Optional<Finding> lagBytes(final NodeView v, final Thresholds.RuleSettings t) {
+        return level(LAG_BYTES, v.hasData() && v.isStandby() ? v.replayLagBytes() : null, t, "bytes",
+                x -> "replay lag " + String.format("%.1f", x / (1024 * 1024)) + " MiB");
+    }
+
+    private static Optional<Finding> level(final String rule, final Long value, final Thresholds.RuleSettings t,
+                                           final String unit, final java.util.function.DoubleFunction<String> msg) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (t.critical() != null && value > t.critical()) {
+            return fire(rule, HealthState.CRITICAL, (double) value, t.critical(), unit, msg.apply(value) + " over "
+                    + "the critical threshold");
+        }
+        if (t.warning() != null && value > t.warning()) {
+            return fire(rule, HealthState.WARNING, (double) value, t.warning(), unit, msg.apply(value) + " over "
+                    + "the warning threshold");
+        }
+        return Optional.empty();
+    }
+
+    /** Rule: a synchronous standby named in synchronous_standby_names is not streaming: every commit waits. */
+    static Optional<Finding> syncStandbyMissing(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.isPrimary() || v.syncMissing() == null || v.syncMissing() <= 0) {
+            return Optional.empty();
+        }
+        return fire(SYNC_STANDBY_MISSING, HealthState.CRITICAL, (double) v.syncMissing(), 0d, "standbys",
+                v.syncMissing() + " synchronous standby(s) named in '" + v.syncStandbyNames()
+                        + "' not streaming: commits wait");
+    }
+
+    /** Rule: a slot whose WAL is no longer reserved (or soon will not be) loses its standby. */
+    static Optional<Finding> slotWalAtRisk(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || v.slots() == null) {
+            return Optional.empty();
+        }
+        final List<String> lost = new ArrayList<>();
+        Long minSafe = null;
+        String minSafeSlot = null;
+        for (final NodeView.SlotView s : v.slots()) {
+            if ("lost".equals(s.walStatus()) || "unreserved".equals(s.walStatus())) {
+                lost.add(s.name() + " (" + s.walStatus() + ")");
+            } else if (s.safeWalSize() != null && (minSafe == null || s.safeWalSize() < minSafe)) {
+                minSafe = s.safeWalSize();
+                minSafeSlot = s.name();
+            }
+        }
+        if (!lost.isEmpty()) {
+            return fire(SLOT_WAL_AT_RISK, HealthState.CRITICAL, (double) lost.size(), 0d, "slots",
+                    "slot WAL no longer reserved: " + String.join(", ", lost));
+        }
+        if (minSafe != null && t.warning() != null && minSafe < t.warning()) {
+            return fire(SLOT_WAL_AT_RISK, HealthState.WARNING, (double) minSafe, t.warning(), "bytes", "slot "
+                    + minSafeSlot + " is " + minSafe / (1024 * 1024) + " MiB from losing its WAL");
+        }
+        return Optional.empty();
+    }
+
+    /** Rule: a permanent slot nobody consumes holds WAL back without limit. */
+    static Optional<Finding> slotInactive(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || v.slots() == null) {
+            return Optional.empty();
+        }
+        final List<NodeView.SlotView> idle = v.slots().stream().filter(s -> !s.active() && !s.temporary()).toList();
+        if (idle.isEmpty()) {
+            return Optional.empty();
+        }
+        final long retained = idle.stream().mapToLong(s -> s.retainedBytes() == null ? 0 : s.retainedBytes()).max().orElse(0);
+        return fire(SLOT_INACTIVE, HealthState.WARNING, (double) retained, null, "bytes", "inactive slot(s) "
+                + idle.stream().map(NodeView.SlotView::name).toList() + " retain up to " + retained / (1024 * 1024) + " MiB");
+    }
+
+    /** Rule: WAL senders or replication slots nearly used up: the next standby cannot connect. */
+    static Optional<Finding> sendersExhausted(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || t.warning() == null) {
+            return Optional.empty();
+        }
+        if (v.maxWalSenders() != null && v.maxWalSenders() > 0) {
+            final double used = (double) v.walSenders() / v.maxWalSenders();
+            if (used >= t.warning()) {
+                return fire(SENDERS_EXHAUSTED, HealthState.WARNING, used, t.warning(), "ratio",
+                        v.walSenders() + " of " + v.maxWalSenders() + " WAL senders in use");
+            }
+        }
+        if (v.maxReplicationSlots() != null && v.maxReplicationSlots() > 0 && v.slots() != null) {
+            final double used = (double) v.slots().size() / v.maxReplicationSlots();
+            if (used >= t.warning()) {
+                return fire(SENDERS_EXHAUSTED, HealthState.WARNING, used, t.warning(), "ratio",
+                        v.slots().size() + " of " + v.maxReplicationSlots() + " replication slots in use");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Rule: many recovery conflicts in the window: queries on the standby are being cancelled. */
+    static Optional<Finding> conflicts(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.isStandby() || t.warning() == null || v.conflictsInWindow() <= t.warning()) {
+            return Optional.empty();
+        }
+        return fire(CONFLICTS, HealthState.WARNING, (double) v.conflictsInWindow(), t.warning(), "count",
+                v.conflictsInWindow() + " recovery conflicts in the window");
+    }
+}

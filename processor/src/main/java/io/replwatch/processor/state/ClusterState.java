@@ -1,0 +1,44 @@
+package io.replwatch.processor.state;
+
+import io.replwatch.processor.lag.LsnHistory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the processor remembers about one cluster (JSON in the cluster-state store, key = cluster). */
+public final class ClusterState {
+
+    /** The node currently believed primary, its identity and timeline. */
+    public String primary;
+    public Long systemIdentifier;
+    public Integer timeline;
+    public Long primarySampleAt;
+
+    /** The primary's (time, LSN) history, for true time lag and WAL rates. */
+    public LsnHistory history = new LsnHistory();
+
+    /** The primary's last pg_stat_replication rows and settings. */
+    public List<Replica> replicas = new ArrayList<>();
+    public Map<String, Long> slotActivePids = new HashMap<>();
+
+    /** Nodes seen out of recovery, with the time last seen so (split brain: more than one, recently). */
+    public Map<String, Long> outOfRecovery = new HashMap<>();
+
+    /** The last failover: when, from which node, to which. */
+    public Long failoverAt;
+    public String failoverFrom;
+    public String failoverTo;
+
+    /** A WAL sender row, reduced to what lag and matching need. */
+    public static final class Replica {
+        public Integer pid;
+        public String applicationName;
+        public String state;
+        public Long sentLsn;
+        public Long writeLsn;
+        public Long flushLsn;
+        public Long replayLsn;
+        public String syncState;
+    }
+}

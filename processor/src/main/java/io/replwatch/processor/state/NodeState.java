@@ -1,0 +1,55 @@
+package io.replwatch.processor.state;
+
+import io.replwatch.processor.health.Finding;
+import io.replwatch.processor.health.RuleTracker;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the processor remembers about one node (JSON in the node-state store, key {@code cluster/node}). */
+public final class NodeState {
+
+    public String cluster;
+    public String node;
+    public String role;
+    public Map<String, String> labels = new HashMap<>();
+    public Long lastSampleAt;
+    public Long lastSeenWall;
+    public Long intervalMs;
+    public String status;
+    public String message;
+    public Integer timeline;
+    public Boolean inRecovery;
+
+    /** WAL throughput: the previous position on this timeline, and the open window per size. */
+    public Long walPrevLsn;
+    public Integer walPrevTimeline;
+    public Map<String, WalWindow> walWindows = new HashMap<>();
+
+    /** Standby: recent (time, replay, lag, primary LSN, timeline) points, and conflicts totals. */
+    public List<long[]> lagPoints = new ArrayList<>();
+    public List<Integer> lagTimelines = new ArrayList<>();
+    public List<long[]> conflictPoints = new ArrayList<>();
+    public Long stalledSince;
+    public Long replayLagBytes;
+    public Long timeLagMs;
+    public String trend;
+
+    /** Health. */
+    public Map<String, RuleTracker> trackers = new HashMap<>();
+    public String state = "UNKNOWN";
+    public Long stateSince;
+    public List<String> firingRules = new ArrayList<>();
+    public List<Finding> reasons = new ArrayList<>();
+    public Long healthEmittedWall;
+    public boolean stale;
+
+    /** One open tumbling window of WAL bytes. */
+    public static final class WalWindow {
+        public long start;
+        public long bytes;
+        public int samples;
+        public Integer timeline;
+    }
+}

@@ -1,0 +1,68 @@
+package io.replwatch.processor.topology;
+
+import io.replwatch.avro.DeadLetter;
+import io.replwatch.avro.HealthTransition;
+import io.replwatch.avro.LagRate;
+import io.replwatch.avro.NodeHealth;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.avro.WalThroughput;
+import io.replwatch.processor.state.ClusterState;
+import io.replwatch.processor.state.JsonSerde;
+import io.replwatch.processor.state.NodeState;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroDeserializer;
+import io.replwatch.serde.AvroSerde;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Builds the processor's topology; tests drive this very topology with TopologyTestDriver.
+ *
+ * <pre>
+ * replwatch.samples (raw bytes) -> replication-state [node-state, cluster-state, node-health]
+ *     -> replwatch.wal-throughput | replwatch.lag-rates | replwatch.health-transitions
+ *     -> replwatch.node-health (compacted, key cluster/node) | replwatch.dead-letter
+ * </pre>
+ *
+ * Samples are read as bytes and decoded inside the processor, so that an undecodable record becomes a
+ * dead letter (with its bytes and reason) instead of stopping the stream.
+ */
+public final class ProcessorTopology {
+
+    private ProcessorTopology() {
+    }
+
+    /** @param serdeConfig serde settings ({@code schema.registry.url} and friends) */
+    public static Topology build(final TopologySettings settings, final Map<String, ?> serdeConfig) {
+        final AvroDeserializer<ReplicationSample> samples = new AvroDeserializer<>(ReplicationSample.class);
+        samples.configure(serdeConfig, false);
+        final Topology t = new Topology();
+        t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.SAMPLES);
+        t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples), Names.SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.NODE_STATE_STORE),
+                Serdes.String(), new JsonSerde<>(NodeState.class)), Names.PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.CLUSTER_STATE_STORE),
+                Serdes.String(), new JsonSerde<>(ClusterState.class)), Names.PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.NODE_HEALTH_STORE),
+                Serdes.String(), AvroSerde.forValues(NodeHealth.class, serdeConfig)), Names.PROCESSOR);
+        sink(t, Names.WAL_THROUGHPUT_SINK, Topics.WAL_THROUGHPUT, WalThroughput.class, serdeConfig);
+        sink(t, Names.LAG_RATES_SINK, Topics.LAG_RATES, LagRate.class, serdeConfig);
+        sink(t, Names.TRANSITIONS_SINK, Topics.HEALTH_TRANSITIONS, HealthTransition.class, serdeConfig);
+        sink(t, Names.NODE_HEALTH_SINK, Topics.NODE_HEALTH, NodeHealth.class, serdeConfig);
+        sink(t, Names.DEAD_LETTER_SINK, Topics.DEAD_LETTER, DeadLetter.class, serdeConfig);
+        return t;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <T extends SpecificRecord> void sink(final Topology t, final String name, final String topic,
+                                                        final Class<T> type, final Map<String, ?> serdeConfig) {
+        final Serde<T> serde = AvroSerde.forValues(type, serdeConfig);
+        t.addSink(name, topic, (Serializer) Serdes.String().serializer(), (Serializer) serde.serializer(), Names.PROCESSOR);
+    }
+}

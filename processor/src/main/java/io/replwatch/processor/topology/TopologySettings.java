@@ -1,0 +1,44 @@
+package io.replwatch.processor.topology;
+
+import io.replwatch.processor.health.Thresholds;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The knobs of the topology (not of Kafka): windows, grace, staleness, history, and the rule thresholds.
+ *
+ * @param walWindows tumbling window sizes of WAL throughput (default 1 min and 1 h)
+ * @param grace how long a window stays open for late samples after its end (event time)
+ * @param lagWindow the sliding window behind lag rates and trends
+ * @param historyRetention how much of a primary's (time, LSN) history to keep for true time lag
+ * @param punctuateInterval how often staleness is checked on wall-clock time
+ * @param staleIntervals a node is stale after this many of its poll intervals without a sample
+ * @param staleMin ... and never sooner than this
+ * @param failoverHold how long FAILOVER stays firing on a new primary
+ * @param nodeHealthEvery a node's NodeHealth is re-published at least this often (besides every transition)
+ * @param conflictsWindow recovery conflicts are counted over this window
+ */
+public record TopologySettings(
+        List<Duration> walWindows,
+        Duration grace,
+        Duration lagWindow,
+        Duration historyRetention,
+        Duration punctuateInterval,
+        int staleIntervals,
+        Duration staleMin,
+        Duration failoverHold,
+        Duration nodeHealthEvery,
+        Duration conflictsWindow,
+        Thresholds thresholds) {
+
+    public static TopologySettings defaults() {
+        return new TopologySettings(List.of(Duration.ofMinutes(1), Duration.ofHours(1)), Duration.ofSeconds(10),
+                Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(1), 3, Duration.ofSeconds(15),
+                Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(5), Thresholds.defaults());
+    }
+
+    public TopologySettings withThresholds(final Thresholds t) {
+        return new TopologySettings(walWindows, grace, lagWindow, historyRetention, punctuateInterval, staleIntervals,
+                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, t);
+    }
+}

@@ -1,0 +1,157 @@
+package io.replwatch.processor.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.LagTrend;
+import io.replwatch.avro.PollStatus;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every rule against a healthy baseline changed in one respect; one numbered row per case with why.
+ * Expected: the rule codes that fire and the resulting state (no enter durations here: see RuleTrackerTest).
+ */
+class RulesTest {
+
+    /** A healthy streaming standby, caught up. */
+    private static final Base STANDBY = new Base(true);
+    /** A healthy primary with one synchronous standby streaming. */
+    private static final Base PRIMARY = new Base(false);
+
+    private record Base(boolean standby) {
+        NodeView view() {
+            return new NodeView("c", standby ? "s1" : "p", PollStatus.OK, null, false, 0, standby, standby ? false : null,
+                    standby ? "streaming" : null, standby ? 0L : null, standby ? 0L : null, standby ? LagTrend.OK : null,
+                    0, 0, standby ? true : null, standby ? null : 0, standby ? null : "FIRST 1 (s1)",
+                    List.of(new NodeView.SlotView("s1", true, false, 0L, "reserved", null)), 1, 10, 10, false, null,
+                    false, List.of());
+        }
+    }
+
+    /** A copy of the view with one change, through a mutable builder-ish record copy. */
+    private static NodeView with(final NodeView v, final UnaryOperator<Object[]> change) {
+        final var comps = NodeView.class.getRecordComponents();
+        final Object[] args = new Object[comps.length];
+        try {
+            for (int i = 0; i < comps.length; i++) {
+                args[i] = comps[i].getAccessor().invoke(v);
+            }
+            final Object[] changed = change.apply(args);
+            final Class<?>[] types = Stream.of(comps).map(java.lang.reflect.RecordComponent::getType).toArray(Class<?>[]::new);
+            return NodeView.class.getDeclaredConstructor(types).newInstance(changed);
+        } catch (final ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int idx(final String component) {
+        final var comps = NodeView.class.getRecordComponents();
+        for (int i = 0; i < comps.length; i++) {
+            if (comps[i].getName().equals(component)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException(component);
+    }
+
+    private static NodeView set(final Base base, final Object... pairs) {
+        return with(base.view(), a -> {
+            for (int i = 0; i < pairs.length; i += 2) {
+                a[idx((String) pairs[i])] = pairs[i + 1];
+            }
+            return a;
+        });
+    }
+
+    static Stream<Arguments> table() {
+        return Stream.of(
+                // 1. Healthy standby: nothing fires.
+                Arguments.of(1, set(STANDBY), List.of(), HealthState.HEALTHY),
+                // 2. Healthy primary: nothing fires.
+                Arguments.of(2, set(PRIMARY), List.of(), HealthState.HEALTHY),
+                // 3. Connection refused: the node is DOWN.
+                Arguments.of(3, set(STANDBY, "status", PollStatus.UNREACHABLE), List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
+                // 4. A poll timeout is as good as unreachable.
+                Arguments.of(4, set(PRIMARY, "status", PollStatus.TIMEOUT), List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
+                // 5. Wrong password: the server is there but we are blind: WARNING, not DOWN.
+                Arguments.of(5, set(PRIMARY, "status", PollStatus.AUTH_FAILED), List.of(Rules.MONITORING_FAILED), HealthState.WARNING),
+                // 6. No sample for a while (wall clock): UNKNOWN.
+                Arguments.of(6, set(STANDBY, "stale", true, "staleForMs", 20_000L), List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN),
+                // 7. Time lag 61 s: over the 60 s warning.
+                Arguments.of(7, set(STANDBY, "timeLagMs", 61_000L), List.of(Rules.LAG_TIME), HealthState.WARNING),
+                // 8. Time lag 301 s: over the 300 s critical.
+                Arguments.of(8, set(STANDBY, "timeLagMs", 301_000L), List.of(Rules.LAG_TIME), HealthState.CRITICAL),
+                // 9. Exactly at the threshold does not fire (strictly over).
+                Arguments.of(9, set(STANDBY, "timeLagMs", 60_000L), List.of(), HealthState.HEALTHY),
+                // 10. 300 MiB behind: over the 256 MiB warning.
+                Arguments.of(10, set(STANDBY, "replayLagBytes", 300L << 20), List.of(Rules.LAG_BYTES), HealthState.WARNING),
+                // 11. Replay stalled 10 s: WARNING at once.
+                Arguments.of(11, set(STANDBY, "trend", LagTrend.STALLED, "stalledForMs", 10_000L), List.of(Rules.REPLAY_STALLED), HealthState.WARNING),
+                // 12. Replay stalled 60 s: CRITICAL.
+                Arguments.of(12, set(STANDBY, "trend", LagTrend.STALLED, "stalledForMs", 60_000L), List.of(Rules.REPLAY_STALLED), HealthState.CRITICAL),
+                // 13. Replay paused by hand: WARNING.
+                Arguments.of(13, set(STANDBY, "replayPaused", true), List.of(Rules.REPLAY_PAUSED), HealthState.WARNING),
+                // 14. WAL receiver gone although receive == replay: the link is cut, CRITICAL.
+                Arguments.of(14, set(STANDBY, "receiverStatus", null), List.of(Rules.RECEIVER_DISCONNECTED), HealthState.CRITICAL),
+                // 15. Receiver not streaming and the primary no longer lists it: both views say so.
+                Arguments.of(15, set(STANDBY, "receiverStatus", "waiting", "standbyListedUpstream", false),
+                        List.of(Rules.RECEIVER_DISCONNECTED, Rules.STANDBY_MISSING), HealthState.CRITICAL),
+                // 16. Not listed by the primary but streaming (a cascading standby): not missing.
+                Arguments.of(16, set(STANDBY, "standbyListedUpstream", false), List.of(), HealthState.HEALTHY),
+                // 17. The named synchronous standby is not streaming: commits wait, CRITICAL.
+                Arguments.of(17, set(PRIMARY, "syncMissing", 1), List.of(Rules.SYNC_STANDBY_MISSING), HealthState.CRITICAL),
+                // 18. A slot whose WAL is lost: CRITICAL.
+                Arguments.of(18, set(PRIMARY, "slots", List.of(new NodeView.SlotView("s1", false, false, 5L << 30, "lost", null))),
+                        List.of(Rules.SLOT_WAL_AT_RISK, Rules.SLOT_INACTIVE), HealthState.CRITICAL),
+                // 19. An inactive permanent slot retaining WAL: WARNING.
+                Arguments.of(19, set(PRIMARY, "slots", List.of(new NodeView.SlotView("old", false, false, 1L << 30, "extended", null))),
+                        List.of(Rules.SLOT_INACTIVE), HealthState.WARNING),
+                // 20. A temporary inactive slot is someone's pg_basebackup in passing: not flagged.
+                Arguments.of(20, set(PRIMARY, "slots", List.of(new NodeView.SlotView("tmp", false, true, 1L << 20, "reserved", null))),
+                        List.of(), HealthState.HEALTHY),
+                // 21. 512 MiB from losing a slot's WAL: WARNING.
+                Arguments.of(21, set(PRIMARY, "slots", List.of(new NodeView.SlotView("s1", true, false, 0L, "reserved", 512L << 20))),
+                        List.of(Rules.SLOT_WAL_AT_RISK), HealthState.WARNING),
+                // 22. 8 of 10 WAL senders in use: WARNING.
+                Arguments.of(22, set(PRIMARY, "walSenders", 8), List.of(Rules.SENDERS_EXHAUSTED), HealthState.WARNING),
+                // 23. 101 recovery conflicts in the window: WARNING.
+                Arguments.of(23, set(STANDBY, "conflictsInWindow", 101L), List.of(Rules.CONFLICTS), HealthState.WARNING),
+                // 24. Exactly 100 conflicts: not over.
+                Arguments.of(24, set(STANDBY, "conflictsInWindow", 100L), List.of(), HealthState.HEALTHY),
+                // 25. The new primary after a failover: WARNING while the hold lasts.
+                Arguments.of(25, set(PRIMARY, "failoverActive", true, "failoverFrom", "old"), List.of(Rules.FAILOVER), HealthState.WARNING),
+                // 26. Two primaries at once: CRITICAL.
+                Arguments.of(26, set(PRIMARY, "splitBrain", true, "splitBrainNodes", List.of("p", "s2")), List.of(Rules.SPLIT_BRAIN), HealthState.CRITICAL),
+                // 27. Worst wins: paused (WARNING) and receiver gone (CRITICAL) gives CRITICAL.
+                Arguments.of(27, set(STANDBY, "replayPaused", true, "receiverStatus", null),
+                        List.of(Rules.RECEIVER_DISCONNECTED, Rules.REPLAY_PAUSED), HealthState.CRITICAL),
+                // 28. A stale node evaluates no data rules even if its last view had lag.
+                Arguments.of(28, set(STANDBY, "stale", true, "staleForMs", 20_000L, "timeLagMs", 999_000L),
+                        List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN));
+    }
+
+    @ParameterizedTest(name = "row {0}")
+    @MethodSource("table")
+    void evaluates(final int row, final NodeView view, final List<String> firing, final HealthState state) {
+        final Thresholds zeroFor = new Thresholds(Thresholds.ruleNames().stream().collect(java.util.stream.Collectors.toMap(
+                r -> r, r -> Thresholds.defaultFor(r).with(null, null, java.time.Duration.ZERO, null))), java.util.Map.of());
+        final HealthEvaluator.Outcome out = HealthEvaluator.evaluate(view, zeroFor, new java.util.HashMap<>(), 0);
+        assertThat(out.firing()).extracting(Finding::rule).as("row %d", row).containsExactlyInAnyOrderElementsOf(firing);
+        assertThat(out.state()).as("row %d", row).isEqualTo(state);
+    }
+
+    @org.junit.jupiter.api.Test
+    void syncStandbyNamesAreParsedAsPostgresDoes() {
+        assertThat(SyncStandbyNames.parse("")).isNull();
+        assertThat(SyncStandbyNames.parse("s1, s2").missing(List.of("s2"))).isZero();
+        assertThat(SyncStandbyNames.parse("FIRST 2 (s1, s2, s3)").missing(List.of("s3"))).isEqualTo(1);
+        assertThat(SyncStandbyNames.parse("ANY 1 (\"S1\", s2)").missing(List.of("S1"))).isZero();
+        assertThat(SyncStandbyNames.parse("2 (s1, s2)").missing(List.of())).isEqualTo(2);
+        assertThat(SyncStandbyNames.parse("*").missing(List.of("anything"))).isZero();
+    }
+}

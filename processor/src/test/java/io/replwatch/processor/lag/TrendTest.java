@@ -1,0 +1,57 @@
+package io.replwatch.processor.lag;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.replwatch.avro.LagTrend;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Burrow-style trend rules, one numbered row per case. Points: "replay:lag:primary" separated by spaces. */
+class TrendTest {
+
+    @ParameterizedTest(name = "row {0}: {3}")
+    @CsvSource(delimiter = '|', value = {
+        // 1. A single point says nothing about direction.
+        "1 | 100:0:100                                   | 1 1 | UNKNOWN",
+        // 2. Lag is zero now: caught up, whatever happened before in the window.
+        "2 | 100:50:150 200:20:220 300:0:300             | 1 1 1 | OK",
+        // 3. Replay frozen at 100 while the primary moved from 150 to 400: STALLED.
+        "3 | 100:50:150 100:150:250 100:300:400          | 1 1 1 | STALLED",
+        // 4. Replay frozen, primary idle too (lag constant, nothing new written): not stalled, steady lag: OK.
+        "4 | 100:50:150 100:50:150 100:50:150            | 1 1 1 | OK",
+        // 5. Replay moves but lag never shrinks and ends higher: FALLING_BEHIND.
+        "5 | 100:50:150 150:100:250 200:200:400          | 1 1 1 | FALLING_BEHIND",
+        // 6. Lag ends lower than it started: CATCHING_UP.
+        "6 | 100:300:400 300:200:500 500:100:600         | 1 1 1 | CATCHING_UP",
+        // 7. Lag went up and down and ends where it began: steady, OK.
+        "7 | 100:100:200 150:150:300 300:100:400         | 1 1 1 | OK",
+        // 8. Replay went back (a rewind or a new base backup): REWIND.
+        "8 | 300:10:310 200:110:310 250:60:310           | 1 1 1 | REWIND",
+        // 9. Timeline changed within the window (a failover upstream): REWIND.
+        "9 | 100:10:110 120:0:120 130:0:130              | 1 1 2 | REWIND",
+        // 10. Lag grew in one step and stayed (never decreased, ends higher) while replay moved: FALLING_BEHIND.
+        "10 | 100:10:110 105:100:205 110:100:210         | 1 1 1 | FALLING_BEHIND",
+    })
+    void evaluates(final int row, final String points, final String timelines, final LagTrend expected) {
+        final String[] ps = points.trim().split("\\s+");
+        final String[] tls = timelines.trim().split("\\s+");
+        final List<Trend.Point> window = new ArrayList<>();
+        for (int i = 0; i < ps.length; i++) {
+            final String[] f = ps[i].split(":");
+            window.add(new Trend.Point(i * 1000L, Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
+                    Integer.parseInt(tls[i])));
+        }
+        assertThat(Trend.evaluate(window)).as("row %d", row).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.api.Test
+    void catchUpEtaOnlyWhenGaining() {
+        // 1000 bytes behind, replaying 300 B/s while the primary writes 100 B/s: 5 s.
+        assertThat(Trend.catchUpEtaMs(1000, 300.0, 100.0)).isEqualTo(5000);
+        // Replaying slower than the primary writes: never catches up, no ETA.
+        assertThat(Trend.catchUpEtaMs(1000, 100.0, 300.0)).isNull();
+        assertThat(Trend.catchUpEtaMs(0, 300.0, 100.0)).isNull();
+    }
+}
