@@ -49,7 +49,7 @@ public final class Samples {
         }
         return base(node, t).setInRecovery(false).setTimeline(timeline).setSystemIdentifier(SYSID)
                 .setServerVersionNum(150000).setWalLsn(lsn).setReplicas(rows).setSlots(slots)
-                .setSettings(settings(t, "FIRST 1 (s1)")).build();
+                .setSettings(settings(t, node.equals("p") ? "FIRST 1 (s1)" : "")).build();
     }
 
     public static ReplicationSettings settings(final long t, final String syncNames) {

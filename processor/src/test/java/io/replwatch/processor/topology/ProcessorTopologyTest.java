@@ -1,0 +1,313 @@
+package io.replwatch.processor.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.replwatch.avro.DeadLetter;
+import io.replwatch.avro.HealthReason;
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.HealthTransition;
+import io.replwatch.avro.LagRate;
+import io.replwatch.avro.LagTrend;
+import io.replwatch.avro.NodeHealth;
+import io.replwatch.avro.PollStatus;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.avro.WalThroughput;
+import io.replwatch.processor.Samples;
+import io.replwatch.processor.health.Rules;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroSerde;
+import io.replwatch.serde.MockSchemaRegistry;
+import io.replwatch.serde.SerdeConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real topology (ProcessorTopology.build) driven with explicit sample times; wall-clock punctuation driven
+ * with advanceWallClockTime. Cluster "c": primary "p", sync standby "s1", async standby "s2", polled every 5 s.
+ */
+class ProcessorTopologyTest {
+
+    private static final String SCOPE = "topology-test";
+    private static final Map<String, Object> SERDE = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, "mock://" + SCOPE);
+    private static final long T0 = 1_764_000_000_000L;
+    private static final long MB = 1024 * 1024;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<String, byte[]> samples;
+    private TestInputTopic<String, String> raw;
+    private TestOutputTopic<String, HealthTransition> transitions;
+    private TestOutputTopic<String, LagRate> lagRates;
+    private TestOutputTopic<String, WalThroughput> wal;
+    private TestOutputTopic<String, NodeHealth> nodeHealth;
+    private TestOutputTopic<String, DeadLetter> deadLetters;
+    private AvroSerde<ReplicationSample> sampleSerde;
+
+    @BeforeEach
+    void setUp() {
+        final Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(ProcessorTopology.build(TopologySettings.defaults(), SERDE), p,
+                Instant.ofEpochMilli(T0));
+        sampleSerde = AvroSerde.forValues(ReplicationSample.class, SERDE);
+        samples = driver.createInputTopic(Topics.SAMPLES, Serdes.String().serializer(), Serdes.ByteArray().serializer());
+        raw = driver.createInputTopic(Topics.SAMPLES, Serdes.String().serializer(), Serdes.String().serializer());
+        transitions = out(Topics.HEALTH_TRANSITIONS, HealthTransition.class);
+        lagRates = out(Topics.LAG_RATES, LagRate.class);
+        wal = out(Topics.WAL_THROUGHPUT, WalThroughput.class);
+        nodeHealth = out(Topics.NODE_HEALTH, NodeHealth.class);
+        deadLetters = out(Topics.DEAD_LETTER, DeadLetter.class);
+    }
+
+    private <T extends org.apache.avro.specific.SpecificRecord> TestOutputTopic<String, T> out(final String topic,
+                                                                                              final Class<T> type) {
+        return driver.createOutputTopic(topic, Serdes.String().deserializer(),
+                AvroSerde.forValues(type, SERDE).deserializer());
+    }
+
+    @AfterEach
+    void tearDown() {
+        driver.close();
+        MockSchemaRegistry.drop(SCOPE);
+    }
+
+    private void send(final ReplicationSample s) {
+        samples.pipeInput(s.getCluster(), sampleSerde.serializer().serialize(Topics.SAMPLES, s),
+                s.getSampledAt().toEpochMilli());
+    }
+
+    /** One poll round at {@code t}: the primary at {@code lsn}, standbys at their replay positions. */
+    private void round(final long t, final long lsn, final long s1Replay, final long s2Replay) {
+        send(Samples.primary("p", t, lsn, 1, Map.of("s1", s1Replay, "s2", s2Replay)));
+        send(Samples.streaming("s1", t + 1, s1Replay));
+        send(Samples.streaming("s2", t + 2, s2Replay));
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+    }
+
+    private List<HealthTransition> transitionsOf(final String node) {
+        return transitions.readValuesToList().stream().filter(tr -> tr.getNode().equals(node)).toList();
+    }
+
+    @Test
+    void row1_firstSamplesTakeEveryNodeFromUnknownToHealthyOnce() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        round(T0 + 5000, 100 * MB, 100 * MB, 100 * MB);
+        final List<HealthTransition> all = transitions.readValuesToList();
+        assertThat(all).extracting(HealthTransition::getNode).containsExactlyInAnyOrder("p", "s1", "s2");
+        assertThat(all).allSatisfy(tr -> {
+            assertThat(tr.getFromState()).isEqualTo(HealthState.UNKNOWN);
+            assertThat(tr.getToState()).isEqualTo(HealthState.HEALTHY);
+        });
+    }
+
+    @Test
+    void row2_idlePrimaryForTenMinutesGivesNoLagGrowthAndNoTransition() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        for (long t = T0 + 5000; t <= T0 + 600_000; t += 5000) {
+            round(t, 100 * MB, 100 * MB, 100 * MB);
+        }
+        // The classic now() - pg_last_xact_replay_timestamp() would read 600 s here.
+        assertThat(transitions.isEmpty()).isTrue();
+        final List<LagRate> rates = lagRates.readValuesToList();
+        assertThat(rates).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.getTimeLagMs()).isZero();
+            assertThat(r.getReplayLagBytes()).isZero();
+            assertThat(r.getTrend()).isIn(LagTrend.OK, LagTrend.UNKNOWN);
+        });
+    }
+
+    @Test
+    void row3_linkCutWhilePrimaryWritesGrowsTimeLagAndFiresReceiverDisconnected() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        lagRates.readValuesToList();
+        // s2's link is cut at T0 + 5 s: its receiver stops, receive == replay stays at 100 MB, the primary writes 1 MB/s.
+        for (int i = 1; i <= 24; i++) {
+            final long t = T0 + i * 5000L;
+            final long lsn = 100 * MB + i * 5 * MB;
+            send(Samples.primary("p", t, lsn, 1, Map.of("s1", lsn)));
+            send(Samples.streaming("s1", t + 1, lsn));
+            send(Samples.standby("s2", t + 2, 100 * MB, 100 * MB, null, false, 0));
+            driver.advanceWallClockTime(Duration.ofSeconds(5));
+        }
+        final List<LagRate> s2 = lagRates.readValuesToList().stream().filter(r -> r.getNode().equals("s2")).toList();
+        // Time lag grows with the clock: ~ (i * 5 s) - 0 at the i-th round.
+        assertThat(s2.get(s2.size() - 1).getTimeLagMs()).isBetween(110_000L, 125_000L);
+        assertThat(s2.get(s2.size() - 1).getTimeLagMs()).isGreaterThan(s2.get(5).getTimeLagMs());
+        assertThat(s2.get(s2.size() - 1).getTrend()).isEqualTo(LagTrend.STALLED);
+        final List<HealthTransition> tr = transitionsOf("s2");
+        assertThat(tr).isNotEmpty();
+        assertThat(tr.get(0).getToState()).isEqualTo(HealthState.CRITICAL);
+        assertThat(tr.get(0).getReasons()).extracting(HealthReason::getRule).contains(Rules.RECEIVER_DISCONNECTED);
+        // Later: time lag passes 60 s and, held 30 s, LAG_TIME joins.
+        assertThat(tr).anySatisfy(t -> assertThat(t.getReasons()).extracting(HealthReason::getRule).contains(Rules.LAG_TIME));
+        assertThat(transitionsOf("s1")).isEmpty();
+    }
+
+    @Test
+    void row4_pausedReplayIsStalledThenCriticalAndResumeGivesHealthyAfterClearFor() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        long t = T0;
+        for (int i = 1; i <= 16; i++) {
+            t = T0 + i * 5000L;
+            final long lsn = 100 * MB + i * MB;
+            send(Samples.primary("p", t, lsn, 1, Map.of("s1", lsn, "s2", 100 * MB)));
+            send(Samples.streaming("s1", t + 1, lsn));
+            send(Samples.standby("s2", t + 2, lsn, 100 * MB, "streaming", true, 0));
+            driver.advanceWallClockTime(Duration.ofSeconds(5));
+        }
+        final List<HealthTransition> paused = transitionsOf("s2");
+        assertThat(paused.get(0).getToState()).isEqualTo(HealthState.WARNING);
+        assertThat(paused.get(0).getReasons()).extracting(HealthReason::getRule)
+                .containsExactlyInAnyOrder(Rules.REPLAY_STALLED, Rules.REPLAY_PAUSED);
+        assertThat(paused).anySatisfy(tr -> {
+            assertThat(tr.getToState()).isEqualTo(HealthState.CRITICAL);
+            assertThat(tr.getReasons()).filteredOn(r -> r.getRule().equals(Rules.REPLAY_STALLED))
+                    .singleElement().satisfies(r -> assertThat(r.getSeverity()).isEqualTo(HealthState.CRITICAL));
+        });
+        // Resume: replay catches up at once; the rules clear after clear_for (15 s).
+        for (int i = 1; i <= 6; i++) {
+            final long tt = t + i * 5000L;
+            final long lsn = 120 * MB;
+            send(Samples.primary("p", tt, lsn, 1, Map.of("s1", lsn, "s2", lsn)));
+            send(Samples.streaming("s1", tt + 1, lsn));
+            send(Samples.streaming("s2", tt + 2, lsn));
+            driver.advanceWallClockTime(Duration.ofSeconds(5));
+        }
+        final List<HealthTransition> resumed = transitionsOf("s2");
+        assertThat(resumed.get(resumed.size() - 1).getToState()).isEqualTo(HealthState.HEALTHY);
+        assertThat(resumed.get(resumed.size() - 1).getCleared()).isNotEmpty();
+        final KeyValueStore<String, NodeHealth> store = driver.getKeyValueStore(Names.NODE_HEALTH_STORE);
+        assertThat(store.get("c/s2").getState()).isEqualTo(HealthState.HEALTHY);
+    }
+
+    @Test
+    void row5_stoppedStandbyIsDown() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        send(Samples.failed("s2", T0 + 5002, PollStatus.UNREACHABLE));
+        final List<HealthTransition> tr = transitionsOf("s2");
+        assertThat(tr).singleElement().satisfies(t -> {
+            assertThat(t.getToState()).isEqualTo(HealthState.DOWN);
+            assertThat(t.getReasons()).extracting(HealthReason::getRule).containsExactly(Rules.NODE_UNREACHABLE);
+        });
+    }
+
+    @Test
+    void row6_failoverFiresOnTheNewPrimaryAndSplitBrainWhileTheOldOneStillRuns() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        // s2 promoted to timeline 2 while p keeps running: a failover, and two primaries.
+        send(Samples.primary("s2", T0 + 5002, 100 * MB + 4096, 2, Map.of()));
+        List<HealthTransition> tr = transitionsOf("s2");
+        assertThat(tr).singleElement().satisfies(t -> assertThat(t.getReasons()).extracting(HealthReason::getRule)
+                .containsExactlyInAnyOrder(Rules.FAILOVER, Rules.SPLIT_BRAIN));
+        send(Samples.primary("p", T0 + 10_000, 101 * MB, 1, Map.of("s1", 101 * MB)));
+        assertThat(transitionsOf("p")).singleElement().satisfies(t -> {
+            assertThat(t.getToState()).isEqualTo(HealthState.CRITICAL);
+            assertThat(t.getReasons()).extracting(HealthReason::getRule).contains(Rules.SPLIT_BRAIN);
+        });
+        // The old primary goes down: split brain clears (after clear_for 0), failover remains.
+        send(Samples.failed("p", T0 + 15_000, PollStatus.UNREACHABLE));
+        send(Samples.primary("s2", T0 + 20_002, 100 * MB + 8192, 2, Map.of()));
+        tr = transitionsOf("s2");
+        assertThat(tr.get(tr.size() - 1).getReasons()).extracting(HealthReason::getRule).containsExactly(Rules.FAILOVER);
+        assertThat(tr.get(tr.size() - 1).getCleared()).containsExactly(Rules.SPLIT_BRAIN);
+    }
+
+    @Test
+    void row7_samplesThatStopAreNoticedOnWallClockTime() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        round(T0 + 5000, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        // s2 goes silent; the others too (an idle partition: stream time stands still).
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+        assertThat(transitions.isEmpty()).as("not stale yet: 15 s minimum").isTrue();
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+        final List<HealthTransition> tr = transitions.readValuesToList();
+        assertThat(tr).extracting(HealthTransition::getNode).containsExactlyInAnyOrder("p", "s1", "s2");
+        assertThat(tr).allSatisfy(t -> {
+            assertThat(t.getToState()).isEqualTo(HealthState.UNKNOWN);
+            assertThat(t.getReasons()).extracting(HealthReason::getRule).containsExactly(Rules.SAMPLES_STALE);
+        });
+        // Samples again: healthy again.
+        round(T0 + 30_000, 100 * MB, 100 * MB, 100 * MB);
+        assertThat(transitions.readValuesToList()).extracting(HealthTransition::getToState).containsOnly(HealthState.HEALTHY);
+    }
+
+    @Test
+    void row8_aPoisonPillGoesToTheDeadLetterTopicAndProcessingContinues() {
+        raw.pipeInput("c", "{\"this\": \"is json, not avro\"}", T0);
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        final List<DeadLetter> dl = deadLetters.readValuesToList();
+        assertThat(dl).singleElement().satisfies(d -> {
+            assertThat(d.getReason()).contains("magic byte 0x7B");
+            assertThat(d.getSourceTopic()).isEqualTo(Topics.SAMPLES);
+            assertThat(d.getSourceOffset()).isZero();
+            assertThat(new String(d.getValue().array())).contains("is json");
+        });
+        assertThat(transitions.readValuesToList()).hasSize(3);
+    }
+
+    @Test
+    void row9_walThroughputIsEmittedOnceWhenTheWindowClosesAndNeverNegative() {
+        // 1 MB every 5 s for two minutes, then the primary's position goes back (a restore): no negative bytes.
+        for (int i = 0; i <= 24; i++) {
+            send(Samples.primary("p", T0 + i * 5000L, 100 * MB + i * MB, 1, Map.of()));
+        }
+        send(Samples.primary("p", T0 + 125_000, 10 * MB, 1, Map.of()));
+        send(Samples.primary("p", T0 + 200_000, 11 * MB, 1, Map.of()));
+        final List<WalThroughput> w = wal.readValuesToList().stream().filter(x -> x.getWindowSizeMs() == 60_000).toList();
+        assertThat(w).isNotEmpty().allSatisfy(x -> assertThat(x.getBytes()).isNotNegative());
+        assertThat(w.stream().map(WalThroughput::getWindowStart).distinct().count()).as("each window once").isEqualTo(w.size());
+        // Windows fully inside the steady part carry 12 MB (12 samples x 1 MB) = 209715 B/s.
+        final long windowStart = T0 - Math.floorMod(T0, 60_000L) + 60_000;
+        assertThat(w).filteredOn(x -> x.getWindowStart().toEpochMilli() == windowStart).singleElement()
+                .satisfies(x -> assertThat(x.getBytes()).isEqualTo(12 * MB));
+    }
+
+    @Test
+    void row10_aSynchronousStandbyThatStopsStreamingMakesThePrimaryCritical() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        send(Samples.primary("p", T0 + 5000, 100 * MB, 1, Map.of("s2", 100 * MB)));
+        assertThat(transitionsOf("p")).singleElement().satisfies(t -> {
+            assertThat(t.getToState()).isEqualTo(HealthState.CRITICAL);
+            assertThat(t.getReasons()).extracting(HealthReason::getRule).contains(Rules.SYNC_STANDBY_MISSING);
+        });
+    }
+
+    @Test
+    void row11_transitionIdsAreDeterministic() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        final List<String> first = transitions.readValuesToList().stream().map(HealthTransition::getId).toList();
+        tearDown();
+        setUp();
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        final List<String> again = transitions.readValuesToList().stream().map(HealthTransition::getId).toList();
+        assertThat(again).isEqualTo(first).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void row12_nodeHealthIsPublishedKeyedByClusterAndNode() {
+        round(T0, 100 * MB, 100 * MB, 90 * MB);
+        final Map<String, NodeHealth> latest = nodeHealth.readKeyValuesToMap();
+        assertThat(latest).containsOnlyKeys("c/p", "c/s1", "c/s2");
+        assertThat(latest.get("c/s2").getReplayLagBytes()).isEqualTo(10 * MB);
+        assertThat(latest.get("c/p").getRole()).isEqualTo("PRIMARY");
+    }
+}
