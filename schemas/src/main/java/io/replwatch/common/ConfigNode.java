@@ -128,6 +128,38 @@ public final class ConfigNode {
         }
     }
 
+    /** A list of scalars (a single scalar counts as a list of one). */
+    public List<String> stringList(final String key) {
+        final JsonNode v = node.get(key);
+        final List<String> out = new ArrayList<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (v.isArray()) {
+            for (int i = 0; i < v.size(); i++) {
+                if (v.get(i).isContainerNode()) {
+                    problems.add(sub(key) + "[" + i + "]", "must be a single value");
+                } else {
+                    out.add(substitute(key, v.get(i).asText()));
+                }
+            }
+        } else if (v.isContainerNode()) {
+            problems.add(sub(key), "must be a list");
+        } else {
+            out.add(substitute(key, v.asText()));
+        }
+        return out;
+    }
+
+    /** The keys of this mapping, in file order. */
+    public List<String> stringKeys() {
+        final List<String> keys = new ArrayList<>();
+        if (node.isObject()) {
+            node.fieldNames().forEachRemaining(keys::add);
+        }
+        return keys;
+    }
+
     public ConfigNode child(final String key) {
         final JsonNode c = node.get(key);
         if (c != null && !c.isNull() && !c.isObject()) {

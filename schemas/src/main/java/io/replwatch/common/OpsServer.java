@@ -61,7 +61,15 @@ public final class OpsServer implements AutoCloseable {
     public void route(final String path, final java.util.function.Function<String, Object> handler) {
         final ObjectMapper json = new ObjectMapper();
         server.createContext(path, ex -> {
-            final Object body = handler.apply(ex.getRequestURI().getPath());
+            final Object body;
+            try {
+                body = handler.apply(ex.getRequestURI().getPath());
+            } catch (final RuntimeException e) {
+                // For example a state store that is migrating during a rebalance: try again shortly.
+                respond(ex, 503, "application/json", json.writeValueAsString(Map.of("error",
+                        e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()))));
+                return;
+            }
             if (body == null) {
                 respond(ex, 404, "application/json", "{\"error\":\"not found\"}");
             } else {

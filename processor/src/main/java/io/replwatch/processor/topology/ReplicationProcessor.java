@@ -88,6 +88,16 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             deadLetter(record, e);
             return;
         }
+        try {
+            processSample(s);
+        } catch (final RuntimeException e) {
+            // A sample this code cannot handle must not stop the stream for every other cluster.
+            LOG.error("{}/{}: processing failed; sample sent to the dead-letter topic", s.getCluster(), s.getNode(), e);
+            deadLetter(record, new IllegalStateException("processing failed: " + e, e));
+        }
+    }
+
+    private void processSample(final ReplicationSample s) {
         final long t = s.getSampledAt().toEpochMilli();
         final long wall = context.currentSystemTimeMs();
         final String key = Names.nodeKey(s.getCluster(), s.getNode());

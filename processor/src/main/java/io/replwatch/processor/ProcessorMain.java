@@ -1,0 +1,15 @@
+package io.replwatch.processor;
+
+import io.replwatch.processor.cli.ProcessorCommand;
+import picocli.CommandLine;
+
+/** Standalone entry point of the processor (container images, benchmarks): {@code --config FILE}. */
+public final class ProcessorMain {
+
+    private ProcessorMain() {
+    }
+
+    public static void main(final String[] args) {
+        System.exit(new CommandLine(new ProcessorCommand()).execute(args));
+    }
+}

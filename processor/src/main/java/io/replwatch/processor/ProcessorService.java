@@ -1,0 +1,160 @@
+package io.replwatch.processor;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.replwatch.common.OpsServer;
+import io.replwatch.processor.config.ProcessorConfig;
+import io.replwatch.processor.http.HealthApi;
+import io.replwatch.processor.topology.ProcessorTopology;
+import io.replwatch.schemas.Topics;
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running processor: topics made sure of, the topology in Kafka Streams with exactly_once_v2, the
+ * interactive-query HTTP API over the node-health store, /metrics and /health. Lifecycle: construct (connects to
+ * nothing), {@link #start()}, {@link #close()}.
+ */
+public final class ProcessorService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessorService.class);
+
+    private final ProcessorConfig config;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private OpsServer ops;
+    private KafkaStreams streams;
+    private KafkaStreamsMetrics streamsMetrics;
+
+    public ProcessorService(final ProcessorConfig config) {
+        this.config = config;
+    }
+
+    public ProcessorService start() {
+        ensureTopics();
+        ops = OpsServer.start("0.0.0.0", config.httpPort(), metrics::scrape, this::health);
+        final String advertised = config.advertisedUrl() != null ? config.advertisedUrl()
+                : "http://" + hostName() + ":" + ops.port();
+        final URI adv = URI.create(advertised);
+        final Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+        p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, adv.getHost() + ":" + adv.getPort());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.putAll(config.kafka());
+        streams = new KafkaStreams(ProcessorTopology.build(config.topology(), config.registry()), p);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("Stream thread failed; replacing it: {}", e.toString(), e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics);
+        new HealthApi(streams, ops, adv).register();
+        streams.start();
+        LOG.info("Processor {} started; API on {}", config.applicationId(), advertised);
+        return this;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (final java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    /** Creates replwatch's topics when missing (node-health compacted), with the broker's replication factor. */
+    private void ensureTopics() {
+        final Map<String, Object> admin = new HashMap<>(config.kafka());
+        admin.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        try (Admin a = Admin.create(admin)) {
+            final Set<String> existing = a.listTopics().names().get(30, TimeUnit.SECONDS);
+            final List<NewTopic> create = new ArrayList<>();
+            for (final String t : Topics.all()) {
+                if (!existing.contains(t)) {
+                    final NewTopic nt = new NewTopic(t, java.util.Optional.of(config.partitions()), java.util.Optional.empty());
+                    if (t.equals(Topics.NODE_HEALTH)) {
+                        nt.configs(Map.of("cleanup.policy", "compact"));
+                    }
+                    create.add(nt);
+                }
+            }
+            if (!create.isEmpty()) {
+                try {
+                    a.createTopics(create).all().get(30, TimeUnit.SECONDS);
+                    LOG.info("Created topics {}", create.stream().map(NewTopic::name).toList());
+                } catch (final ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while checking topics", e);
+        } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Cannot reach Kafka at " + config.kafka().get("bootstrap.servers")
+                    + " to check topics: " + e.getMessage(), e);
+        }
+    }
+
+    OpsServer.Health health() {
+        final KafkaStreams.State s = streams == null ? KafkaStreams.State.CREATED : streams.state();
+        final Map<String, Object> d = new LinkedHashMap<>();
+        d.put("application_id", config.applicationId());
+        d.put("streams_state", s.name());
+        return new OpsServer.Health(s == KafkaStreams.State.RUNNING || s == KafkaStreams.State.REBALANCING, d);
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public int httpPort() {
+        return ops == null ? -1 : ops.port();
+    }
+
+    /** Waits until Kafka Streams is RUNNING. */
+    public void awaitRunning(final Duration timeout) throws InterruptedException {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (streams.state() != KafkaStreams.State.RUNNING) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Kafka Streams not RUNNING after " + timeout + ": " + streams.state());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (streams != null) {
+            streams.close(Duration.ofSeconds(30));
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+        }
+        if (ops != null) {
+            ops.close();
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package io.replwatch.processor.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.NodeHealth;
+import io.replwatch.common.OpsServer;
+import io.replwatch.processor.health.Severity;
+import io.replwatch.processor.topology.Names;
+import io.replwatch.serde.AvroJson;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Read-only health API over the node-health store, answering across processor instances:
+ * {@code GET /api/v1/clusters}, {@code /api/v1/clusters/{cluster}}, {@code /api/v1/clusters/{cluster}/nodes/{node}}.
+ * A cluster lives in the instance that owns its partition (the store is keyed within the partition of the
+ * cluster name); other instances forward to it. {@code /api/v1/local/...} answers from this instance only.
+ */
+public final class HealthApi {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final KafkaStreams streams;
+    private final OpsServer server;
+    private final URI self;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public HealthApi(final KafkaStreams streams, final OpsServer server, final URI self) {
+        this.streams = streams;
+        this.server = server;
+        this.self = self;
+    }
+
+    public void register() {
+        server.route("/api/v1/local/clusters", path -> localClusters());
+        server.route("/api/v1/clusters", this::route);
+    }
+
+    private Object route(final String path) {
+        final String rest = path.substring("/api/v1/clusters".length());
+        if (rest.isEmpty() || rest.equals("/")) {
+            return allClusters();
+        }
+        final String[] parts = rest.substring(1).split("/");
+        final String cluster = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+        final KeyQueryMetadata meta = streams.queryMetadataForKey(Names.NODE_HEALTH_STORE, cluster,
+                Serdes.String().serializer());
+        if (meta != null && meta.activeHost() != null && meta.activeHost().port() > 0
+                && !(meta.activeHost().host().equals(self.getHost()) && meta.activeHost().port() == self.getPort())) {
+            return fetch("http://" + meta.activeHost().host() + ":" + meta.activeHost().port() + path);
+        }
+        final ObjectNode c = clusterNode(cluster);
+        if (c == null) {
+            return null;
+        }
+        if (parts.length == 1) {
+            return c;
+        }
+        if (parts.length == 3 && parts[1].equals("nodes")) {
+            final String node = URLDecoder.decode(parts[2], StandardCharsets.UTF_8);
+            for (final JsonNode n : c.get("nodes")) {
+                if (n.path("node").asText().equals(node)) {
+                    return n;
+                }
+            }
+        }
+        return null;
+    }
+
+    private ReadOnlyKeyValueStore<String, NodeHealth> store() {
+        return streams.store(StoreQueryParameters.fromNameAndType(Names.NODE_HEALTH_STORE,
+                QueryableStoreTypes.keyValueStore()));
+    }
+
+    private ObjectNode clusterNode(final String cluster) {
+        final ArrayNode nodes = JSON.createArrayNode();
+        HealthState worst = HealthState.HEALTHY;
+        try (KeyValueIterator<String, NodeHealth> it = store().prefixScan(cluster + "/", Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                final KeyValue<String, NodeHealth> kv = it.next();
+                nodes.add(AvroJson.toJson(kv.value, AvroJson.Style.HUMAN));
+                worst = Severity.worst(worst, kv.value.getState());
+            }
+        }
+        if (nodes.isEmpty()) {
+            return null;
+        }
+        final ObjectNode c = JSON.createObjectNode();
+        c.put("cluster", cluster);
+        c.put("state", worst.name());
+        c.set("nodes", nodes);
+        return c;
+    }
+
+    private ArrayNode localClusters() {
+        final Map<String, ObjectNode> byCluster = new TreeMap<>();
+        try (KeyValueIterator<String, NodeHealth> it = store().all()) {
+            while (it.hasNext()) {
+                final NodeHealth h = it.next().value;
+                final ObjectNode c = byCluster.computeIfAbsent(h.getCluster(), k -> {
+                    final ObjectNode o = JSON.createObjectNode();
+                    o.put("cluster", k);
+                    o.put("state", HealthState.HEALTHY.name());
+                    o.set("nodes", JSON.createObjectNode());
+                    return o;
+                });
+                ((ObjectNode) c.get("nodes")).put(h.getNode(), h.getState().name());
+                c.put("state", Severity.worst(HealthState.valueOf(c.get("state").asText()), h.getState()).name());
+            }
+        }
+        final ArrayNode out = JSON.createArrayNode();
+        byCluster.values().forEach(out::add);
+        return out;
+    }
+
+    private ArrayNode allClusters() {
+        final ArrayNode out = localClusters();
+        for (final StreamsMetadata m : streams.streamsMetadataForStore(Names.NODE_HEALTH_STORE)) {
+            if (m.hostInfo().host().equals(self.getHost()) && m.hostInfo().port() == self.getPort()) {
+                continue;
+            }
+            final JsonNode remote = fetch("http://" + m.hostInfo().host() + ":" + m.hostInfo().port()
+                    + "/api/v1/local/clusters");
+            if (remote != null && remote.isArray()) {
+                remote.forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private JsonNode fetch(final String url) {
+        try {
+            final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
+        } catch (final Exception e) {
+            final ObjectNode err = JSON.createObjectNode();
+            err.put("error", "instance " + URI.create(url).getAuthority() + " did not answer: " + e.getClass().getSimpleName());
+            return err;
+        }
+    }
+}

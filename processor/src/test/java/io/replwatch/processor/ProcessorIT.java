@@ -1,0 +1,245 @@
+package io.replwatch.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.replwatch.avro.HealthReason;
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.HealthTransition;
+import io.replwatch.collector.CollectorService;
+import io.replwatch.collector.config.CollectorConfig;
+import io.replwatch.processor.config.ProcessorConfig;
+import io.replwatch.processor.health.Rules;
+import io.replwatch.sandbox.PgNode;
+import io.replwatch.sandbox.PostgresCluster;
+import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroDeserializer;
+import io.replwatch.serde.SerdeConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Collector and processor together on the sandbox: real replication faults become the expected transitions,
+ * read back from replwatch.health-transitions, and the health API answers from the node-health store.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ProcessorIT {
+
+    private static Sandbox sandbox;
+    private static PostgresCluster pg;
+    private static CollectorService collector;
+    private static ProcessorService processor;
+    private static final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();
+    private static final AtomicBoolean consuming = new AtomicBoolean(true);
+    private static Thread consumer;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void up() throws Exception {
+        final Path dir = Files.createTempDirectory(Path.of("target"), "processor-it-");
+        Files.delete(dir);
+        sandbox = Sandbox.builder().dir(dir).standbys(2).start();
+        pg = sandbox.postgres();
+        final StringBuilder nodes = new StringBuilder();
+        for (final PgNode n : pg.nodes()) {
+            nodes.append("      - {name: ").append(n.name()).append(", port: ").append(n.port()).append("}\n");
+        }
+        final String kafka = sandbox.kafka().bootstrapServers();
+        final String registry = sandbox.registry().url();
+        processor = new ProcessorService(ProcessorConfig.parse("""
+                application_id: processor-it
+                http_port: 0
+                advertised_url: http://127.0.0.1:0
+                state_dir: %s
+                partitions: 3
+                kafka: {bootstrap.servers: "%s"}
+                schema_registry: {url: "%s"}
+                stale_min: 5s
+                lag_window: 10s
+                rules:
+                  REPLAY_STALLED: {critical: 5s, clear_for: 3s}
+                  REPLAY_PAUSED: {clear_for: 3s}
+                  NODE_UNREACHABLE: {clear_for: 0s}
+                  RECEIVER_DISCONNECTED: {clear_for: 3s}
+                  STANDBY_MISSING: {clear_for: 3s}
+                  SYNC_STANDBY_MISSING: {clear_for: 3s}
+                """.formatted(dir.resolve("streams"), kafka, registry), k -> null)).start();
+        processor.awaitRunning(Duration.ofSeconds(60));
+        collector = new CollectorService(CollectorConfig.parse("""
+                collector_id: processor-it
+                poll_interval: 500ms
+                http_port: -1
+                kafka: {bootstrap.servers: "%s"}
+                schema_registry: {url: "%s"}
+                defaults: {host: 127.0.0.1, user: monitor, password: monitor}
+                clusters:
+                  - name: sandbox
+                    nodes:
+                %s""".formatted(kafka, registry, nodes), k -> null)).start();
+        consumer = new Thread(() -> {
+            final Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, "processor-it-reader");
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            final AvroDeserializer<HealthTransition> de = new AvroDeserializer<>(HealthTransition.class);
+            de.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registry), false);
+            try (KafkaConsumer<String, HealthTransition> c = new KafkaConsumer<>(p, new StringDeserializer(), de)) {
+                c.subscribe(List.of(Topics.HEALTH_TRANSITIONS));
+                while (consuming.get()) {
+                    for (final ConsumerRecord<String, HealthTransition> r : c.poll(Duration.ofMillis(100))) {
+                        transitions.add(r.value());
+                    }
+                }
+            }
+        }, "transitions-reader");
+        consumer.start();
+    }
+
+    @AfterAll
+    static void down() throws InterruptedException {
+        consuming.set(false);
+        if (consumer != null) {
+            consumer.join(5000);
+        }
+        if (collector != null) {
+            collector.close();
+        }
+        if (processor != null) {
+            processor.close();
+        }
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    private static HealthTransition awaitTransition(final String node, final int after, final Duration within,
+                                                    final Predicate<HealthTransition> test) {
+        final HealthTransition[] found = new HealthTransition[1];
+        await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
+            for (int i = after; i < transitions.size(); i++) {
+                final HealthTransition t = transitions.get(i);
+                if (t.getNode().equals(node) && test.test(t)) {
+                    found[0] = t;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    private static List<String> rules(final HealthTransition t) {
+        return t.getReasons().stream().map(HealthReason::getRule).toList();
+    }
+
+    private static JsonNode api(final String path) throws Exception {
+        final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + processor.httpPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() == 200 ? new ObjectMapper().readTree(r.body()) : null;
+    }
+
+    @Test
+    @Order(1)
+    void everyNodeBecomesHealthyAndTheApiSaysSo() throws Exception {
+        for (final String n : List.of("primary", "standby1", "standby2")) {
+            awaitTransition(n, 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            final JsonNode c = api("/api/v1/clusters/sandbox");
+            return c != null && c.path("state").asText().equals("HEALTHY") && c.path("nodes").size() == 3;
+        });
+        final JsonNode s1 = api("/api/v1/clusters/sandbox/nodes/standby1");
+        assertThat(s1.path("state").asText()).isEqualTo("HEALTHY");
+        assertThat(s1.path("role").asText()).isEqualTo("STANDBY");
+        assertThat(api("/api/v1/clusters").get(0).path("cluster").asText()).isEqualTo("sandbox");
+        assertThat(api("/api/v1/clusters/nope")).isNull();
+    }
+
+    @Test
+    @Order(2)
+    void anIdlePrimaryForTwoMinutesGivesNoTransition() {
+        final int mark = transitions.size();
+        await().during(Duration.ofMinutes(2)).atMost(Duration.ofMinutes(2).plusSeconds(10))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> transitions.size() == mark);
+    }
+
+    @Test
+    @Order(3)
+    void pausedReplayIsStalledThenCriticalAndResumeIsHealthy() throws Exception {
+        final int mark = transitions.size();
+        pg.pauseReplay("standby2");
+        final AtomicBoolean writing = new AtomicBoolean(true);
+        final Thread writer = new Thread(() -> {
+            while (writing.get()) {
+                pg.generateWal(1);
+            }
+        });
+        writer.start();
+        try {
+            final HealthTransition warn = awaitTransition("standby2", mark, Duration.ofSeconds(30),
+                    t -> t.getToState() == HealthState.WARNING);
+            assertThat(rules(warn)).contains(Rules.REPLAY_PAUSED);
+            final HealthTransition crit = awaitTransition("standby2", mark, Duration.ofSeconds(30),
+                    t -> t.getToState() == HealthState.CRITICAL);
+            assertThat(rules(crit)).contains(Rules.REPLAY_STALLED, Rules.REPLAY_PAUSED);
+            assertThat(crit.getReasons()).filteredOn(r -> r.getRule().equals(Rules.REPLAY_STALLED))
+                    .singleElement().satisfies(r -> assertThat(r.getValue()).isGreaterThanOrEqualTo(5000));
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+        final int resumed = transitions.size();
+        pg.resumeReplay("standby2");
+        awaitTransition("standby2", resumed, Duration.ofSeconds(30), t -> t.getToState() == HealthState.HEALTHY);
+    }
+
+    @Test
+    @Order(4)
+    void aStoppedStandbyIsDownAndComesBack() {
+        final int mark = transitions.size();
+        pg.stop("standby2");
+        final HealthTransition down = awaitTransition("standby2", mark, Duration.ofSeconds(15),
+                t -> t.getToState() == HealthState.DOWN);
+        assertThat(rules(down)).contains(Rules.NODE_UNREACHABLE);
+        pg.start("standby2");
+        awaitTransition("standby2", mark, Duration.ofSeconds(30), t -> t.getToState() == HealthState.HEALTHY);
+    }
+
+    @Test
+    @Order(5)
+    void promotionIsAFailover() {
+        final int mark = transitions.size();
+        pg.promote("standby2");
+        final HealthTransition t = awaitTransition("standby2", mark, Duration.ofSeconds(20),
+                x -> rules(x).contains(Rules.FAILOVER));
+        assertThat(t.getRole()).isEqualTo("PRIMARY");
+        // The old primary still runs: two primaries at once.
+        assertThat(rules(t)).contains(Rules.SPLIT_BRAIN);
+    }
+}
