@@ -29,7 +29,7 @@ class MainTest {
     @Test
     void everyCommandHasHelp() {
         for (final String[] cmd : new String[][] {{"--help"}, {"sandbox", "--help"}, {"sandbox", "up", "--help"},
-                {"sandbox", "status", "--help"}, {"sandbox", "down", "--help"}, {"collector", "--help"},
+                {"sandbox", "status", "--help"}, {"sandbox", "down", "--help"}, {"collector", "--help"}, {"processor", "--help"},
                 {"tail", "--help"}}) {
             final Run r = run(cmd);
             assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
@@ -57,6 +57,16 @@ class MainTest {
                 .contains("clusters[0].nodes[0].port: must be 1 to 65535 (got 0)")
                 .contains("clusters[0].nodes[0].user: is required")
                 .doesNotContain("hunter2");
+    }
+
+    @Test
+    void badProcessorConfigExitsTwo(@TempDir final Path dir) throws Exception {
+        final Path cfg = dir.resolve("bad.yaml");
+        Files.writeString(cfg, "lag_window: 0s\nrules: {NOPE: {}}\n");
+        final Run r = run("processor", "--config", cfg.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("lag_window: must be at least 1s").contains("rules.NOPE: unknown key")
+                .contains("kafka.bootstrap.servers: is required");
     }
 
     @Test
