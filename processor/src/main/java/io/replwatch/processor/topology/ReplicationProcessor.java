@@ -61,6 +61,28 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     private KeyValueStore<String, NodeState> nodes;
     private KeyValueStore<String, ClusterState> clusters;
     private KeyValueStore<String, NodeHealth> health;
+    /**
+     * Deserialized state of the task's nodes and clusters, written through to the stores on every change (so
+     * changelogs stay exact under exactly_once_v2) but read from memory: decoding JSON on every sample was the
+     * topology's main cost. The maps live and die with the task, so they never outlive a rollback.
+     */
+    private final Map<String, NodeState> nodeCache = new LruMap<>(200_000);
+    private final Map<String, ClusterState> clusterCache = new LruMap<>(50_000);
+
+    /** A bounded access-ordered map. */
+    private static final class LruMap<K, V> extends java.util.LinkedHashMap<K, V> {
+        private final int max;
+
+        LruMap(final int max) {
+            super(1024, 0.75f, true);
+            this.max = max;
+        }
+
+        @Override
+        protected boolean removeEldestEntry(final Map.Entry<K, V> eldest) {
+            return size() > max;
+        }
+    }
 
     ReplicationProcessor(final TopologySettings settings, final Deserializer<ReplicationSample> deserializer) {
         this.settings = settings;
@@ -101,17 +123,26 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final long t = s.getSampledAt().toEpochMilli();
         final long wall = context.currentSystemTimeMs();
         final String key = Names.nodeKey(s.getCluster(), s.getNode());
-        NodeState ns = nodes.get(key);
+        NodeState ns = nodeCache.get(key);
+        if (ns == null) {
+            ns = nodes.get(key);
+        }
         if (ns == null) {
             ns = new NodeState();
             ns.cluster = s.getCluster();
             ns.node = s.getNode();
             ns.stateSince = t;
         }
-        ClusterState cs = clusters.get(s.getCluster());
+        ClusterState cs = clusterCache.get(s.getCluster());
+        if (cs == null) {
+            cs = clusters.get(s.getCluster());
+        }
         if (cs == null) {
             cs = new ClusterState();
         }
+        clusterCache.put(s.getCluster(), cs);
+        nodeCache.put(key, ns);
+        boolean clusterChanged = false;
         if (ns.lastSampleAt != null && t > ns.lastSampleAt) {
             final long gap = t - ns.lastSampleAt;
             ns.intervalMs = ns.intervalMs == null ? gap : (ns.intervalMs * 3 + gap) / 4;
@@ -135,10 +166,11 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             ns.role = Boolean.TRUE.equals(s.getInRecovery()) ? "STANDBY" : "PRIMARY";
         }
         if (!ok || Boolean.TRUE.equals(s.getInRecovery())) {
-            cs.outOfRecovery.remove(s.getNode());
+            clusterChanged |= cs.outOfRecovery.remove(s.getNode()) != null;
         }
         if (ok && Boolean.FALSE.equals(s.getInRecovery()) && s.getWalLsn() != null) {
             primarySample(s, t, ns, cs);
+            clusterChanged = true;
         }
         LagRate lag = null;
         if (ok && Boolean.TRUE.equals(s.getInRecovery()) && s.getStandby() != null) {
@@ -147,7 +179,9 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final NodeView view = view(s, t, ns, cs);
         evaluate(view, t, ns, wall);
         nodes.put(key, ns);
-        clusters.put(s.getCluster(), cs);
+        if (clusterChanged) {
+            clusters.put(s.getCluster(), cs);
+        }
         if (lag != null) {
             context.forward(new Record<>(s.getCluster(), lag, t), Names.LAG_RATES_SINK);
         }
@@ -452,8 +486,6 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         ns.firingRules = new ArrayList<>(rules);
         ns.reasons = new ArrayList<>(out.firing());
         final String key = Names.nodeKey(view.cluster(), view.node());
-        final NodeHealth nh = nodeHealth(ns, t);
-        health.put(key, nh);
         if (changed) {
             final String id = UUID.nameUUIDFromBytes((key + "|" + t + "|" + from + "|" + out.state() + "|"
                     + String.join(",", rules.stream().sorted().toList())).getBytes(StandardCharsets.UTF_8)).toString();
@@ -470,8 +502,12 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
                     .setLabels(ns.labels)
                     .build(), t), Names.TRANSITIONS_SINK);
         }
+        // The queryable store and the compacted topic follow every transition, and refresh lag figures at least
+        // every node_health_every: writing them on every sample would double the topology's cost.
         if (changed || ns.healthEmittedWall == null || wall - ns.healthEmittedWall >= settings.nodeHealthEvery().toMillis()) {
             ns.healthEmittedWall = wall;
+            final NodeHealth nh = nodeHealth(ns, t);
+            health.put(key, nh);
             context.forward(new Record<>(key, nh, t), Names.NODE_HEALTH_SINK);
         }
     }
@@ -520,7 +556,8 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         try (KeyValueIterator<String, NodeState> it = nodes.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, NodeState> kv = it.next();
-                final NodeState ns = kv.value;
+                final NodeState cached = nodeCache.get(kv.key);
+                final NodeState ns = cached != null ? cached : kv.value;
                 if (ns.lastSeenWall == null || ns.stale) {
                     continue;
                 }
@@ -540,6 +577,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         for (final KeyValue<String, NodeState> kv : changed) {
             nodes.put(kv.key, kv.value);
+            nodeCache.put(kv.key, kv.value);
         }
     }
 

@@ -1,0 +1,286 @@
+package io.replwatch.processor.bench;
+
+import io.replwatch.avro.HealthTransition;
+import io.replwatch.avro.PollStatus;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.processor.Samples;
+import io.replwatch.processor.topology.ProcessorTopology;
+import io.replwatch.processor.topology.TopologySettings;
+import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroDeserializer;
+import io.replwatch.serde.AvroSerializer;
+import io.replwatch.serde.SerdeConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+
+/**
+ * Samples/s through the real broker with exactly_once_v2 for a synthetic fleet (clusters of a primary and four
+ * standbys), the replwatch topology against a pass-through topology (decode and re-encode) on the same input;
+ * then the latency from a sample produced to its transition produced, at a steady offered load.
+ *
+ * <p>Run: {@code mvn -B -q -pl processor test-compile exec:exec@bench} (-Dclusters=2000 -Drounds=30
+ * -Drate=10000 -Dseconds=30).
+ */
+public final class ProcessorBenchmark {
+
+    private static final int NODES_PER_CLUSTER = 5;
+
+    private ProcessorBenchmark() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        final int clusters = Integer.getInteger("clusters", 2000);
+        final int rounds = Integer.getInteger("rounds", 30);
+        final int rate = Integer.getInteger("rate", 10_000);
+        final int seconds = Integer.getInteger("seconds", 30);
+        final Path dir = Files.createTempDirectory(Path.of("target"), "pbench-");
+        Files.delete(dir);
+        try (Sandbox sb = Sandbox.builder().dir(dir).postgres(false).start()) {
+            final String bootstrap = sb.kafka().bootstrapServers();
+            final Map<String, Object> serde = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, sb.registry().url());
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+                final List<NewTopic> topics = new ArrayList<>();
+                for (final String t : Stream.concat(Stream.of(Topics.all()), Stream.of("bench.passthrough")).toList()) {
+                    topics.add(new NewTopic(t, 6, (short) 1));
+                }
+                admin.createTopics(topics).all().get();
+            }
+            final long n = produceFleet(bootstrap, serde, clusters, rounds);
+            System.out.printf("machine: %d cores; fleet: %d clusters x %d nodes = %d nodes; %d samples in %s%n",
+                    Runtime.getRuntime().availableProcessors(), clusters, NODES_PER_CLUSTER,
+                    clusters * NODES_PER_CLUSTER, n, Topics.SAMPLES);
+
+            final double pass = run(bootstrap, "bench-passthrough", passThrough(serde), n, dir);
+            final double topo = run(bootstrap, "bench-topology", ProcessorTopology.build(TopologySettings.defaults(), serde), n, dir);
+            System.out.printf("pass-through (decode + re-encode, exactly_once_v2): %.0f samples/s%n", pass);
+            System.out.printf("replwatch topology (exactly_once_v2): %.0f samples/s = %.2f x pass-through%n", topo, topo / pass);
+            final long stateBytes = du(dir.resolve("streams-bench-topology"));
+            System.out.printf("state on disk after the run: %d MiB for %d nodes = %d bytes per node%n",
+                    stateBytes >> 20, clusters * NODES_PER_CLUSTER, stateBytes / (clusters * NODES_PER_CLUSTER));
+            latency(bootstrap, serde, dir, clusters, rate, seconds);
+        }
+    }
+
+    /** rounds x (primary + 4 standbys) per cluster, one round per simulated second, pre-serialized. */
+    private static long produceFleet(final String bootstrap, final Map<String, Object> serde, final int clusters,
+                                     final int rounds) throws Exception {
+        final AvroSerializer<ReplicationSample> ser = new AvroSerializer<>();
+        ser.configure(serde, false);
+        long count = 0;
+        final long t0 = System.currentTimeMillis() - rounds * 1000L - 60_000;
+        try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (int r = 0; r < rounds; r++) {
+                for (int c = 0; c < clusters; c++) {
+                    final long t = t0 + r * 1000L + c % 1000;
+                    final long lsn = 100L * 1024 * 1024 + r * 65_536L + c;
+                    for (final ReplicationSample s : cluster("c" + c, t, lsn, r)) {
+                        p.send(new ProducerRecord<>(Topics.SAMPLES, null, t, s.getCluster(),
+                                ser.serialize(Topics.SAMPLES, s)));
+                        count++;
+                    }
+                }
+            }
+            p.flush();
+        }
+        return count;
+    }
+
+    private static List<ReplicationSample> cluster(final String name, final long t, final long lsn, final int round) {
+        final List<ReplicationSample> out = new ArrayList<>();
+        final Map<String, Long> replay = new HashMap<>();
+        for (int i = 1; i < NODES_PER_CLUSTER; i++) {
+            replay.put("s" + i, lsn - i * 8192L * (round % 3));
+        }
+        out.add(rename(Samples.primary("p", t, lsn, 1, replay), name));
+        for (int i = 1; i < NODES_PER_CLUSTER; i++) {
+            out.add(rename(Samples.streaming("s" + i, t + i, replay.get("s" + i)), name));
+        }
+        return out;
+    }
+
+    private static ReplicationSample rename(final ReplicationSample s, final String cluster) {
+        return ReplicationSample.newBuilder(s).setCluster(cluster).build();
+    }
+
+    private static Topology passThrough(final Map<String, Object> serde) {
+        final AvroDeserializer<ReplicationSample> de = new AvroDeserializer<>(ReplicationSample.class);
+        de.configure(serde, false);
+        final AvroSerializer<ReplicationSample> ser = new AvroSerializer<>();
+        ser.configure(serde, false);
+        final StreamsBuilder b = new StreamsBuilder();
+        b.stream(Topics.SAMPLES, Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                .mapValues(v -> ser.serialize("bench.passthrough", de.deserialize(Topics.SAMPLES, v)))
+                .to("bench.passthrough", Produced.with(Serdes.String(), Serdes.ByteArray()));
+        return b.build();
+    }
+
+    private static Properties streamsProps(final String bootstrap, final String appId, final Path dir) {
+        final Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("streams-" + appId).toString());
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2000);
+        return p;
+    }
+
+    /** Runs an application over the whole input from the start; returns samples per second. */
+    private static double run(final String bootstrap, final String appId, final Topology topology, final long n,
+                              final Path dir) throws Exception {
+        final long start = System.nanoTime();
+        try (KafkaStreams ks = new KafkaStreams(topology, streamsProps(bootstrap, appId, dir));
+             Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            ks.start();
+            while (committed(admin, appId) < n) {
+                Thread.sleep(200);
+                if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
+                    throw new IllegalStateException(appId + " did not finish in 10 minutes");
+                }
+            }
+            final double secs = (System.nanoTime() - start) / 1e9;
+            ks.close(Duration.ofSeconds(30));
+            return n / secs;
+        }
+    }
+
+    private static long committed(final Admin admin, final String group) throws Exception {
+        final Map<TopicPartition, OffsetAndMetadata> offsets =
+                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        return offsets.entrySet().stream().filter(e -> e.getKey().topic().equals(Topics.SAMPLES) && e.getValue() != null)
+                .mapToLong(e -> e.getValue().offset()).sum();
+    }
+
+    /**
+     * Latency from a sample produced to its transition readable (read_committed): the topology runs live while
+     * the fleet's samples arrive at {@code rate}/s; 1 % of the nodes flip between OK and UNREACHABLE on every
+     * sample, so each of their samples causes a transition.
+     */
+    private static void latency(final String bootstrap, final Map<String, Object> serde, final Path dir,
+                                final int clusters, final int rate, final int seconds) throws Exception {
+        final AvroSerializer<ReplicationSample> ser = new AvroSerializer<>();
+        ser.configure(serde, false);
+        final List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        final long runStart = System.currentTimeMillis();
+        final Thread reader = new Thread(() -> {
+            final Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-latency-reader");
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            final AvroDeserializer<HealthTransition> de = new AvroDeserializer<>(HealthTransition.class);
+            de.configure(serde, false);
+            try (KafkaConsumer<String, HealthTransition> c = new KafkaConsumer<>(p, new StringDeserializer(), de)) {
+                c.subscribe(List.of(Topics.HEALTH_TRANSITIONS));
+                final long end = runStart + (seconds + 10) * 1000L;
+                while (System.currentTimeMillis() < end) {
+                    for (final ConsumerRecord<String, HealthTransition> r : c.poll(Duration.ofMillis(50))) {
+                        final long at = r.value().getAt().toEpochMilli();
+                        if (at >= runStart + 5000) {
+                            latencies.add(System.currentTimeMillis() - at);
+                        }
+                    }
+                }
+            }
+        });
+        try (KafkaStreams ks = new KafkaStreams(ProcessorTopology.build(TopologySettings.defaults(), serde),
+                streamsProps(bootstrap, "bench-latency", dir));
+             KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(),
+                     new ByteArraySerializer())) {
+            ks.start();
+            while (ks.state() != KafkaStreams.State.RUNNING) {
+                Thread.sleep(50);
+            }
+            reader.start();
+            Thread.sleep(2000);
+            final long perRound = (long) clusters * NODES_PER_CLUSTER;
+            final long roundMs = Math.max(1, perRound * 1000 / rate);
+            long sent = 0;
+            int round = 0;
+            final long t0 = System.currentTimeMillis();
+            while (System.currentTimeMillis() - t0 < seconds * 1000L) {
+                final long roundStart = System.currentTimeMillis();
+                for (int c = 0; c < clusters; c++) {
+                    final long now = System.currentTimeMillis();
+                    final long lsn = 200L * 1024 * 1024 + round * 65_536L;
+                    for (final ReplicationSample s : cluster("c" + c, now, lsn, round)) {
+                        ReplicationSample x = s;
+                        if (c % 100 == 0 && s.getNode().equals("s1") && round % 2 == 1) {
+                            x = rename(Samples.failed("s1", now, PollStatus.UNREACHABLE), "c" + c);
+                        }
+                        p.send(new ProducerRecord<>(Topics.SAMPLES, null, now, x.getCluster(), ser.serialize(Topics.SAMPLES, x)));
+                        sent++;
+                    }
+                    // Pace within the round so that the offered load is steady.
+                    final long due = roundStart + (c + 1) * roundMs / clusters;
+                    final long wait = due - System.currentTimeMillis();
+                    if (wait > 0) {
+                        Thread.sleep(wait);
+                    }
+                }
+                round++;
+            }
+            p.flush();
+            final double offered = sent * 1000.0 / (System.currentTimeMillis() - t0);
+            reader.join();
+            ks.close(Duration.ofSeconds(30));
+            final List<Long> l = new ArrayList<>(latencies);
+            Collections.sort(l);
+            if (l.isEmpty()) {
+                System.out.println("latency: no transitions observed");
+                return;
+            }
+            System.out.printf("latency at %.0f samples/s offered for %d s: %d transitions; sample produced ->"
+                            + " transition readable p50 %d ms, p99 %d ms, max %d ms%n", offered, seconds, l.size(),
+                    l.get(l.size() / 2), l.get((int) (l.size() * 0.99)), l.get(l.size() - 1));
+        }
+    }
+
+    private static Map<String, Object> producerProps(final String bootstrap) {
+        return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+                ProducerConfig.ACKS_CONFIG, "all");
+    }
+
+    private static long du(final Path p) throws Exception {
+        if (!Files.exists(p)) {
+            return 0;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+}
