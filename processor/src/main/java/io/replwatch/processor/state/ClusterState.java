@@ -15,7 +15,11 @@ public final class ClusterState {
     public Integer timeline;
     public Long primarySampleAt;
 
-    /** The primary's (time, LSN) history, for true time lag and WAL rates. */
+    /**
+     * The primary's (time, LSN) history, for true time lag and WAL rates. Not part of this record's JSON: its
+     * points live one per key in the primary-history store, so a new point costs one small write.
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public LsnHistory history = new LsnHistory();
 
     /** The primary's last pg_stat_replication rows and settings. */

@@ -1,6 +1,5 @@
 package io.replwatch.processor.state;
 
-import io.replwatch.processor.health.Finding;
 import io.replwatch.processor.health.RuleTracker;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,9 +26,13 @@ public final class NodeState {
     public Integer walPrevTimeline;
     public Map<String, WalWindow> walWindows = new HashMap<>();
 
-    /** Standby: recent (time, replay, lag, primary LSN, timeline) points, and conflicts totals. */
+    /**
+     * Standby: recent points {time, replay LSN, lag bytes, primary LSN, timeline} over the lag window, spaced at
+     * least a tenth of the window apart (the newest always kept), so the state stays small whatever the poll
+     * interval.
+     */
     public List<long[]> lagPoints = new ArrayList<>();
-    public List<Integer> lagTimelines = new ArrayList<>();
+    /** Recovery-conflict totals {time, total}, only where the total changed, plus one baseline before the window. */
     public List<long[]> conflictPoints = new ArrayList<>();
     public Long stalledSince;
     public Long replayLagBytes;
@@ -41,7 +44,6 @@ public final class NodeState {
     public String state = "UNKNOWN";
     public Long stateSince;
     public List<String> firingRules = new ArrayList<>();
-    public List<Finding> reasons = new ArrayList<>();
     public Long healthEmittedWall;
     public boolean stale;
 

@@ -8,6 +8,7 @@ public final class Names {
     public static final String NODE_STATE_STORE = "node-state";
     public static final String CLUSTER_STATE_STORE = "cluster-state";
     public static final String NODE_HEALTH_STORE = "node-health";
+    public static final String HISTORY_STORE = "primary-history";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String WAL_THROUGHPUT_SINK = "wal-throughput-sink";
     public static final String LAG_RATES_SINK = "lag-rates-sink";

@@ -49,6 +49,8 @@ public final class ProcessorTopology {
                 Serdes.String(), new JsonSerde<>(NodeState.class)).withCachingEnabled(), Names.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.CLUSTER_STATE_STORE),
                 Serdes.String(), new JsonSerde<>(ClusterState.class)).withCachingEnabled(), Names.PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HISTORY_STORE),
+                Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.NODE_HEALTH_STORE),
                 Serdes.String(), AvroSerde.forValues(NodeHealth.class, serdeConfig)), Names.PROCESSOR);
         sink(t, Names.WAL_THROUGHPUT_SINK, Topics.WAL_THROUGHPUT, WalThroughput.class, serdeConfig);

@@ -61,12 +61,14 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     private KeyValueStore<String, NodeState> nodes;
     private KeyValueStore<String, ClusterState> clusters;
     private KeyValueStore<String, NodeHealth> health;
+    private KeyValueStore<String, Long> history;
     /**
      * Deserialized state of the task's nodes and clusters, written through to the stores on every change (so
      * changelogs stay exact under exactly_once_v2) but read from memory: decoding JSON on every sample was the
-     * topology's main cost. The maps live and die with the task, so they never outlive a rollback.
+     * topology's main cost. The maps live and die with the task, so they never outlive a rollback. Every node of
+     * the task is in memory (loaded at init), so the staleness check walks memory, not the store.
      */
-    private final Map<String, NodeState> nodeCache = new LruMap<>(200_000);
+    private final Map<String, NodeState> nodeCache = new HashMap<>();
     private final Map<String, ClusterState> clusterCache = new LruMap<>(50_000);
 
     /** A bounded access-ordered map. */
@@ -95,6 +97,13 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         this.nodes = ctx.getStateStore(Names.NODE_STATE_STORE);
         this.clusters = ctx.getStateStore(Names.CLUSTER_STATE_STORE);
         this.health = ctx.getStateStore(Names.NODE_HEALTH_STORE);
+        this.history = ctx.getStateStore(Names.HISTORY_STORE);
+        try (KeyValueIterator<String, NodeState> it = nodes.all()) {
+            while (it.hasNext()) {
+                final KeyValue<String, NodeState> kv = it.next();
+                nodeCache.put(kv.key, kv.value);
+            }
+        }
         ctx.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -136,6 +145,9 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         ClusterState cs = clusterCache.get(s.getCluster());
         if (cs == null) {
             cs = clusters.get(s.getCluster());
+            if (cs != null) {
+                loadHistory(s.getCluster(), cs);
+            }
         }
         if (cs == null) {
             cs = new ClusterState();
@@ -203,7 +215,11 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
                 cs.failoverFrom = cs.primary;
                 cs.failoverTo = node;
                 cs.primary = node;
-                cs.history = new io.replwatch.processor.lag.LsnHistory();
+                for (final Long time : cs.history.times) {
+                    history.delete(historyKey(s.getCluster(), time));
+                }
+                cs.history.times.clear();
+                cs.history.lsns.clear();
                 LOG.info("{}: failover from {} to {} (timeline {})", s.getCluster(), cs.failoverFrom, node, tl);
             }
         } else if (cs.timeline != null && tl != null && tl > cs.timeline) {
@@ -217,7 +233,9 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         cs.timeline = tl;
         cs.systemIdentifier = s.getSystemIdentifier();
         cs.primarySampleAt = t;
-        cs.history.add(t, s.getWalLsn(), tl, settings.historyRetention().toMillis(), 4096);
+        final java.util.Set<Long> before = new HashSet<>(cs.history.times);
+        cs.history.add(t, s.getWalLsn(), tl, settings.historyRetention().toMillis(), 512);
+        persistHistory(s.getCluster(), cs, before);
         cs.replicas = new ArrayList<>();
         for (final ReplicaRow r : s.getReplicas()) {
             final ClusterState.Replica x = new ClusterState.Replica();
@@ -298,8 +316,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final long conflicts = st.getConflicts().getTablespace() + st.getConflicts().getLock()
                 + st.getConflicts().getSnapshot() + st.getConflicts().getBufferpin() + st.getConflicts().getDeadlock()
                 + st.getConflicts().getLogicalslot();
-        ns.conflictPoints.add(new long[] {t, conflicts});
-        ns.conflictPoints.removeIf(p -> t - p[0] > settings.conflictsWindow().toMillis());
+        addConflicts(ns, t, conflicts, settings.conflictsWindow().toMillis());
         if (cs.history.isEmpty() || st.getReplayLsn() == null
                 || (cs.systemIdentifier != null && s.getSystemIdentifier() != null
                     && !cs.systemIdentifier.equals(s.getSystemIdentifier()))) {
@@ -312,16 +329,11 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final long primaryLsn = cs.history.lsnAt(t);
         final long replayLag = Math.max(0, primaryLsn - replay);
         final Long timeLag = cs.history.timeLag(replay, t);
-        ns.lagPoints.add(new long[] {t, replay, replayLag, primaryLsn});
-        ns.lagTimelines.add(s.getTimeline());
-        while (ns.lagPoints.size() > 2 && t - ns.lagPoints.get(0)[0] > settings.lagWindow().toMillis()) {
-            ns.lagPoints.remove(0);
-            ns.lagTimelines.remove(0);
-        }
+        addLagPoint(ns, new long[] {t, replay, replayLag, primaryLsn, s.getTimeline() == null ? -1 : s.getTimeline()},
+                settings.lagWindow().toMillis());
         final List<Trend.Point> window = new ArrayList<>();
-        for (int i = 0; i < ns.lagPoints.size(); i++) {
-            final long[] p = ns.lagPoints.get(i);
-            window.add(new Trend.Point(p[0], p[1], p[2], p[3], ns.lagTimelines.get(i)));
+        for (final long[] p : ns.lagPoints) {
+            window.add(new Trend.Point(p[0], p[1], p[2], p[3], p[4] < 0 ? null : (int) p[4]));
         }
         final LagTrend trend = Trend.evaluate(window);
         // How long replay has stood still: from the first point of the current run of equal positions.
@@ -362,6 +374,66 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
                 .setTrend(trend)
                 .setCatchUpEtaMs(Trend.catchUpEtaMs(replayLag, replayRate, walRate))
                 .build();
+    }
+
+    private static String historyKey(final String cluster, final long time) {
+        return cluster + '\u0000' + String.format("%016x", time);
+    }
+
+    /** Writes the points the last add() created (or changed) and deletes the ones it dropped. */
+    private void persistHistory(final String cluster, final ClusterState cs, final java.util.Set<Long> before) {
+        final java.util.Set<Long> now = new HashSet<>(cs.history.times);
+        for (final Long gone : before) {
+            if (!now.contains(gone)) {
+                history.delete(historyKey(cluster, gone));
+            }
+        }
+        final int last = cs.history.times.size() - 1;
+        for (int i = 0; i <= last; i++) {
+            final long time = cs.history.times.get(i);
+            if (!before.contains(time) || i == last) {
+                history.put(historyKey(cluster, time), cs.history.lsns.get(i));
+            }
+        }
+    }
+
+    /** Rebuilds a cluster's history from its points (after a restart or a task migration). */
+    private void loadHistory(final String cluster, final ClusterState cs) {
+        cs.history = new io.replwatch.processor.lag.LsnHistory();
+        cs.history.timeline = cs.timeline;
+        try (KeyValueIterator<String, Long> it = history.prefixScan(cluster + '\u0000',
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            while (it.hasNext()) {
+                final KeyValue<String, Long> kv = it.next();
+                cs.history.times.add(Long.parseLong(kv.key.substring(kv.key.length() - 16), 16));
+                cs.history.lsns.add(kv.value);
+            }
+        }
+    }
+
+    /** Appends a lag point, keeping points a tenth of the window apart (the newest always) within the window. */
+    static void addLagPoint(final NodeState ns, final long[] point, final long windowMs) {
+        final List<long[]> pts = ns.lagPoints;
+        final int n = pts.size();
+        if (n >= 2 && point[0] - pts.get(n - 2)[0] < windowMs / 10) {
+            pts.set(n - 1, point);
+        } else {
+            pts.add(point);
+        }
+        while (pts.size() > 2 && point[0] - pts.get(0)[0] > windowMs) {
+            pts.remove(0);
+        }
+    }
+
+    /** Keeps conflict totals only where they changed, plus the last point before the window as its baseline. */
+    static void addConflicts(final NodeState ns, final long t, final long total, final long windowMs) {
+        final List<long[]> pts = ns.conflictPoints;
+        if (pts.isEmpty() || pts.get(pts.size() - 1)[1] != total) {
+            pts.add(new long[] {t, total});
+        }
+        while (pts.size() > 1 && t - pts.get(1)[0] > windowMs) {
+            pts.remove(0);
+        }
     }
 
     /**
@@ -443,6 +515,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         long conflicts = 0;
         if (ns.conflictPoints.size() >= 2) {
+            // The first point is the baseline at (or before) the window's start.
             conflicts = Math.max(0, ns.conflictPoints.get(ns.conflictPoints.size() - 1)[1] - ns.conflictPoints.get(0)[1]);
         }
         final List<String> primaries = new ArrayList<>();
@@ -484,7 +557,6 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         ns.state = out.state().name();
         ns.firingRules = new ArrayList<>(rules);
-        ns.reasons = new ArrayList<>(out.firing());
         final String key = Names.nodeKey(view.cluster(), view.node());
         if (changed) {
             final String id = UUID.nameUUIDFromBytes((key + "|" + t + "|" + from + "|" + out.state() + "|"
@@ -530,6 +602,18 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         return out;
     }
 
+    /** The firing findings, from the trackers (in rule order). */
+    private static List<Finding> currentFindings(final NodeState ns) {
+        final List<Finding> out = new ArrayList<>();
+        for (final io.replwatch.processor.health.Rules.Rule r : io.replwatch.processor.health.Rules.ALL) {
+            final var tr = ns.trackers.get(r.code());
+            if (tr != null && tr.firing && tr.current != null) {
+                out.add(tr.current);
+            }
+        }
+        return out;
+    }
+
     private static NodeHealth nodeHealth(final NodeState ns, final long t) {
         return NodeHealth.newBuilder()
                 .setCluster(ns.cluster)
@@ -539,7 +623,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
                 .setSince(Instant.ofEpochMilli(ns.stateSince == null ? t : ns.stateSince))
                 .setUpdatedAt(Instant.ofEpochMilli(t))
                 .setLastSampleAt(ns.lastSampleAt == null ? null : Instant.ofEpochMilli(ns.lastSampleAt))
-                .setReasons(reasons(ns.reasons, ns))
+                .setReasons(reasons(currentFindings(ns), ns))
                 .setReplayLagBytes(ns.replayLagBytes)
                 .setTimeLagMs(ns.timeLagMs)
                 .setTrend(ns.trend == null ? null : LagTrend.valueOf(ns.trend))
@@ -553,31 +637,26 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     /** Marks nodes whose samples stopped arriving (wall clock), and closes WAL windows of silent primaries. */
     private void punctuate(final long wall) {
         final List<KeyValue<String, NodeState>> changed = new ArrayList<>();
-        try (KeyValueIterator<String, NodeState> it = nodes.all()) {
-            while (it.hasNext()) {
-                final KeyValue<String, NodeState> kv = it.next();
-                final NodeState cached = nodeCache.get(kv.key);
-                final NodeState ns = cached != null ? cached : kv.value;
-                if (ns.lastSeenWall == null || ns.stale) {
-                    continue;
-                }
-                final long silent = wall - ns.lastSeenWall;
-                if (silent > staleAfter(ns)) {
-                    ns.stale = true;
-                    // Event time advanced by the silence, so that trackers and transitions move on too.
-                    final long t = ns.lastSampleAt + silent;
-                    final NodeView view = new NodeView(ns.cluster, ns.node, PollStatus.valueOf(ns.status), ns.message,
-                            true, silent, ns.inRecovery, null, null, null, null, null, 0, 0, null, null, null,
-                            List.of(), 0, null, null, false, null, false, List.of());
-                    evaluate(view, t, ns, wall);
-                    closeWindows(ns.cluster, ns, t);
-                    changed.add(KeyValue.pair(kv.key, ns));
-                }
+        for (final Map.Entry<String, NodeState> e : nodeCache.entrySet()) {
+            final NodeState ns = e.getValue();
+            if (ns.lastSeenWall == null || ns.stale) {
+                continue;
+            }
+            final long silent = wall - ns.lastSeenWall;
+            if (silent > staleAfter(ns)) {
+                ns.stale = true;
+                // Event time advanced by the silence, so that trackers and transitions move on too.
+                final long t = ns.lastSampleAt + silent;
+                final NodeView view = new NodeView(ns.cluster, ns.node, PollStatus.valueOf(ns.status), ns.message,
+                        true, silent, ns.inRecovery, null, null, null, null, null, 0, 0, null, null, null,
+                        List.of(), 0, null, null, false, null, false, List.of());
+                evaluate(view, t, ns, wall);
+                closeWindows(ns.cluster, ns, t);
+                changed.add(KeyValue.pair(e.getKey(), ns));
             }
         }
         for (final KeyValue<String, NodeState> kv : changed) {
             nodes.put(kv.key, kv.value);
-            nodeCache.put(kv.key, kv.value);
         }
     }
 
