@@ -25,6 +25,23 @@ final class ChildJvm {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /** Asks the process to stop, then kills it if it has not within 10 s. */
+    static void stop(final Process process) {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
     static Process start(final List<String> jvmArgs, final List<String> command, final Path log, final Path workDir) {
         final List<String> cmd = new ArrayList<>();
         cmd.add(javaBinary());

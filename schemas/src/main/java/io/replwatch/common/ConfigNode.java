@@ -128,6 +128,28 @@ public final class ConfigNode {
         }
     }
 
+    /**
+     * The {@code kafka:} (client properties, bootstrap.servers required) and {@code schema_registry:} (serde
+     * properties; {@code url} becomes schema.registry.url, required) sections every service has.
+     */
+    public record KafkaSections(Map<String, String> kafka, Map<String, String> registry) {
+    }
+
+    public KafkaSections kafkaSections() {
+        final Map<String, String> kafka = stringMap("kafka");
+        if (!kafka.containsKey("bootstrap.servers")) {
+            problem("kafka.bootstrap.servers", "is required");
+        }
+        final Map<String, String> registry = new LinkedHashMap<>(stringMap("schema_registry"));
+        final String url = registry.remove("url");
+        if (url == null || url.isBlank()) {
+            problem("schema_registry.url", "is required");
+        } else {
+            registry.put("schema.registry.url", url);
+        }
+        return new KafkaSections(Map.copyOf(kafka), Map.copyOf(registry));
+    }
+
     /** A list of scalars (a single scalar counts as a list of one). */
     public List<String> stringList(final String key) {
         final JsonNode v = node.get(key);

@@ -83,17 +83,7 @@ public record CollectorConfig(
         final String topic = root.string("topic", Topics.SAMPLES);
         final int httpPort = root.integer("http_port", 9187, -1, 65535);
 
-        final Map<String, String> kafka = root.stringMap("kafka");
-        if (!kafka.containsKey("bootstrap.servers")) {
-            root.problem("kafka.bootstrap.servers", "is required");
-        }
-        final Map<String, String> registry = new LinkedHashMap<>(root.stringMap("schema_registry"));
-        final String url = registry.remove("url");
-        if (url == null || url.isBlank()) {
-            root.problem("schema_registry.url", "is required");
-        } else {
-            registry.put("schema.registry.url", url);
-        }
+        final ConfigNode.KafkaSections sections = root.kafkaSections();
 
         final ConfigNode defaults = root.child("defaults");
         defaults.allowOnly(NODE_KEYS);
@@ -145,7 +135,7 @@ public record CollectorConfig(
         }
         root.throwIfProblems();
         return new CollectorConfig(id, interval, connect, statement, refresh, workers, topic, httpPort,
-                Map.copyOf(kafka), Map.copyOf(registry), List.copyOf(nodes));
+                sections.kafka(), sections.registry(), List.copyOf(nodes));
     }
 
     private static String pick(final ConfigNode node, final ConfigNode defaults, final String key, final String dflt) {

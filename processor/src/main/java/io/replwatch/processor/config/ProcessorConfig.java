@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -79,17 +78,7 @@ public record ProcessorConfig(
                 Path.of(System.getProperty("java.io.tmpdir"), "replwatch-streams").toString()));
         final int threads = root.integer("num_stream_threads", 1, 1, 64);
         final int partitions = root.integer("partitions", 6, 1, 10_000);
-        final Map<String, String> kafka = root.stringMap("kafka");
-        if (!kafka.containsKey("bootstrap.servers")) {
-            root.problem("kafka.bootstrap.servers", "is required");
-        }
-        final Map<String, String> registry = new LinkedHashMap<>(root.stringMap("schema_registry"));
-        final String url = registry.remove("url");
-        if (url == null || url.isBlank()) {
-            root.problem("schema_registry.url", "is required");
-        } else {
-            registry.put("schema.registry.url", url);
-        }
+        final ConfigNode.KafkaSections sections = root.kafkaSections();
         final TopologySettings d = TopologySettings.defaults();
         final List<Duration> windows = new ArrayList<>();
         if (root.has("wal_windows")) {
@@ -123,8 +112,8 @@ public record ProcessorConfig(
                 root.duration("conflicts_window", d.conflictsWindow(), Duration.ofSeconds(1)),
                 new Thresholds(global, perCluster));
         root.throwIfProblems();
-        return new ProcessorConfig(appId, port, advertised, stateDir, threads, partitions, Map.copyOf(kafka),
-                Map.copyOf(registry), topology);
+        return new ProcessorConfig(appId, port, advertised, stateDir, threads, partitions, sections.kafka(),
+                sections.registry(), topology);
     }
 
     private static List<String> fieldNames(final ConfigNode node) {

@@ -205,11 +205,11 @@ public final class ProcessorBenchmark {
             de.configure(serde, false);
             try (KafkaConsumer<String, HealthTransition> c = new KafkaConsumer<>(p, new StringDeserializer(), de)) {
                 c.subscribe(List.of(Topics.HEALTH_TRANSITIONS));
-                final long end = runStart + (seconds + 10) * 1000L;
+                final long end = runStart + (seconds + 15) * 1000L;
                 while (System.currentTimeMillis() < end) {
                     for (final ConsumerRecord<String, HealthTransition> r : c.poll(Duration.ofMillis(50))) {
                         final long at = r.value().getAt().toEpochMilli();
-                        if (at >= runStart + 5000) {
+                        if (at >= runStart + 12_000) {
                             latencies.add(System.currentTimeMillis() - at);
                         }
                     }
