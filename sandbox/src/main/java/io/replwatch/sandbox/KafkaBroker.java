@@ -35,9 +35,19 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Starts the broker under {@code dir} and waits until it answers; {@code watchParent} ties it to this JVM. */
     public static KafkaBroker start(final Path dir, final boolean watchParent, final Duration timeout) {
-        final KafkaBroker broker = new KafkaBroker(dir, Ports.free(), Ports.free());
-        broker.launch(watchParent, timeout);
-        return broker;
+        for (int attempt = 1; ; attempt++) {
+            final KafkaBroker broker = new KafkaBroker(dir, Ports.free(), Ports.free());
+            try {
+                broker.launch(watchParent, timeout);
+                return broker;
+            } catch (final SandboxException e) {
+                // Another process may take a picked port before the broker binds it: pick again.
+                if (attempt >= 3 || !e.getMessage().contains("already in use")) {
+                    throw e;
+                }
+                LOG.warn("Kafka broker: {}; trying other ports", e.getMessage());
+            }
+        }
     }
 
     private void launch(final boolean watchParent, final Duration timeout) {

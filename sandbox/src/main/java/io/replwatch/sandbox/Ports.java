@@ -21,7 +21,7 @@ public final class Ports {
      * outgoing connections: with Kafka clients and JDBC connecting in parallel, a port picked that way can be
      * taken as a connection's source port before the server binds it.
      */
-    public static int free() {
+    public static synchronized int free() {
         final int[] range = ephemeralRange();
         final int low = 15000;
         final int high = range[0] - 1;
@@ -57,7 +57,8 @@ public final class Ports {
         }
     }
 
-    private static boolean bindable(final int port) {
+    /** Probes by binding; synchronized with {@link #free()} so that one thread's probe never looks like a taker. */
+    private static synchronized boolean bindable(final int port) {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);

@@ -36,9 +36,18 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     public static SchemaRegistryServer start(final Path dir, final Duration timeout) {
-        final SchemaRegistryServer s = new SchemaRegistryServer(dir, Ports.free());
-        s.launch(timeout);
-        return s;
+        for (int attempt = 1; ; attempt++) {
+            final SchemaRegistryServer s = new SchemaRegistryServer(dir, Ports.free());
+            try {
+                s.launch(timeout);
+                return s;
+            } catch (final SandboxException e) {
+                if (attempt >= 3 || !e.getMessage().contains("already in use")) {
+                    throw e;
+                }
+                LOG.warn("Schema registry: {}; trying another port", e.getMessage());
+            }
+        }
     }
 
     /** The Apicurio runner jar, or a SandboxException that says how to get it. */
