@@ -116,7 +116,8 @@ public final class KafkaBroker implements AutoCloseable {
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new SandboxException("Kafka broker exited with status " + process.exitValue()
-                            + " during start; see " + dir.resolve("stdout.log") + " and " + dir.resolve("broker.log"));
+                            + " during start" + (logMentions("Address already in use") ? " (a port is already in use)" : "")
+                            + "; see " + dir.resolve("stdout.log") + " and " + dir.resolve("broker.log"));
                 }
                 try {
                     admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
@@ -129,6 +130,19 @@ public final class KafkaBroker implements AutoCloseable {
         close();
         throw new SandboxException("Kafka broker did not answer within " + timeout.toSeconds() + " s; see "
                 + dir.resolve("broker.log"));
+    }
+
+    private boolean logMentions(final String text) {
+        for (final String f : List.of("stdout.log", "broker.log")) {
+            try {
+                if (Files.exists(dir.resolve(f)) && Files.readString(dir.resolve(f)).contains(text)) {
+                    return true;
+                }
+            } catch (final IOException | java.io.UncheckedIOException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     static void sleepQuietly(final long millis) {

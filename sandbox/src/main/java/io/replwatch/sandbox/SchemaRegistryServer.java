@@ -111,7 +111,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new SandboxException("Schema registry exited with status " + process.exitValue()
-                        + " during start; see " + dir.resolve("registry.log"));
+                        + " during start" + (logMentions("Address already in use") ? " (its port is already in use)" : "")
+                        + "; see " + dir.resolve("registry.log"));
             }
             try {
                 final HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/config"))
@@ -133,6 +134,14 @@ public final class SchemaRegistryServer implements AutoCloseable {
         close();
         throw new SandboxException("Schema registry did not answer within " + timeout.toSeconds() + " s; see "
                 + dir.resolve("registry.log"));
+    }
+
+    private boolean logMentions(final String text) {
+        try {
+            return Files.exists(dir.resolve("registry.log")) && Files.readString(dir.resolve("registry.log")).contains(text);
+        } catch (final IOException | java.io.UncheckedIOException e) {
+            return false;
+        }
     }
 
     /** Confluent-compatible base URL. */
