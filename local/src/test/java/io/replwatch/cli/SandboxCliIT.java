@@ -71,6 +71,23 @@ class SandboxCliIT {
         assertThat(json.at("/postgres/nodes/1/replication_state").asText()).isEqualTo("streaming");
         assertThat(json.at("/postgres/nodes/1/sync_state").asText()).isEqualTo("sync");
 
+        // env prints what the example configurations expect, and they validate against it.
+        final Run env = run("sandbox", "env", "--dir", dir.toString());
+        assertThat(env.exit()).isZero();
+        assertThat(env.out()).contains("export KAFKA_BOOTSTRAP=" + json.at("/kafka/bootstrap_servers").asText())
+                .contains("export PG_STANDBY1_PORT=" + json.at("/postgres/nodes/1/jdbc_url").asText().replaceAll(".*:(\\d+)/.*", "$1"));
+        final Map<String, String> vars = new java.util.HashMap<>();
+        for (final String line : env.out().split("\n")) {
+            final String[] kv = line.replace("export ", "").split("=", 2);
+            vars.put(kv[0], kv[1]);
+        }
+        vars.put("PG_STANDBY2_PORT", "5432");
+        final Path root = Path.of(System.getProperty("replwatch.root", ".."));
+        final var collectorConfig = io.replwatch.collector.config.CollectorConfig.parse(
+                Files.readString(root.resolve("examples/collector.yaml")), vars::get);
+        assertThat(collectorConfig.nodes()).hasSize(3);
+        io.replwatch.processor.config.ProcessorConfig.parse(Files.readString(root.resolve("examples/processor.yaml")), vars::get);
+
         // tail decodes what is on a topic, LSNs as PostgreSQL writes them.
         final String bootstrap = json.at("/kafka/bootstrap_servers").asText();
         final String registry = json.at("/registry/url").asText();

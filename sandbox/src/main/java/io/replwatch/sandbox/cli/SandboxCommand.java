@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 /** {@code replwatch sandbox up|status|down}: infrastructure only, for trying things by hand. */
 @Command(name = "sandbox", mixinStandardHelpOptions = true,
         description = "Real Kafka, schema registry and PostgreSQL replication on loopback.",
-        subcommands = {SandboxCommand.Up.class, SandboxCommand.Status.class, SandboxCommand.Down.class})
+        subcommands = {SandboxCommand.Up.class, SandboxCommand.Status.class, SandboxCommand.Env.class, SandboxCommand.Down.class})
 public final class SandboxCommand implements Callable<Integer> {
 
     @Spec
@@ -91,6 +91,36 @@ public final class SandboxCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValueAsString(state.status()));
+            return 0;
+        }
+    }
+
+    @Command(name = "env", mixinStandardHelpOptions = true,
+            description = "Print shell exports for the running sandbox (KAFKA_BOOTSTRAP, SCHEMA_REGISTRY_URL,"
+                    + " PG_<NODE>_PORT), as the example configurations in examples/ expect: eval \"$(./replwatch sandbox env)\"")
+    static final class Env implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        SandboxCommand parent;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            final SandboxState state = SandboxState.read(parent.dir);
+            if (!state.recorded()) {
+                spec.commandLine().getErr().println("No sandbox recorded in " + parent.dir.toAbsolutePath()
+                        + ": run `./replwatch sandbox up` first");
+                return 1;
+            }
+            final PrintWriter out = spec.commandLine().getOut();
+            final var raw = state.raw();
+            out.println("export KAFKA_BOOTSTRAP=" + raw.path("kafka").path("bootstrap_servers").asText());
+            out.println("export SCHEMA_REGISTRY_URL=" + raw.path("registry").path("url").asText());
+            for (final var n : raw.path("postgres").path("nodes")) {
+                out.println("export PG_" + n.path("name").asText().toUpperCase() + "_PORT=" + n.path("port").asInt());
+            }
+            out.flush();
             return 0;
         }
     }
