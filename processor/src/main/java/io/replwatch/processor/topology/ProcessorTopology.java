@@ -46,11 +46,11 @@ public final class ProcessorTopology {
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.SAMPLES);
         t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples), Names.SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.NODE_STATE_STORE),
-                Serdes.String(), new JsonSerde<>(NodeState.class)).withCachingEnabled(), Names.PROCESSOR);
+                Serdes.String(), new JsonSerde<>(NodeState.class)), Names.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.CLUSTER_STATE_STORE),
-                Serdes.String(), new JsonSerde<>(ClusterState.class)).withCachingEnabled(), Names.PROCESSOR);
+                Serdes.String(), new JsonSerde<>(ClusterState.class)), Names.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HISTORY_STORE),
-                Serdes.String(), Serdes.Long()).withCachingEnabled(), Names.PROCESSOR);
+                Serdes.String(), Serdes.Long()), Names.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.NODE_HEALTH_STORE),
                 Serdes.String(), AvroSerde.forValues(NodeHealth.class, serdeConfig)), Names.PROCESSOR);
         sink(t, Names.WAL_THROUGHPUT_SINK, Topics.WAL_THROUGHPUT, WalThroughput.class, serdeConfig);

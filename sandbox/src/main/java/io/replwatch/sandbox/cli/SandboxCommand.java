@@ -34,6 +34,18 @@ public final class SandboxCommand implements Callable<Integer> {
         return 2;
     }
 
+    /** The recorded sandbox, or null after telling the user there is none and what to do. */
+    SandboxState recorded(final CommandLine.Model.CommandSpec sub) {
+        final SandboxState state = SandboxState.read(dir);
+        if (!state.recorded()) {
+            sub.commandLine().getErr().println("No sandbox recorded in " + dir.toAbsolutePath()
+                    + (state.exists() ? " (a directory is there: `./replwatch sandbox down` cleans it)"
+                    : ": run `./replwatch sandbox up` first"));
+            return null;
+        }
+        return state;
+    }
+
     @Command(name = "up", mixinStandardHelpOptions = true,
             description = "Start Kafka, the schema registry and a PostgreSQL primary with standbys; print how to reach them."
                     + " They keep running until `sandbox down`.")
@@ -83,10 +95,8 @@ public final class SandboxCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            final SandboxState state = SandboxState.read(parent.dir);
-            if (!state.recorded()) {
-                spec.commandLine().getErr().println("No sandbox recorded in " + parent.dir.toAbsolutePath()
-                        + (state.exists() ? " (a directory is there: `./replwatch sandbox down` cleans it)" : ""));
+            final SandboxState state = parent.recorded(spec);
+            if (state == null) {
                 return 1;
             }
             spec.commandLine().getOut().println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -107,10 +117,8 @@ public final class SandboxCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            final SandboxState state = SandboxState.read(parent.dir);
-            if (!state.recorded()) {
-                spec.commandLine().getErr().println("No sandbox recorded in " + parent.dir.toAbsolutePath()
-                        + ": run `./replwatch sandbox up` first");
+            final SandboxState state = parent.recorded(spec);
+            if (state == null) {
                 return 1;
             }
             final PrintWriter out = spec.commandLine().getOut();
