@@ -9,7 +9,8 @@ import java.util.List;
  * <ol>
  * <li>REWIND: the timeline changed or the replay position went back within the window.</li>
  * <li>OK: the lag is zero now (the standby has everything the primary had).</li>
- * <li>STALLED: the replay position did not move across the window while the primary's did.</li>
+ * <li>STALLED: the replay position did not move across the window while the primary's did, and the lag was
+ * above zero at every point (one write on an idle primary, seen before the standby replayed it, is not a stall).</li>
  * <li>FALLING_BEHIND: replay moves, but the lag never decreased and ends higher than it started.</li>
  * <li>CATCHING_UP: the lag ends lower than it started.</li>
  * <li>OK: otherwise (a steady, small lag).</li>
@@ -42,7 +43,9 @@ public final class Trend {
         if (last.lagBytes() == 0) {
             return LagTrend.OK;
         }
-        if (first.replayLsn() == last.replayLsn() && Long.compareUnsigned(last.primaryLsn(), first.primaryLsn()) > 0) {
+        final boolean laggingThroughout = window.stream().allMatch(p -> p.lagBytes() > 0);
+        if (first.replayLsn() == last.replayLsn() && Long.compareUnsigned(last.primaryLsn(), first.primaryLsn()) > 0
+                && laggingThroughout) {
             return LagTrend.STALLED;
         }
         boolean neverDecreased = true;
@@ -52,7 +55,7 @@ public final class Trend {
                 break;
             }
         }
-        if (neverDecreased && last.lagBytes() > first.lagBytes()) {
+        if (neverDecreased && last.lagBytes() > first.lagBytes() && first.replayLsn() != last.replayLsn()) {
             return LagTrend.FALLING_BEHIND;
         }
         if (last.lagBytes() < first.lagBytes()) {

@@ -33,6 +33,10 @@ class TrendTest {
         "9 | 100:10:110 120:0:120 130:0:130              | 1 1 2 | REWIND",
         // 10. Lag grew in one step and stayed (never decreased, ends higher) while replay moved: FALLING_BEHIND.
         "10 | 100:10:110 105:100:205 110:100:210         | 1 1 1 | FALLING_BEHIND",
+        // 11. Idle primary, then one write seen before the standby replayed it: not a stall (lag was zero before).
+        "11 | 100:0:100 100:0:100 100:50:150             | 1 1 1 | OK",
+        // 12. Same, but replay moved a little while lag grew: still not falling behind on one late sample.
+        "12 | 100:0:100 100:0:100 100:50:150 100:80:180  | 1 1 1 1 | OK",
     })
     void evaluates(final int row, final String points, final String timelines, final LagTrend expected) {
         final String[] ps = points.trim().split("\\s+");

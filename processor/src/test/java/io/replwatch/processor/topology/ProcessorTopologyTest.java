@@ -171,9 +171,11 @@ class ProcessorTopologyTest {
             driver.advanceWallClockTime(Duration.ofSeconds(5));
         }
         final List<HealthTransition> paused = transitionsOf("s2");
+        // The pause shows at once; the stall once the whole lag window has lagged (Burrow: no zero lag in it).
         assertThat(paused.get(0).getToState()).isEqualTo(HealthState.WARNING);
-        assertThat(paused.get(0).getReasons()).extracting(HealthReason::getRule)
-                .containsExactlyInAnyOrder(Rules.REPLAY_STALLED, Rules.REPLAY_PAUSED);
+        assertThat(paused.get(0).getReasons()).extracting(HealthReason::getRule).containsExactly(Rules.REPLAY_PAUSED);
+        assertThat(paused).anySatisfy(tr -> assertThat(tr.getReasons()).extracting(HealthReason::getRule)
+                .containsExactlyInAnyOrder(Rules.REPLAY_STALLED, Rules.REPLAY_PAUSED));
         assertThat(paused).anySatisfy(tr -> {
             assertThat(tr.getToState()).isEqualTo(HealthState.CRITICAL);
             assertThat(tr.getReasons()).filteredOn(r -> r.getRule().equals(Rules.REPLAY_STALLED))
