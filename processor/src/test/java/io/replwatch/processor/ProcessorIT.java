@@ -53,6 +53,7 @@ class ProcessorIT {
     private static PostgresCluster pg;
     private static CollectorService collector;
     private static ProcessorService processor;
+    private static ProcessorConfig config;
     private static final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();
     private static final AtomicBoolean consuming = new AtomicBoolean(true);
     private static Thread consumer;
@@ -70,7 +71,7 @@ class ProcessorIT {
         }
         final String kafka = sandbox.kafka().bootstrapServers();
         final String registry = sandbox.registry().url();
-        processor = new ProcessorService(ProcessorConfig.parse("""
+        config = ProcessorConfig.parse("""
                 application_id: processor-it
                 http_port: 0
                 advertised_url: http://127.0.0.1:0
@@ -87,7 +88,8 @@ class ProcessorIT {
                   RECEIVER_DISCONNECTED: {clear_for: 3s}
                   STANDBY_MISSING: {clear_for: 3s}
                   SYNC_STANDBY_MISSING: {clear_for: 3s}
-                """.formatted(dir.resolve("streams"), kafka, registry), k -> null)).start();
+                """.formatted(dir.resolve("streams"), kafka, registry), k -> null);
+        processor = new ProcessorService(config).start();
         processor.awaitRunning(Duration.ofSeconds(60));
         collector = new CollectorService(CollectorConfig.parse("""
                 collector_id: processor-it
@@ -182,6 +184,22 @@ class ProcessorIT {
 
     @Test
     @Order(2)
+    void aRestartedProcessorRestoresItsStateWithoutRepeatingTransitions() throws Exception {
+        processor.close();
+        final int mark = transitions.size();
+        processor = new ProcessorService(config).start();
+        processor.awaitRunning(Duration.ofSeconds(60));
+        // Samples keep arriving; a processor that forgot its state would announce UNKNOWN -> HEALTHY again.
+        await().during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                .until(() -> transitions.size() == mark);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            final JsonNode c = api("/api/v1/clusters/sandbox");
+            return c != null && c.path("state").asText().equals("HEALTHY");
+        });
+    }
+
+    @Test
+    @Order(3)
     void anIdlePrimaryForTwoMinutesGivesNoTransition() {
         final int mark = transitions.size();
         await().during(Duration.ofMinutes(2)).atMost(Duration.ofMinutes(2).plusSeconds(10))
@@ -190,7 +208,7 @@ class ProcessorIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void pausedReplayIsStalledThenCriticalAndResumeIsHealthy() throws Exception {
         final int mark = transitions.size();
         pg.pauseReplay("standby2");
@@ -220,7 +238,7 @@ class ProcessorIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aStoppedStandbyIsDownAndComesBack() {
         final int mark = transitions.size();
         pg.stop("standby2");
@@ -232,7 +250,7 @@ class ProcessorIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void promotionIsAFailover() {
         final int mark = transitions.size();
         pg.promote("standby2");
