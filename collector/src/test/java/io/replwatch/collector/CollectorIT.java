@@ -53,9 +53,7 @@ class CollectorIT {
 
     @BeforeAll
     static void up() throws Exception {
-        final Path dir = Files.createTempDirectory(Path.of("target"), "collector-it-");
-        Files.delete(dir);
-        sandbox = Sandbox.builder().dir(dir).standbys(2).start();
+        sandbox = Sandbox.builder().tempDir("collector-it-").standbys(2).start();
         pg = sandbox.postgres();
         final StringBuilder yaml = new StringBuilder("""
                 collector_id: it

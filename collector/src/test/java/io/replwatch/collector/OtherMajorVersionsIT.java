@@ -25,9 +25,7 @@ class OtherMajorVersionsIT {
     @ParameterizedTest(name = "PostgreSQL {0}")
     @ValueSource(ints = {13, 17})
     void pollsAPrimaryAndAStandby(final int major) throws Exception {
-        final Path dir = Files.createTempDirectory(Path.of("target"), "pg" + major + "-it-");
-        Files.delete(dir);
-        try (Sandbox sb = Sandbox.builder().dir(dir).kafka(false).registry(false).standbys(1).pgVersion(major).start()) {
+        try (Sandbox sb = Sandbox.builder().tempDir("pg" + major + "-it-").kafka(false).registry(false).standbys(1).pgVersion(major).start()) {
             final PgNode primary = sb.postgres().primary();
             final PgNode standby = sb.postgres().node("standby1");
             try (NodePoller pp = poller(primary); NodePoller sp = poller(standby)) {

@@ -2,36 +2,22 @@ package io.replwatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The command line's contract without services: --help everywhere, bad configuration lists every problem, exit 2. */
 class MainTest {
 
-    private record Run(int exit, String out, String err) {
-    }
 
-    private static Run run(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        final int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
-    }
 
     @Test
     void everyCommandHasHelp() {
         for (final String[] cmd : new String[][] {{"--help"}, {"sandbox", "--help"}, {"sandbox", "up", "--help"},
                 {"sandbox", "status", "--help"}, {"sandbox", "down", "--help"}, {"collector", "--help"}, {"processor", "--help"},
                 {"tail", "--help"}}) {
-            final Run r = run(cmd);
+            final Cli.Run r = Cli.run(cmd);
             assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
             assertThat(r.out()).as(String.join(" ", cmd)).contains("Usage: replwatch");
         }
@@ -48,7 +34,7 @@ class MainTest {
                     nodes:
                       - {name: a, port: 0, password: hunter2}
                 """);
-        final Run r = run("collector", "--config", cfg.toString());
+        final Cli.Run r = Cli.run("collector", "--config", cfg.toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("poll_interval: Not a duration: 'soon'")
                 .contains("kafka.bootstrap.servers: is required")
@@ -63,7 +49,7 @@ class MainTest {
     void badProcessorConfigExitsTwo(@TempDir final Path dir) throws Exception {
         final Path cfg = dir.resolve("bad.yaml");
         Files.writeString(cfg, "lag_window: 0s\nrules: {NOPE: {}}\n");
-        final Run r = run("processor", "--config", cfg.toString());
+        final Cli.Run r = Cli.run("processor", "--config", cfg.toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("lag_window: must be at least 1s").contains("rules.NOPE: unknown key")
                 .contains("kafka.bootstrap.servers: is required");
@@ -71,21 +57,21 @@ class MainTest {
 
     @Test
     void missingConfigFileIsAClearProblem(@TempDir final Path dir) {
-        final Run r = run("collector", "--config", dir.resolve("nope.yaml").toString());
+        final Cli.Run r = Cli.run("collector", "--config", dir.resolve("nope.yaml").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("cannot read the file");
     }
 
     @Test
     void unknownOptionsExitTwoWithUsage() {
-        final Run r = run("tail");
+        final Cli.Run r = Cli.run("tail");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("Missing required parameter").contains("Usage: replwatch tail");
     }
 
     @Test
     void statusWithoutASandboxSaysSo(@TempDir final Path dir) {
-        final Run r = run("sandbox", "status", "--dir", dir.resolve("none").toString());
+        final Cli.Run r = Cli.run("sandbox", "status", "--dir", dir.resolve("none").toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("No sandbox recorded");
     }

@@ -11,8 +11,6 @@ import io.replwatch.schemas.SampleFixtures;
 import io.replwatch.schemas.Topics;
 import io.replwatch.serde.AvroSerializer;
 import io.replwatch.serde.SerdeConfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +21,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code sandbox up}, {@code status}, {@code tail} and {@code down} as a user runs them: up leaves the servers
@@ -31,38 +28,27 @@ import picocli.CommandLine;
  */
 class SandboxCliIT {
 
-    private record Run(int exit, String out, String err) {
-    }
 
-    private static Run run(final String... args) {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     @Test
     void upStatusTailDownEvenAfterTheStateIsLost() throws Exception {
         final Path dir = Files.createTempDirectory(Path.of("target"), "cli-it-").toAbsolutePath();
-        Files.delete(dir);
-        final Run up = run("sandbox", "up", "--dir", dir.toString(), "--standbys", "1");
+        final Cli.Run up = Cli.run("sandbox", "up", "--dir", dir.toString(), "--standbys", "1");
         try {
             assertThat(up.exit()).as(up.err()).isZero();
             upStatusTailDown(dir, up);
         } finally {
             // A detached sandbox outlives the test JVM: never leave one behind when an assertion fails.
             if (Files.exists(dir)) {
-                run("sandbox", "down", "--dir", dir.toString());
+                Cli.run("sandbox", "down", "--dir", dir.toString());
             }
         }
     }
 
-    private static void upStatusTailDown(final Path dir, final Run up) throws Exception {
+    private static void upStatusTailDown(final Path dir, final Cli.Run up) throws Exception {
         assertThat(up.out()).contains("Kafka bootstrap servers").contains("jdbc:postgresql://127.0.0.1:");
 
-        final Run status = run("sandbox", "status", "--dir", dir.toString());
+        final Cli.Run status = Cli.run("sandbox", "status", "--dir", dir.toString());
         assertThat(status.exit()).isZero();
         final JsonNode json = new ObjectMapper().readTree(status.out());
         assertThat(json.at("/kafka/state").asText()).isEqualTo("running");
@@ -72,7 +58,7 @@ class SandboxCliIT {
         assertThat(json.at("/postgres/nodes/1/sync_state").asText()).isEqualTo("sync");
 
         // env prints what the example configurations expect, and they validate against it.
-        final Run env = run("sandbox", "env", "--dir", dir.toString());
+        final Cli.Run env = Cli.run("sandbox", "env", "--dir", dir.toString());
         assertThat(env.exit()).isZero();
         assertThat(env.out()).contains("export KAFKA_BOOTSTRAP=" + json.at("/kafka/bootstrap_servers").asText())
                 .contains("export PG_STANDBY1_PORT=" + json.at("/postgres/nodes/1/jdbc_url").asText().replaceAll(".*:(\\d+)/.*", "$1"));
@@ -98,7 +84,7 @@ class SandboxCliIT {
             p.send(new ProducerRecord<>(Topics.SAMPLES, "orders-eu", SampleFixtures.primaryWithTwoStandbys(1_764_000_000_000L)));
             p.send(new ProducerRecord<>(Topics.SAMPLES, "orders-eu", SampleFixtures.standby(1_764_000_000_000L)));
         }
-        final Run tail = run("tail", Topics.SAMPLES, "--max", "2", "--timeout", "20s", "--sandbox-dir", dir.toString());
+        final Cli.Run tail = Cli.run("tail", Topics.SAMPLES, "--max", "2", "--timeout", "20s", "--sandbox-dir", dir.toString());
         assertThat(tail.exit()).as(tail.err()).isZero();
         final String[] lines = tail.out().strip().split("\n");
         assertThat(lines).hasSize(2);
@@ -116,7 +102,7 @@ class SandboxCliIT {
             pids.add(Long.parseLong(Files.readAllLines(dir.resolve("pg").resolve(node).resolve("postmaster.pid")).get(0)));
         }
         Files.delete(dir.resolve(Sandbox.STATE_FILE));
-        final Run down = run("sandbox", "down", "--dir", dir.toString());
+        final Cli.Run down = Cli.run("sandbox", "down", "--dir", dir.toString());
         assertThat(down.exit()).isZero();
         assertThat(down.out()).contains("stopped PostgreSQL primary").contains("stopped Kafka")
                 .contains("stopped schema registry").contains("removed");

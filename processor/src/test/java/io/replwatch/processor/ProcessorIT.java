@@ -61,9 +61,7 @@ class ProcessorIT {
 
     @BeforeAll
     static void up() throws Exception {
-        final Path dir = Files.createTempDirectory(Path.of("target"), "processor-it-");
-        Files.delete(dir);
-        sandbox = Sandbox.builder().dir(dir).standbys(2).start();
+        sandbox = Sandbox.builder().tempDir("processor-it-").standbys(2).start();
         pg = sandbox.postgres();
         final StringBuilder nodes = new StringBuilder();
         for (final PgNode n : pg.nodes()) {
@@ -88,7 +86,7 @@ class ProcessorIT {
                   RECEIVER_DISCONNECTED: {clear_for: 3s}
                   STANDBY_MISSING: {clear_for: 3s}
                   SYNC_STANDBY_MISSING: {clear_for: 3s}
-                """.formatted(dir.resolve("streams"), kafka, registry), k -> null);
+                """.formatted(sandbox.dir().resolve("streams"), kafka, registry), k -> null);
         processor = new ProcessorService(config).start();
         processor.awaitRunning(Duration.ofSeconds(60));
         collector = new CollectorService(CollectorConfig.parse("""

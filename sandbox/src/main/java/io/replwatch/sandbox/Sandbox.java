@@ -72,6 +72,17 @@ public final class Sandbox implements AutoCloseable {
             return this;
         }
 
+        /** A new, unique directory under {@code target/} (tests and benchmarks): {@code target/<prefix>NNN}. */
+        public Builder tempDir(final String prefix) {
+            try {
+                Files.createDirectories(Path.of("target"));
+                this.dir = Files.createTempDirectory(Path.of("target"), prefix).toAbsolutePath();
+            } catch (final IOException e) {
+                throw new SandboxException("Cannot create a directory under target/: " + e.getMessage(), e);
+            }
+            return this;
+        }
+
         public Builder standbys(final int n) {
             this.standbys = n;
             return this;

@@ -38,9 +38,7 @@ class ConfluentCrossCheckIT {
 
     @BeforeAll
     static void up() throws Exception {
-        final Path dir = Files.createTempDirectory(Path.of("target"), "crosscheck-it-");
-        Files.delete(dir);
-        sandbox = Sandbox.builder().dir(dir).kafka(false).postgres(false).start();
+        sandbox = Sandbox.builder().tempDir("crosscheck-it-").kafka(false).postgres(false).start();
     }
 
     @AfterAll

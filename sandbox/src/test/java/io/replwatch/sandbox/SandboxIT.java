@@ -39,9 +39,7 @@ class SandboxIT {
 
     @BeforeAll
     static void up() throws Exception {
-        final Path dir = Files.createTempDirectory(Path.of("target"), "sandbox-it-");
-        Files.delete(dir);
-        sandbox = Sandbox.builder().dir(dir).standbys(2).start();
+        sandbox = Sandbox.builder().tempDir("sandbox-it-").standbys(2).start();
         pg = sandbox.postgres();
     }
 

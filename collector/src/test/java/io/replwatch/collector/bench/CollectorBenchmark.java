@@ -38,9 +38,8 @@ public final class CollectorBenchmark {
         final int nodes = Integer.getInteger("nodes", 1000);
         final String interval = System.getProperty("interval", "1s");
         final int seconds = Integer.getInteger("seconds", 60);
-        final Path dir = Files.createTempDirectory(Path.of("target"), "bench-");
-        Files.delete(dir);
-        try (Sandbox sb = Sandbox.builder().dir(dir).standbys(2).maxConnections(nodes + 100).start()) {
+        try (Sandbox sb = Sandbox.builder().tempDir("bench-").standbys(2).maxConnections(nodes + 100).start()) {
+            final Path dir = sb.dir();
             System.out.printf("machine: %d cores, %s%n", Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
             queryCost(sb);

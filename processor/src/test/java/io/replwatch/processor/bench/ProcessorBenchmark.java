@@ -65,9 +65,8 @@ public final class ProcessorBenchmark {
         final int rounds = Integer.getInteger("rounds", 30);
         final int rate = Integer.getInteger("rate", 10_000);
         final int seconds = Integer.getInteger("seconds", 30);
-        final Path dir = Files.createTempDirectory(Path.of("target"), "pbench-");
-        Files.delete(dir);
-        try (Sandbox sb = Sandbox.builder().dir(dir).postgres(false).start()) {
+        try (Sandbox sb = Sandbox.builder().tempDir("pbench-").postgres(false).start()) {
+            final Path dir = sb.dir();
             final String bootstrap = sb.kafka().bootstrapServers();
             final Map<String, Object> serde = Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, sb.registry().url());
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {

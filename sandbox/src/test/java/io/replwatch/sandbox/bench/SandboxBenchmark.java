@@ -23,9 +23,7 @@ public final class SandboxBenchmark {
         final int runs = Integer.getInteger("runs", 3);
         final List<Long> ready = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
-            final Path dir = Files.createTempDirectory(Path.of("target"), "bench-");
-            Files.delete(dir);
-            try (Sandbox sb = Sandbox.builder().dir(dir).standbys(2).start()) {
+            try (Sandbox sb = Sandbox.builder().tempDir("bench-").standbys(2).start()) {
                 ready.add(sb.readyMillis());
                 Thread.sleep(3000);
                 long jvm = 0;
