@@ -57,6 +57,17 @@ public final class OpsServer implements AutoCloseable {
         }
     }
 
+    /** Adds a raw handler (any method) for a path prefix. */
+    public void handle(final String path, final com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+    }
+
+    /** Writes a response body (JSON or text) with its status. */
+    public static void reply(final HttpExchange ex, final int status, final String contentType, final String body)
+            throws IOException {
+        respond(ex, status, contentType, body);
+    }
+
     /** Adds a JSON GET route. */
     public void route(final String path, final java.util.function.Function<String, Object> handler) {
         final ObjectMapper json = new ObjectMapper();

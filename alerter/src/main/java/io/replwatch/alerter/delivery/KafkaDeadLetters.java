@@ -1,0 +1,52 @@
+package io.replwatch.alerter.delivery;
+
+import io.replwatch.avro.DeadLetter;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroSerializer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Dead letters to replwatch.dead-letter (Avro, Confluent wire format), acks=all. */
+public final class KafkaDeadLetters implements DeadLetterSink, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaDeadLetters.class);
+
+    private final KafkaProducer<String, DeadLetter> producer;
+
+    public KafkaDeadLetters(final Map<String, String> kafka, final Map<String, String> registry) {
+        final Map<String, Object> p = new HashMap<>(kafka);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        final AvroSerializer<DeadLetter> value = new AvroSerializer<>();
+        value.configure(registry, false);
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), value);
+    }
+
+    @Override
+    public void send(final String key, final DeadLetter letter, final Runnable onDurable) {
+        producer.send(new ProducerRecord<>(Topics.DEAD_LETTER, key, letter), (md, e) -> {
+            if (e == null) {
+                onDurable.run();
+            } else {
+                LOG.error("Cannot write a dead letter ({}): {}; its offsets stay uncommitted", letter.getReason(), e.toString());
+            }
+        });
+    }
+
+    static byte[] utf8(final String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+}
