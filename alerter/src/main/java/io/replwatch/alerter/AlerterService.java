@@ -172,15 +172,18 @@ public final class AlerterService implements AutoCloseable {
                 final Instant consumedAt = clock.instant();
                 for (final ConsumerRecord<byte[], byte[]> r : records) {
                     final Token token = offsets.track(new TopicPartition(r.topic(), r.partition()), r.offset());
+                    final HealthTransition t;
                     try {
-                        final HealthTransition t = decoder.deserialize(r.topic(), r.value());
-                        if (t == null) {
-                            continue; // a tombstone carries no transition
-                        }
-                        metrics.transition("consumed");
-                        dispatcher.ingest(AlertExtractor.alerts(t), token, consumedAt);
+                        t = decoder.deserialize(r.topic(), r.value());
                     } catch (final RuntimeException e) {
-                        deadLetter(r, e, token.retain());
+                        deadLetter(r, e, token);
+                        continue;
+                    }
+                    try {
+                        if (t != null) { // a tombstone carries no transition
+                            metrics.transition("consumed");
+                            dispatcher.ingest(AlertExtractor.alerts(t), token, consumedAt);
+                        }
                     } finally {
                         token.release();
                     }

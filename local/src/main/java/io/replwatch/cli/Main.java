@@ -1,6 +1,7 @@
 package io.replwatch.cli;
 
 import io.replwatch.collector.cli.CollectorCommand;
+import io.replwatch.alerter.cli.AlerterCommand;
 import io.replwatch.processor.cli.ProcessorCommand;
 import io.replwatch.sandbox.cli.SandboxCommand;
 import picocli.CommandLine;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Command;
 /** The {@code replwatch} command: wires subcommands, nothing else. */
 @Command(name = "replwatch", mixinStandardHelpOptions = true, version = "replwatch 0.1.0",
         description = "Watch PostgreSQL streaming replication across a fleet, through Kafka.",
-        subcommands = {SandboxCommand.class, CollectorCommand.class, ProcessorCommand.class, TailCommand.class})
+        subcommands = {SandboxCommand.class, CollectorCommand.class, ProcessorCommand.class, AlerterCommand.class,
+                TailCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

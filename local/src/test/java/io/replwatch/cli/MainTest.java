@@ -16,7 +16,7 @@ class MainTest {
     void everyCommandHasHelp() {
         for (final String[] cmd : new String[][] {{"--help"}, {"sandbox", "--help"}, {"sandbox", "up", "--help"},
                 {"sandbox", "status", "--help"}, {"sandbox", "down", "--help"}, {"collector", "--help"}, {"processor", "--help"},
-                {"tail", "--help"}}) {
+                {"alerter", "--help"}, {"tail", "--help"}}) {
             final Cli.Run r = Cli.run(cmd);
             assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
             assertThat(r.out()).as(String.join(" ", cmd)).contains("Usage: replwatch");
@@ -52,6 +52,16 @@ class MainTest {
         final Cli.Run r = Cli.run("processor", "--config", cfg.toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("lag_window: must be at least 1s").contains("rules.NOPE: unknown key")
+                .contains("kafka.bootstrap.servers: is required");
+    }
+
+    @Test
+    void badAlerterConfigExitsTwo(@TempDir final Path dir) throws Exception {
+        final Path cfg = dir.resolve("bad.yaml");
+        Files.writeString(cfg, "route: {receiver: pager}\nreceivers: [{name: pager, type: pagerduty}]\n");
+        final Cli.Run r = Cli.run("alerter", "--config", cfg.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("receivers[0].routing_key: is required")
                 .contains("kafka.bootstrap.servers: is required");
     }
 

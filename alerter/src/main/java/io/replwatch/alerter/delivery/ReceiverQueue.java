@@ -85,6 +85,10 @@ public final class ReceiverQueue implements AutoCloseable {
             settled.run();
             return;
         }
+        if (workers.isShutdown()) {
+            // Stopping: the records behind it stay uncommitted and are redone after the restart.
+            return;
+        }
         inFlight.incrementAndGet();
         workers.execute(() -> {
             try {
@@ -122,13 +126,19 @@ public final class ReceiverQueue implements AutoCloseable {
                 return a;
             });
         } catch (final dev.failsafe.FailsafeException e) {
-            if (e.getCause() instanceof InterruptedException) {
+            if (e.getCause() instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+                // Shutting down: not a delivery failure. Left unsettled, its records stay uncommitted and the
+                // notification is made again after the restart.
                 Thread.currentThread().interrupt();
+                return;
             }
-            last = Attempt.permanent(settings.name(), "delivery interrupted ("
+            last = Attempt.permanent(settings.name(), "delivery failed ("
                     + (e.getCause() == null ? e.getClass().getSimpleName() : e.getCause().getClass().getSimpleName()) + ")");
         } catch (final RuntimeException e) {
             last = Attempt.permanent(settings.name(), "sender failed (" + e.getClass().getSimpleName() + ")");
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            return; // shutting down mid-retry: redone after the restart, never dead-lettered for it
         }
         if (last.ok()) {
             if (lastError.getAndSet(null) != null) {

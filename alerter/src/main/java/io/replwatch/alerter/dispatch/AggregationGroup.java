@@ -33,6 +33,8 @@ final class AggregationGroup {
     String lastKey;
     int repeats;
     boolean inFlight;
+    /** The tick skips this group until then (nothing can fall due before). */
+    Instant nextCheck = Instant.MIN;
 
     AggregationGroup(final String key, final Route route, final Map<String, String> groupLabels,
                      final Instant createdAt) {

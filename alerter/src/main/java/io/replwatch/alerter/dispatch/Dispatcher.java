@@ -13,7 +13,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -80,8 +79,11 @@ public final class Dispatcher {
             if (a.firing()) {
                 active.put(a.fingerprint(), known != null && known.version().equals(a.version())
                         ? known.refreshedBy(a) : a);
-            } else {
-                active.remove(a.fingerprint());
+            } else if (active.remove(a.fingerprint()) != null) {
+                inhibitionChanged(a);
+            }
+            if (a.firing() && (known == null || !known.version().equals(a.version()))) {
+                inhibitionChanged(a);
             }
             for (final Route r : root.match(a.labels())) {
                 final Map<String, String> gl = r.groupLabels(a.labels());
@@ -101,6 +103,7 @@ public final class Dispatcher {
                 }
                 g.alerts.put(a.fingerprint(), a);
                 g.hold(a.fingerprint(), token);
+                g.nextCheck = Instant.MIN;
                 if (g.oldestConsumedAt == null || consumedAt.isBefore(g.oldestConsumedAt)) {
                     g.oldestConsumedAt = consumedAt;
                 }
@@ -113,7 +116,7 @@ public final class Dispatcher {
     public synchronized void tick() {
         final Instant now = clock.instant();
         for (final AggregationGroup g : new ArrayList<>(groups.values())) {
-            if (!g.inFlight) {
+            if (!g.inFlight && !now.isBefore(g.nextCheck)) {
                 flushIfDue(g, now);
             }
         }
@@ -126,9 +129,11 @@ public final class Dispatcher {
         final List<Token> settledNow = new ArrayList<>();
         final TreeSet<String> news = new TreeSet<>();
         boolean changed = false;
+        boolean anyMuted = false;
         for (final Alert a : new ArrayList<>(g.alerts.values())) {
             if (a.firing()) {
                 if (muted(a)) {
+                    anyMuted = true;
                     continue;
                 }
                 include.add(a);
@@ -148,6 +153,7 @@ public final class Dispatcher {
             }
         }
         if (now.isBefore(due)) {
+            g.nextCheck = due;
             return;
         }
         final boolean repeat = news.isEmpty() && g.lastSentAt != null && include.stream().anyMatch(Alert::firing)
@@ -162,6 +168,13 @@ public final class Dispatcher {
                 changed = true;
             }
             g.oldestConsumedAt = null;
+            // Quiet until its repeat falls due; a group with muted alerts looks again each second, since
+            // silences expire and inhibiting alerts resolve.
+            Instant next = g.lastSentAt == null ? Instant.MAX : g.lastSentAt.plus(r.repeatInterval());
+            if (anyMuted && now.plusSeconds(1).isBefore(next)) {
+                next = now.plusSeconds(1);
+            }
+            g.nextCheck = next;
             if (!settledNow.isEmpty() || changed) {
                 persist(g, settledNow);
             }
@@ -203,8 +216,11 @@ public final class Dispatcher {
                 }
             }
             persist(g, carried);
+            g.nextCheck = Instant.MIN;
+            if (groups.get(g.key) == g) {
+                flushIfDue(g, clock.instant());
+            }
         }
-        tick();
     }
 
     private void persist(final AggregationGroup g, final List<Token> release) {
@@ -220,13 +236,45 @@ public final class Dispatcher {
         if (silences.mutes(a.labels())) {
             return true;
         }
-        final Collection<Alert> firing = active.values();
-        for (final InhibitRule rule : inhibitRules) {
-            if (rule.inhibits(a, firing)) {
+        for (int i = 0; i < inhibitRules.size(); i++) {
+            final InhibitRule rule = inhibitRules.get(i);
+            if (!rule.targets(a)) {
+                continue;
+            }
+            final java.util.Set<String> sources = inhibitors(i).get(rule.equalKey(a));
+            if (sources != null && (sources.size() > 1 || !sources.contains(a.fingerprint()))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Per inhibit rule: equal-label values to the fingerprints of firing source alerts; rebuilt when stale. */
+    private final Map<Integer, Map<String, java.util.Set<String>>> inhibitIndex = new HashMap<>();
+
+    private Map<String, java.util.Set<String>> inhibitors(final int rule) {
+        return inhibitIndex.computeIfAbsent(rule, i -> {
+            final Map<String, java.util.Set<String>> m = new HashMap<>();
+            final InhibitRule r = inhibitRules.get(i);
+            for (final Alert s : active.values()) {
+                if (r.sources(s)) {
+                    m.computeIfAbsent(r.equalKey(s), k -> new java.util.HashSet<>()).add(s.fingerprint());
+                }
+            }
+            return m;
+        });
+    }
+
+    /** A firing alert appeared, changed or went: if it is a source of inhibition, other groups must look again. */
+    private void inhibitionChanged(final Alert a) {
+        boolean source = false;
+        for (final InhibitRule r : inhibitRules) {
+            source |= r.sources(a);
+        }
+        if (source) {
+            inhibitIndex.clear();
+            groups.values().forEach(g -> g.nextCheck = Instant.MIN);
+        }
     }
 
     /** Restores a group read back from the state store (before consuming starts). */

@@ -33,6 +33,25 @@ public record InhibitRule(List<Matcher> source, List<Matcher> target, List<Strin
                         List.of("cluster")));
     }
 
+    /** Whether this rule could mute {@code a} (it matches the target matchers). */
+    public boolean targets(final Alert a) {
+        return Matcher.all(target, a.labels());
+    }
+
+    /** Whether {@code a} mutes others under this rule while it fires. */
+    public boolean sources(final Alert a) {
+        return a.firing() && Matcher.all(source, a.labels());
+    }
+
+    /** The values of the {@code equal} labels, as one key (absent = empty, as in Alertmanager). */
+    public String equalKey(final Alert a) {
+        final StringBuilder b = new StringBuilder();
+        for (final String l : equal) {
+            b.append(a.labels().getOrDefault(l, "")).append('\u0000');
+        }
+        return b.toString();
+    }
+
     /** True when some firing alert in {@code active} inhibits {@code target} under this rule. */
     public boolean inhibits(final Alert targetAlert, final Collection<Alert> active) {
         if (!Matcher.all(target, targetAlert.labels())) {

@@ -29,6 +29,7 @@ public final class KafkaStateStore implements StateStore, AutoCloseable {
     private final String topic;
     private final Map<String, String> kafka;
     private final KafkaProducer<String, String> producer;
+    private volatile boolean closed;
 
     public KafkaStateStore(final String topic, final Map<String, String> kafka) {
         this.topic = topic;
@@ -43,6 +44,9 @@ public final class KafkaStateStore implements StateStore, AutoCloseable {
 
     @Override
     public void put(final String key, final String json, final Runnable onDurable) {
+        if (closed) {
+            return; // stopping: what was not written is redone from uncommitted offsets after the restart
+        }
         producer.send(new ProducerRecord<>(topic, 0, key, json), (md, e) -> {
             if (e == null) {
                 onDurable.run();
@@ -94,6 +98,7 @@ public final class KafkaStateStore implements StateStore, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         producer.close(Duration.ofSeconds(10));
     }
 }

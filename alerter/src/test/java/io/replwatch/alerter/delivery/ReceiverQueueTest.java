@@ -182,6 +182,20 @@ class ReceiverQueueTest {
     }
 
     @Test
+    void stoppingMidRetryIsNotADeadLetter() throws Exception {
+        final LocalHttpServer s = server().script(n -> Answer.status(503));
+        final ReceiverQueue q = queue("a", s, ReceiverSettings.of("a", "webhook").withRetry(100, Duration.ofSeconds(2),
+                Duration.ofSeconds(2), Duration.ofMinutes(5)));
+        final CountDownLatch settled = new CountDownLatch(1);
+        q.submit(fresh(), settled::countDown);
+        await().atMost(Duration.ofSeconds(5)).until(() -> s.attempts() >= 1);
+        q.close();
+        // Left unsettled: its offsets stay uncommitted and a restart makes the notification again.
+        assertThat(settled.await(500, TimeUnit.MILLISECONDS)).isFalse();
+        assertThat(dead).isEmpty();
+    }
+
+    @Test
     void backoffGrowsAndStaysUnderTheCap() {
         final ReceiverQueue q = new ReceiverQueue(new io.replwatch.alerter.receiver.console.ConsoleReceiver(
                 fast("a", 3), System.out), fast("a", 3), sink, metrics, Clock.systemUTC());
