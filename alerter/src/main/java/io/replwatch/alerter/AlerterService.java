@@ -4,7 +4,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.replwatch.alerter.config.AlerterConfig;
 import io.replwatch.alerter.delivery.AlerterMetrics;
-import io.replwatch.alerter.delivery.DeadLetterSink;
 import io.replwatch.alerter.delivery.KafkaDeadLetters;
 import io.replwatch.alerter.delivery.ReceiverQueue;
 import io.replwatch.alerter.dispatch.Dispatcher;
@@ -307,11 +306,6 @@ public final class AlerterService implements AutoCloseable {
 
     public int pendingRecords() {
         return offsets.pendingCount();
-    }
-
-    /** For tests: another sink in place of the Kafka one is not supported; the DLQ is always the topic. */
-    DeadLetterSink deadLetterSink() {
-        return deadLetters;
     }
 
     @Override

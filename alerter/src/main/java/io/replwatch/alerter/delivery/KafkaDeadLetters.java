@@ -3,7 +3,6 @@ package io.replwatch.alerter.delivery;
 import io.replwatch.avro.DeadLetter;
 import io.replwatch.schemas.Topics;
 import io.replwatch.serde.AvroSerializer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -39,10 +38,6 @@ public final class KafkaDeadLetters implements DeadLetterSink, AutoCloseable {
                 LOG.error("Cannot write a dead letter ({}): {}; its offsets stay uncommitted", letter.getReason(), e.toString());
             }
         });
-    }
-
-    static byte[] utf8(final String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

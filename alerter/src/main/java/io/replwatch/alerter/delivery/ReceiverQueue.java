@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -207,10 +206,5 @@ public final class ReceiverQueue implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         workers.shutdownNow();
-    }
-
-    /** For tests: the executor service, to await idleness. */
-    ExecutorService workers() {
-        return workers;
     }
 }

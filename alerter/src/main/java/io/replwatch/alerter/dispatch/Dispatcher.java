@@ -18,7 +18,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -328,10 +327,5 @@ public final class Dispatcher {
         } catch (final NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Unused by the dispatcher itself; keeps the signature of BiConsumer-based sinks readable in tests. */
-    public static Sink sink(final BiConsumer<Notification, Runnable> f) {
-        return f::accept;
     }
 }

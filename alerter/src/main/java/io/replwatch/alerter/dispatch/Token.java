@@ -31,8 +31,4 @@ public final class Token {
             onSettled.run();
         }
     }
-
-    public boolean settled() {
-        return holds.get() <= 0;
-    }
 }

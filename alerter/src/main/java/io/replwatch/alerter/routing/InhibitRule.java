@@ -3,7 +3,6 @@ package io.replwatch.alerter.routing;
 import io.replwatch.alerter.model.Alert;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Alertmanager's inhibition: a firing alert matching {@code source} mutes alerts matching {@code target} that
@@ -52,24 +51,17 @@ public record InhibitRule(List<Matcher> source, List<Matcher> target, List<Strin
         return b.toString();
     }
 
-    /** True when some firing alert in {@code active} inhibits {@code target} under this rule. */
+    /**
+     * True when some firing alert in {@code active} inhibits {@code targetAlert} under this rule. The dispatcher
+     * answers the same question from an index built with {@link #sources} and {@link #equalKey}.
+     */
     public boolean inhibits(final Alert targetAlert, final Collection<Alert> active) {
-        if (!Matcher.all(target, targetAlert.labels())) {
+        if (!targets(targetAlert)) {
             return false;
         }
+        final String key = equalKey(targetAlert);
         for (final Alert s : active) {
-            if (!s.firing() || s.fingerprint().equals(targetAlert.fingerprint())
-                    || !Matcher.all(source, s.labels())) {
-                continue;
-            }
-            boolean same = true;
-            for (final String l : equal) {
-                if (!Objects.equals(s.labels().get(l), targetAlert.labels().get(l))) {
-                    same = false;
-                    break;
-                }
-            }
-            if (same) {
+            if (sources(s) && !s.fingerprint().equals(targetAlert.fingerprint()) && equalKey(s).equals(key)) {
                 return true;
             }
         }
