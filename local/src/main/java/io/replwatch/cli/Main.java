@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code replwatch} command: wires subcommands, nothing else. */
 @Command(name = "replwatch", mixinStandardHelpOptions = true, version = "replwatch 0.1.0",
         description = "Watch PostgreSQL streaming replication across a fleet, through Kafka.",
-        subcommands = {SandboxCommand.class, CollectorCommand.class, ProcessorCommand.class, AlerterCommand.class,
+        subcommands = {SandboxCommand.class, CollectorCommand.class, ProcessorCommand.class, AlerterCommand.class, LocalCommand.class,
                 TailCommand.class})
 public final class Main implements Runnable {
 

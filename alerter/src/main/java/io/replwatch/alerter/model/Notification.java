@@ -26,7 +26,7 @@ public record Notification(
         String externalUrl) {
 
     public Notification {
-        groupLabels = Map.copyOf(groupLabels);
+        groupLabels = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(groupLabels));
         alerts = List.copyOf(alerts);
     }
 

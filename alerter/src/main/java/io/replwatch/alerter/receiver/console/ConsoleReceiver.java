@@ -23,7 +23,7 @@ public final class ConsoleReceiver implements Receiver {
     /** The text printed for a notification. */
     public String render(final Notification n) {
         final StringBuilder b = new StringBuilder();
-        b.append(n.createdAt()).append("  ").append(settings.templates().title(n)).append('\n');
+        b.append(n.createdAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)).append("  ").append(settings.templates().title(n)).append('\n');
         for (final String line : settings.templates().text(n).split("\n")) {
             if (!line.isBlank()) {
                 b.append("    ").append(line).append('\n');

@@ -1,0 +1,250 @@
+package io.replwatch.local;
+
+import io.replwatch.avro.HealthReason;
+import io.replwatch.avro.HealthTransition;
+import io.replwatch.avro.LagRate;
+import io.replwatch.avro.NodeHealth;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroDeserializer;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.avro.generic.GenericContainer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the status page shows, kept from the pipeline's own topics: the latest sample, health and lag of every
+ * node, a feed of transitions (also printed as they happen), and per-node series over the last minutes (lag in
+ * bytes and seconds, WAL rate from consecutive primary samples). One consumer thread; readers get snapshots.
+ */
+public final class StatusFeed implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StatusFeed.class);
+    static final Duration SERIES_SPAN = Duration.ofMinutes(10);
+    private static final int FEED_MAX = 100;
+
+    /** One node's row in the fleet table. */
+    static final class Row {
+        String cluster;
+        String node;
+        String role = "?";
+        String state = "UNKNOWN";
+        List<String> reasons = List.of();
+        String pollStatus;
+        Long lagBytes;
+        Double lagSeconds;
+        String trend;
+        Instant lastSampleAt;
+        Long lastLsn;
+        Instant lastLsnAt;
+        final Deque<double[]> series = new ArrayDeque<>(); // [epoch ms, lag bytes, lag s, wal bytes/s]
+    }
+
+    private final Map<String, Row> rows = new TreeMap<>();
+    private final Deque<Map<String, Object>> transitions = new ArrayDeque<>();
+    private final Deque<Map<String, Object>> notifications = new ArrayDeque<>();
+    private final PrintStream out;
+    private final Map<String, String> kafka;
+    private final Map<String, String> registry;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private Thread thread;
+    private volatile boolean running;
+    private volatile Instant firstSampleAt;
+
+    public StatusFeed(final Map<String, String> kafka, final Map<String, String> registry, final PrintStream out) {
+        this.kafka = kafka;
+        this.registry = registry;
+        this.out = out;
+    }
+
+    public StatusFeed start() {
+        running = true;
+        thread = new Thread(this::run, "replwatch-status-feed");
+        thread.setDaemon(true);
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        final Map<String, Object> p = new LinkedHashMap<>(kafka);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "replwatch-status-" + UUID.randomUUID());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 2000);
+        final AvroDeserializer<GenericContainer> de = new AvroDeserializer<>();
+        final Map<String, Object> serde = new LinkedHashMap<>(registry);
+        serde.put("specific.avro.reader", "true");
+        de.configure(serde, false);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer = c;
+            c.subscribe(List.of(Topics.SAMPLES, Topics.LAG_RATES, Topics.HEALTH_TRANSITIONS, Topics.NODE_HEALTH));
+            while (running) {
+                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    try {
+                        final Object v = de.deserialize(r.topic(), r.value());
+                        if (v != null) {
+                            accept(v);
+                        }
+                    } catch (final RuntimeException e) {
+                        LOG.debug("Status feed skipped a record of {}: {}", r.topic(), e.toString());
+                    }
+                }
+            }
+        } catch (final WakeupException e) {
+            // closing
+        } catch (final RuntimeException e) {
+            LOG.warn("Status feed stopped: {}", e.toString());
+        }
+    }
+
+    synchronized void accept(final Object v) {
+        if (v instanceof ReplicationSample s) {
+            sample(s);
+        } else if (v instanceof LagRate l) {
+            final Row r = row(l.getCluster(), l.getNode());
+            r.lagBytes = l.getReplayLagBytes();
+            r.lagSeconds = l.getTimeLagMs() == null ? null : l.getTimeLagMs() / 1000.0;
+            r.trend = l.getTrend() == null ? null : l.getTrend().name();
+            point(r, l.getAt(), r.lagBytes == null ? Double.NaN : r.lagBytes, r.lagSeconds == null ? Double.NaN : r.lagSeconds, Double.NaN);
+        } else if (v instanceof NodeHealth h) {
+            final Row r = row(h.getCluster(), h.getNode());
+            r.state = h.getState().name();
+            r.reasons = h.getReasons().stream().map(HealthReason::getRule).toList();
+            if (h.getRole() != null) {
+                r.role = h.getRole();
+            }
+        } else if (v instanceof HealthTransition t) {
+            final Row r = row(t.getCluster(), t.getNode());
+            r.state = t.getToState().name();
+            r.reasons = t.getReasons().stream().map(HealthReason::getRule).toList();
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("at", t.getAt().toString());
+            m.put("cluster", t.getCluster());
+            m.put("node", t.getNode());
+            m.put("from", t.getFromState().name());
+            m.put("to", t.getToState().name());
+            m.put("reasons", r.reasons);
+            m.put("cleared", List.copyOf(t.getCleared()));
+            push(transitions, m);
+            out.printf("%s  transition  %s/%s  %s -> %s  %s%s%n", t.getAt(), t.getCluster(), t.getNode(),
+                    t.getFromState(), t.getToState(), r.reasons.isEmpty() ? "" : String.join(", ", r.reasons),
+                    t.getCleared().isEmpty() ? "" : "  (cleared " + String.join(", ", t.getCleared()) + ")");
+            out.flush();
+        }
+    }
+
+    private void sample(final ReplicationSample s) {
+        final Row r = row(s.getCluster(), s.getNode());
+        if (firstSampleAt == null) {
+            firstSampleAt = Instant.now();
+        }
+        r.lastSampleAt = s.getSampledAt();
+        r.pollStatus = s.getStatus().name();
+        if (s.getInRecovery() != null) {
+            r.role = s.getInRecovery() ? "STANDBY" : "PRIMARY";
+        }
+        if (Boolean.FALSE.equals(s.getInRecovery()) && s.getWalLsn() != null) {
+            double rate = Double.NaN;
+            if (r.lastLsn != null && s.getSampledAt().isAfter(r.lastLsnAt) && s.getWalLsn() >= r.lastLsn) {
+                rate = (s.getWalLsn() - r.lastLsn) * 1000.0 / Duration.between(r.lastLsnAt, s.getSampledAt()).toMillis();
+            }
+            r.lastLsn = s.getWalLsn();
+            r.lastLsnAt = s.getSampledAt();
+            point(r, s.getSampledAt(), Double.NaN, Double.NaN, rate);
+        }
+    }
+
+    private static void point(final Row r, final Instant at, final double lagBytes, final double lagS, final double wal) {
+        r.series.addLast(new double[] {at.toEpochMilli(), lagBytes, lagS, wal});
+        final long cutoff = at.minus(SERIES_SPAN).toEpochMilli();
+        while (!r.series.isEmpty() && r.series.peekFirst()[0] < cutoff) {
+            r.series.removeFirst();
+        }
+    }
+
+    private Row row(final String cluster, final String node) {
+        return rows.computeIfAbsent(cluster + "/" + node, k -> {
+            final Row r = new Row();
+            r.cluster = cluster;
+            r.node = node;
+            return r;
+        });
+    }
+
+    private static void push(final Deque<Map<String, Object>> feed, final Map<String, Object> m) {
+        feed.addFirst(m);
+        while (feed.size() > FEED_MAX) {
+            feed.removeLast();
+        }
+    }
+
+    /** A notification that reached the local webhook receiver. */
+    public synchronized void notification(final Map<String, Object> n) {
+        push(notifications, n);
+    }
+
+    /** When the first sample arrived (null before). */
+    public Instant firstSampleAt() {
+        return firstSampleAt;
+    }
+
+    /** The page's whole model as JSON-ready maps. */
+    public synchronized Map<String, Object> snapshot() {
+        final List<Map<String, Object>> nodes = new ArrayList<>();
+        final Map<String, Object> series = new LinkedHashMap<>();
+        for (final Row r : rows.values()) {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("cluster", r.cluster);
+            m.put("node", r.node);
+            m.put("role", r.role);
+            m.put("state", r.state);
+            m.put("reasons", r.reasons);
+            m.put("poll_status", r.pollStatus);
+            m.put("lag_bytes", r.role.equals("PRIMARY") ? null : r.lagBytes);
+            m.put("lag_seconds", r.role.equals("PRIMARY") ? null : r.lagSeconds);
+            m.put("trend", r.role.equals("PRIMARY") ? null : r.trend);
+            m.put("last_sample_at", r.lastSampleAt == null ? null : r.lastSampleAt.toString());
+            nodes.add(m);
+            final List<double[]> pts = new ArrayList<>(r.series);
+            series.put(r.cluster + "/" + r.node, pts);
+        }
+        final Map<String, Object> s = new LinkedHashMap<>();
+        s.put("now", Instant.now().toString());
+        s.put("nodes", nodes);
+        s.put("transitions", new ArrayList<>(transitions));
+        s.put("notifications", new ArrayList<>(notifications));
+        s.put("series", series);
+        return s;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        final KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(5000);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
