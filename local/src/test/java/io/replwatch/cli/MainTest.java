@@ -16,7 +16,7 @@ class MainTest {
     void everyCommandHasHelp() {
         for (final String[] cmd : new String[][] {{"--help"}, {"sandbox", "--help"}, {"sandbox", "up", "--help"},
                 {"sandbox", "status", "--help"}, {"sandbox", "down", "--help"}, {"collector", "--help"}, {"processor", "--help"},
-                {"alerter", "--help"}, {"tail", "--help"}}) {
+                {"alerter", "--help"}, {"local", "--help"}, {"tail", "--help"}}) {
             final Cli.Run r = Cli.run(cmd);
             assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
             assertThat(r.out()).as(String.join(" ", cmd)).contains("Usage: replwatch");
@@ -63,6 +63,13 @@ class MainTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("receivers[0].routing_key: is required")
                 .contains("kafka.bootstrap.servers: is required");
+    }
+
+    @Test
+    void unknownScenarioListsTheKnownOnesAndExitsTwo() {
+        final Cli.Run r = Cli.run("local", "--scenario", "meteor-strike");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("Unknown scenario 'meteor-strike'").contains("replay-stall").contains("slot-bloat");
     }
 
     @Test
