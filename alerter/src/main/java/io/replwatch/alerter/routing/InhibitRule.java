@@ -18,14 +18,15 @@ public record InhibitRule(List<Matcher> source, List<Matcher> target, List<Strin
     }
 
     /**
-     * The defaults every fleet wants: a node that is DOWN (unreachable) mutes its own lag, replay, receiver, slot
-     * and conflict alerts (one page about the cause, not six about symptoms); a FAILOVER in progress mutes its
+     * The defaults every fleet wants: a node that is DOWN (unreachable) mutes its own lag, replay, receiver, slot,
+     * conflict and missing-standby alerts (one page about the cause, not six about symptoms); a FAILOVER in progress mutes its
      * cluster's STANDBY_MISSING (the old primary's standbys reconnect to the new one).
      */
     public static List<InhibitRule> defaults() {
         return List.of(
                 new InhibitRule(List.of(Matcher.parse("severity=\"DOWN\"")),
-                        List.of(Matcher.parse("rule=~\"LAG_.*|REPLAY_.*|RECEIVER_DISCONNECTED|SLOT_.*|CONFLICTS|SAMPLES_STALE\"")),
+                        List.of(Matcher.parse("rule=~\"LAG_.*|REPLAY_.*|RECEIVER_DISCONNECTED|SLOT_.*|CONFLICTS|SAMPLES_STALE"
+                                + "|STANDBY_MISSING|SYNC_STANDBY_MISSING\"")),
                         List.of("cluster", "node")),
                 new InhibitRule(List.of(Matcher.parse("rule=\"FAILOVER\"")),
                         List.of(Matcher.parse("rule=~\"STANDBY_MISSING|SYNC_STANDBY_MISSING\"")),

@@ -103,13 +103,16 @@ class RoutingTest {
     void defaultInhibitionMutesADownNodesLagButNotItsNeighbours() {
         final var down = Fixtures.firing("orders", "pg-2", "NODE_UNREACHABLE", "DOWN", "t1");
         final var ownLag = Fixtures.firing("orders", "pg-2", "LAG_TIME", "CRITICAL", "t2");
+        final var ownMissing = Fixtures.firing("orders", "pg-2", "STANDBY_MISSING", "WARNING", "t7");
         final var otherLag = Fixtures.firing("orders", "pg-3", "LAG_TIME", "CRITICAL", "t3");
         final var failover = Fixtures.firing("orders", "pg-1", "FAILOVER", "CRITICAL", "t4");
         final var missing = Fixtures.firing("orders", "pg-1", "STANDBY_MISSING", "WARNING", "t5");
         final var missingElsewhere = Fixtures.firing("billing", "pg-1", "STANDBY_MISSING", "WARNING", "t6");
         final List<InhibitRule> rules = InhibitRule.defaults();
-        final var active = List.of(down, ownLag, otherLag, failover, missing, missingElsewhere);
+        final var active = List.of(down, ownLag, ownMissing, otherLag, failover, missing, missingElsewhere);
         assertThat(rules.stream().anyMatch(r -> r.inhibits(ownLag, active))).isTrue();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(ownMissing, active))).as("a down standby is missing, of course")
+                .isTrue();
         assertThat(rules.stream().anyMatch(r -> r.inhibits(otherLag, active))).isFalse();
         assertThat(rules.stream().anyMatch(r -> r.inhibits(down, active))).as("the cause itself pages").isFalse();
         assertThat(rules.stream().anyMatch(r -> r.inhibits(missing, active))).isTrue();
