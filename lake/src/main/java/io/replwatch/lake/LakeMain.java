@@ -1,0 +1,15 @@
+package io.replwatch.lake;
+
+import io.replwatch.lake.cli.LakeCommand;
+import picocli.CommandLine;
+
+/** Standalone entry point of the lake sink: {@code --config FILE}. */
+public final class LakeMain {
+
+    private LakeMain() {
+    }
+
+    public static void main(final String[] args) {
+        System.exit(new CommandLine(new LakeCommand()).execute(args));
+    }
+}

@@ -1,0 +1,152 @@
+package io.replwatch.lake.config;
+
+import io.replwatch.common.ConfigNode;
+import io.replwatch.lake.sink.Table;
+import io.replwatch.lake.store.LakeStore;
+import io.replwatch.lake.store.LocalStore;
+import io.replwatch.lake.store.S3Store;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * The lake sink's configuration.
+ *
+ * <pre>
+ * group_id: replwatch-lake
+ * http_port: 9191                   # /metrics, /health; 0 = any
+ * kafka: {bootstrap.servers: kafka:9092}
+ * schema_registry: {url: http://registry:8081}
+ * tables: [samples, rollups]        # default both
+ * output:
+ *   type: local                     # or s3
+ *   path: /var/lib/replwatch/lake   # local
+ *   # s3: bucket (required), prefix, region (us-east-1), endpoint (for MinIO, Ceph ...), path_style (false),
+ *   #     staging (a local directory, default the temp dir); credentials from the environment
+ *   #     (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, IAM roles), never from this file
+ * roll: {max_rows: 1000000, max_bytes: 128MiB, max_age: 10m}
+ * compression: zstd                 # zstd, snappy, gzip, none
+ * </pre>
+ */
+public record LakeConfig(
+        String groupId,
+        int httpPort,
+        Map<String, String> kafka,
+        Map<String, String> registry,
+        List<Table> tables,
+        Output output,
+        long maxRows,
+        long maxBytes,
+        Duration maxAge,
+        CompressionCodecName codec) {
+
+    /** Where files go. */
+    public record Output(String type, Path path, String bucket, String prefix, String region, URI endpoint,
+                         boolean pathStyle, Path staging) {
+
+        public LakeStore open() throws IOException {
+            return type.equals("s3")
+                    ? new S3Store(endpoint, region, bucket, prefix, pathStyle, staging, null)
+                    : new LocalStore(path);
+        }
+    }
+
+    public static LakeConfig load(final Path file) {
+        return from(ConfigNode.load(file, System::getenv));
+    }
+
+    public static LakeConfig parse(final String yaml, final Function<String, String> env) {
+        return from(ConfigNode.parse(yaml, "(inline)", env));
+    }
+
+    public static LakeConfig from(final ConfigNode root) {
+        root.allowOnly(Set.of("group_id", "http_port", "kafka", "schema_registry", "tables", "output", "roll",
+                "compression"));
+        final String group = root.string("group_id", "replwatch-lake");
+        final int port = root.integer("http_port", 9191, 0, 65535);
+        final ConfigNode.KafkaSections k = root.kafkaSections();
+        final List<Table> tables = new ArrayList<>();
+        final List<String> names = root.has("tables") ? root.stringList("tables") : List.of("samples", "rollups");
+        for (final String n : names) {
+            switch (n) {
+                case "samples" -> tables.add(Table.SAMPLES);
+                case "rollups" -> tables.add(Table.ROLLUPS);
+                default -> root.problem("tables", "unknown table '" + n + "' (known: samples, rollups)");
+            }
+        }
+        final ConfigNode o = root.child("output");
+        o.allowOnly(Set.of("type", "path", "bucket", "prefix", "region", "endpoint", "path_style", "staging"));
+        final String type = o.string("type", "local");
+        Path path = null;
+        String bucket = null;
+        URI endpoint = null;
+        switch (type) {
+            case "local" -> {
+                final String p = o.requiredString("path");
+                path = p == null ? null : Path.of(p);
+            }
+            case "s3" -> {
+                bucket = o.requiredString("bucket");
+                final String e = o.string("endpoint", null);
+                if (e != null) {
+                    try {
+                        endpoint = URI.create(e);
+                        if (endpoint.getScheme() == null || endpoint.getHost() == null) {
+                            o.problem("endpoint", "must be a URL such as http://minio:9000");
+                        }
+                    } catch (final IllegalArgumentException ex) {
+                        o.problem("endpoint", "is not a URL");
+                    }
+                }
+            }
+            default -> o.problem("type", "must be local or s3 (got '" + type + "')");
+        }
+        final ConfigNode roll = root.child("roll");
+        roll.allowOnly(Set.of("max_rows", "max_bytes", "max_age"));
+        final long maxRows = roll.integer("max_rows", 1_000_000, 1, Integer.MAX_VALUE);
+        final long maxBytes = bytes(roll, "max_bytes", 128L * 1024 * 1024);
+        final Duration maxAge = roll.duration("max_age", Duration.ofMinutes(10), Duration.ofMillis(100));
+        final String comp = root.string("compression", "zstd").toLowerCase(Locale.ROOT);
+        CompressionCodecName codec = CompressionCodecName.ZSTD;
+        switch (comp) {
+            case "zstd" -> codec = CompressionCodecName.ZSTD;
+            case "snappy" -> codec = CompressionCodecName.SNAPPY;
+            case "gzip" -> codec = CompressionCodecName.GZIP;
+            case "none" -> codec = CompressionCodecName.UNCOMPRESSED;
+            default -> root.problem("compression", "must be zstd, snappy, gzip or none (got '" + comp + "')");
+        }
+        final Output out = new Output(type, path, bucket, o.string("prefix", ""), o.string("region", "us-east-1"),
+                endpoint, o.bool("path_style", false),
+                Path.of(o.string("staging", Path.of(System.getProperty("java.io.tmpdir"), "replwatch-lake-staging").toString())));
+        root.throwIfProblems();
+        return new LakeConfig(group, port, k.kafka(), k.registry(), tables, out, maxRows, maxBytes, maxAge, codec);
+    }
+
+    private static long bytes(final ConfigNode n, final String key, final long dflt) {
+        final String v = n.string(key, null);
+        if (v == null) {
+            return dflt;
+        }
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)^\\s*(\\d+)\\s*(b|kib|kb|mib|mb|gib|gb)?\\s*$").matcher(v);
+        if (!m.matches()) {
+            n.problem(key, "must be a size such as 128MiB (got '" + v + "')");
+            return dflt;
+        }
+        final long x = Long.parseLong(m.group(1));
+        final String u = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        return x * switch (u) {
+            case "kib", "kb" -> 1024L;
+            case "mib", "mb" -> 1024L * 1024;
+            case "gib", "gb" -> 1024L * 1024 * 1024;
+            default -> 1L;
+        };
+    }
+}

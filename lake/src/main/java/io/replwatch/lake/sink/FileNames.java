@@ -1,0 +1,43 @@
+package io.replwatch.lake.sink;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * File layout: {@code <table>/cluster=<cluster>/date=<YYYY-MM-DD>/<topic>+<partition>+<first>+<last>.parquet}.
+ * Hive-style partitions. {@code first..last} is the range of Kafka offsets of the batch the file belongs to: all
+ * files of one Kafka partition are published together and then the offset after {@code last} is committed. A
+ * file whose batch starts at or after the committed offset belongs to a batch a crash interrupted; recovery
+ * deletes it and the batch is written again, so a restart neither loses nor duplicates rows.
+ */
+public final class FileNames {
+
+    private static final Pattern NAME = Pattern.compile("(?:^|/)([^/+]+)\\+(\\d+)\\+(\\d+)\\+(\\d+)\\.parquet$");
+
+    private FileNames() {
+    }
+
+    public static String partitionDir(final String table, final String cluster, final Instant at) {
+        return table + "/cluster=" + URLEncoder.encode(cluster, StandardCharsets.UTF_8) + "/date="
+                + at.atZone(ZoneOffset.UTC).toLocalDate();
+    }
+
+    public static String file(final String dir, final String topic, final int partition, final long first,
+                              final long last) {
+        return dir + "/" + topic + "+" + partition + "+" + first + "+" + last + ".parquet";
+    }
+
+    /** The first offset of the batch a file belongs to, if its name is one of ours for that topic and partition. */
+    public static OptionalLong batchFirst(final String key, final String topic, final int partition) {
+        final Matcher m = NAME.matcher(key);
+        if (m.find() && m.group(1).equals(topic) && Integer.parseInt(m.group(2)) == partition) {
+            return OptionalLong.of(Long.parseLong(m.group(3)));
+        }
+        return OptionalLong.empty();
+    }
+}

@@ -1,0 +1,43 @@
+package io.replwatch.lake.sink;
+
+import io.replwatch.avro.CapacityRollup;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.schemas.Topics;
+import java.time.Instant;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+
+/** A lake table: which topic feeds it, its schema, and the time that picks a row's date partition. */
+public enum Table {
+    SAMPLES("samples", Topics.SAMPLES, ReplicationSample.getClassSchema(), ReplicationSample.class),
+    ROLLUPS("rollups", Topics.ROLLUPS, CapacityRollup.getClassSchema(), CapacityRollup.class);
+
+    public final String dir;
+    public final String topic;
+    public final Schema schema;
+    public final Class<? extends SpecificRecord> type;
+
+    Table(final String dir, final String topic, final Schema schema, final Class<? extends SpecificRecord> type) {
+        this.dir = dir;
+        this.topic = topic;
+        this.schema = schema;
+        this.type = type;
+    }
+
+    public static Table ofTopic(final String topic) {
+        for (final Table t : values()) {
+            if (t.topic.equals(topic)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("no lake table for topic " + topic);
+    }
+
+    public String cluster(final SpecificRecord r) {
+        return r instanceof ReplicationSample s ? s.getCluster() : ((CapacityRollup) r).getCluster();
+    }
+
+    public Instant time(final SpecificRecord r) {
+        return r instanceof ReplicationSample s ? s.getSampledAt() : ((CapacityRollup) r).getPeriodStart();
+    }
+}

@@ -1,0 +1,31 @@
+package io.replwatch.lake.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where finished Parquet files go. A file becomes visible whole or not at all: {@link #publish} is a rename on
+ * a local filesystem and a single PUT on S3 (both atomic), so readers never see half a file.
+ */
+public interface LakeStore extends AutoCloseable {
+
+    /** Publishes a finished local file under {@code key} (a relative path like {@code samples/cluster=a/...}). */
+    void publish(Path file, String key) throws IOException;
+
+    /** Removes a published file (recovery removes what an interrupted batch left). */
+    void delete(String key) throws IOException;
+
+    /** Keys under a prefix (recursively). */
+    List<String> list(String prefix) throws IOException;
+
+    /** A local directory where files are written before they are published. */
+    Path staging();
+
+    /** For messages: where the lake is (no credentials). */
+    String describe();
+
+    @Override
+    default void close() {
+    }
+}

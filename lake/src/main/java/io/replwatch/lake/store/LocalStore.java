@@ -1,0 +1,65 @@
+package io.replwatch.lake.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** A lake in a local directory; staging lives inside it (same filesystem, so the final move is atomic). */
+public final class LocalStore implements LakeStore {
+
+    static final String STAGING = ".staging";
+    private final Path root;
+
+    public LocalStore(final Path root) throws IOException {
+        this.root = root.toAbsolutePath();
+        Files.createDirectories(this.root.resolve(STAGING));
+    }
+
+    @Override
+    public void publish(final Path file, final String key) throws IOException {
+        final Path target = root.resolve(key);
+        Files.createDirectories(target.getParent());
+        // Durable before visible: the bytes reach the disk, then the rename publishes them.
+        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public void delete(final String key) throws IOException {
+        Files.deleteIfExists(root.resolve(key));
+    }
+
+    @Override
+    public List<String> list(final String prefix) throws IOException {
+        final Path dir = root.resolve(prefix);
+        final List<String> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.filter(Files::isRegularFile).filter(p -> p.toString().endsWith(".parquet"))
+                    .forEach(p -> out.add(root.relativize(p).toString().replace('\\', '/')));
+        }
+        return out;
+    }
+
+    @Override
+    public Path staging() {
+        return root.resolve(STAGING);
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+
+    public Path root() {
+        return root;
+    }
+}

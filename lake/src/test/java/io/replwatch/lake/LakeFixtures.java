@@ -1,0 +1,81 @@
+package io.replwatch.lake;
+
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.schemas.SampleFixtures;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroSerializer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.avro.data.TimeConversions;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.io.LocalInputFile;
+
+/** Synthetic samples, producing them, and reading Parquet back with Parquet's own reader. */
+public final class LakeFixtures {
+
+    public static final Instant DAY0 = Instant.parse("2026-11-20T22:00:00Z");
+
+    private LakeFixtures() {
+    }
+
+    /** Sample {@code i}: 5 clusters x 3 nodes, a sequence per node, times spread over about three days. */
+    public static ReplicationSample sample(final int i) {
+        final ReplicationSample base = SampleFixtures.primaryWithTwoStandbys(DAY0.toEpochMilli());
+        return ReplicationSample.newBuilder(base)
+                .setCluster("c" + (i % 5))
+                .setNode("n" + (i / 5 % 3))
+                .setSequence(i)
+                .setSampledAt(DAY0.plusSeconds(i * 37L))
+                .setWalLsn(1_000_000L + i * 8192L)
+                .build();
+    }
+
+    public static void produce(final String bootstrap, final String registry, final int from, final int to) {
+        final AvroSerializer<ReplicationSample> ser = new AvroSerializer<>();
+        ser.configure(Map.of("schema.registry.url", registry), false);
+        try (KafkaProducer<String, ReplicationSample> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
+                "linger.ms", 5), new StringSerializer(), ser)) {
+            for (int i = from; i < to; i++) {
+                final ReplicationSample s = sample(i);
+                p.send(new ProducerRecord<>(Topics.SAMPLES, s.getCluster(), s));
+            }
+        }
+    }
+
+    public static List<Path> parquetFiles(final Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> w = Files.walk(dir)) {
+            return w.filter(p -> p.toString().endsWith(".parquet")).sorted().toList();
+        }
+    }
+
+    /** Every row of a Parquet file, as the generated classes. */
+    @SuppressWarnings("unchecked")
+    public static <T extends SpecificRecord> List<T> read(final Path file) throws IOException {
+        final SpecificData model = new SpecificData();
+        model.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
+        final List<T> out = new ArrayList<>();
+        try (ParquetReader<T> r = AvroParquetReader.<T>builder(new LocalInputFile(file)).withDataModel(model)
+                .withConf(new PlainParquetConfiguration()).build()) {
+            for (T x = r.read(); x != null; x = r.read()) {
+                out.add(x);
+            }
+        }
+        return out;
+    }
+}
