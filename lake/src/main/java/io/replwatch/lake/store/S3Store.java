@@ -86,7 +86,10 @@ public final class S3Store implements LakeStore {
                 final ListObjectsV2Response r = s3.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket)
                         .prefix(prefix + sub).continuationToken(token).build());
                 for (final S3Object o : r.contents()) {
-                    out.add(o.key().substring(prefix.length()));
+                    // Only data files: some stores list directory placeholders ("a/b/") as objects.
+                    if (o.key().endsWith(".parquet")) {
+                        out.add(o.key().substring(prefix.length()));
+                    }
                 }
                 token = r.isTruncated() ? r.nextContinuationToken() : null;
             } while (token != null);
