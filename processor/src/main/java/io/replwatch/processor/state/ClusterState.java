@@ -29,6 +29,9 @@ public final class ClusterState {
     /** Nodes seen out of recovery, with the time last seen so (split brain: more than one, recently). */
     public Map<String, Long> outOfRecovery = new HashMap<>();
 
+    /** Capacity rollups of the whole cluster: closed node periods merged, waiting for the rest of its nodes. */
+    public Map<String, io.replwatch.processor.rollup.RollupAcc> rollups = new HashMap<>();
+
     /** The last failover: when, from which node, to which. */
     public Long failoverAt;
     public String failoverFrom;

@@ -39,6 +39,9 @@ public final class NodeState {
     public Long timeLagMs;
     public String trend;
 
+    /** Capacity rollups: the open hour and day, and what the next sample's figures are measured from. */
+    public io.replwatch.processor.rollup.Rollups.NodeMemory rollup = new io.replwatch.processor.rollup.Rollups.NodeMemory();
+
     /** Health. */
     public Map<String, RuleTracker> trackers = new HashMap<>();
     public String state = "UNKNOWN";

@@ -14,6 +14,7 @@ public final class Names {
     public static final String LAG_RATES_SINK = "lag-rates-sink";
     public static final String TRANSITIONS_SINK = "health-transitions-sink";
     public static final String NODE_HEALTH_SINK = "node-health-sink";
+    public static final String ROLLUPS_SINK = "rollups-sink";
 
     private Names() {
     }

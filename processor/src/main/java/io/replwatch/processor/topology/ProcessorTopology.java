@@ -58,6 +58,7 @@ public final class ProcessorTopology {
         sink(t, Names.TRANSITIONS_SINK, Topics.HEALTH_TRANSITIONS, HealthTransition.class, serdeConfig);
         sink(t, Names.NODE_HEALTH_SINK, Topics.NODE_HEALTH, NodeHealth.class, serdeConfig);
         sink(t, Names.DEAD_LETTER_SINK, Topics.DEAD_LETTER, DeadLetter.class, serdeConfig);
+        sink(t, Names.ROLLUPS_SINK, Topics.ROLLUPS, io.replwatch.avro.CapacityRollup.class, serdeConfig);
         return t;
     }
 

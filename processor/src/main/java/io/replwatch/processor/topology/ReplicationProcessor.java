@@ -19,6 +19,8 @@ import io.replwatch.processor.health.NodeView;
 import io.replwatch.processor.health.SyncStandbyNames;
 import io.replwatch.processor.lag.Trend;
 import io.replwatch.processor.state.ClusterState;
+import io.replwatch.processor.rollup.RollupAcc;
+import io.replwatch.processor.rollup.Rollups;
 import io.replwatch.processor.state.NodeState;
 import io.replwatch.schemas.Topics;
 import java.nio.charset.StandardCharsets;
@@ -190,6 +192,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         final NodeView view = view(s, t, ns, cs);
         evaluate(view, t, ns, wall);
+        clusterChanged |= rollups(s, t, ns, cs, lag);
         nodes.put(key, ns);
         if (clusterChanged) {
             clusters.put(s.getCluster(), cs);
@@ -282,6 +285,30 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             w.timeline = tl;
         }
         closeWindows(s.getCluster(), ns, t);
+    }
+
+    /**
+     * Folds the sample into the node's open hour and day; emits the node's closed periods and merges them into the
+     * cluster's, and emits the cluster's once its nodes have had time to close theirs. True when the cluster
+     * state changed.
+     */
+    private boolean rollups(final ReplicationSample s, final long t, final NodeState ns, final ClusterState cs,
+                            final LagRate lag) {
+        Rollups.add(ns.rollup, s, t, lag);
+        final long grace = settings.grace().toMillis();
+        boolean changed = false;
+        for (final RollupAcc a : Rollups.closeNode(ns.rollup, t, grace)) {
+            context.forward(new Record<>(s.getCluster(), Rollups.record(s.getCluster(), s.getNode(), a), a.end),
+                    Names.ROLLUPS_SINK);
+            cs.rollups.computeIfAbsent(a.period + "@" + a.start, k -> RollupAcc.open(a.period, a.start, a.end)).merge(a);
+            changed = true;
+        }
+        for (final RollupAcc a : Rollups.closeCluster(cs.rollups, t, grace)) {
+            context.forward(new Record<>(s.getCluster(), Rollups.record(s.getCluster(), null, a), a.end),
+                    Names.ROLLUPS_SINK);
+            changed = true;
+        }
+        return changed;
     }
 
     /** Emits and forgets every window whose end plus grace is behind {@code now} (event time). */
