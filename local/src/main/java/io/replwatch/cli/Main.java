@@ -2,6 +2,8 @@ package io.replwatch.cli;
 
 import io.replwatch.collector.cli.CollectorCommand;
 import io.replwatch.alerter.cli.AlerterCommand;
+import io.replwatch.lake.cli.CapacityCommand;
+import io.replwatch.lake.cli.LakeCommand;
 import io.replwatch.processor.cli.ProcessorCommand;
 import io.replwatch.sandbox.cli.SandboxCommand;
 import picocli.CommandLine;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "replwatch", mixinStandardHelpOptions = true, version = "replwatch 0.1.0",
         description = "Watch PostgreSQL streaming replication across a fleet, through Kafka.",
         subcommands = {SandboxCommand.class, CollectorCommand.class, ProcessorCommand.class, AlerterCommand.class, LocalCommand.class,
-                TailCommand.class})
+                LakeCommand.class, CapacityCommand.class, TailCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -16,7 +16,8 @@ class MainTest {
     void everyCommandHasHelp() {
         for (final String[] cmd : new String[][] {{"--help"}, {"sandbox", "--help"}, {"sandbox", "up", "--help"},
                 {"sandbox", "status", "--help"}, {"sandbox", "down", "--help"}, {"collector", "--help"}, {"processor", "--help"},
-                {"alerter", "--help"}, {"local", "--help"}, {"tail", "--help"}}) {
+                {"alerter", "--help"}, {"local", "--help"}, {"lake", "--help"},
+                {"capacity", "--help"}, {"tail", "--help"}}) {
             final Cli.Run r = Cli.run(cmd);
             assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
             assertThat(r.out()).as(String.join(" ", cmd)).contains("Usage: replwatch");
@@ -70,6 +71,16 @@ class MainTest {
         final Cli.Run r = Cli.run("local", "--scenario", "meteor-strike");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("Unknown scenario 'meteor-strike'").contains("replay-stall").contains("slot-bloat");
+    }
+
+    @Test
+    void badLakeConfigListsEveryProblemAndExitsTwo(@TempDir final Path dir) throws Exception {
+        final Path cfg = dir.resolve("bad.yaml");
+        Files.writeString(cfg, "tables: [samples, gossip]\noutput: {type: s3}\nroll: {max_bytes: lots}\ncompression: lz5\n");
+        final Cli.Run r = Cli.run("lake", "--config", cfg.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown table 'gossip'").contains("output.bucket: is required")
+                .contains("roll.max_bytes").contains("compression").contains("kafka.bootstrap.servers: is required");
     }
 
     @Test

@@ -1,0 +1,45 @@
+package io.replwatch.lake.cli;
+
+import io.replwatch.lake.capacity.CapacityReport;
+import io.replwatch.lake.capacity.HtmlReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code replwatch capacity --lake DIR [--cluster C] [--html FILE]}. */
+@Command(name = "capacity", mixinStandardHelpOptions = true,
+        description = "Capacity report from the lake: WAL per day and trend, peak rates, lag, slot retention, 30/90-day forecast.")
+public final class CapacityCommand implements Callable<Integer> {
+
+    @Option(names = "--lake", required = true, paramLabel = "DIR", description = "The lake directory (output.path of `replwatch lake`).")
+    Path lake;
+
+    @Option(names = "--cluster", paramLabel = "C", description = "Only this cluster.")
+    String cluster;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write the report as an HTML page with charts.")
+    Path html;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(lake)) {
+            spec.commandLine().getErr().println("No lake at " + lake + " (give the directory `replwatch lake` writes to)");
+            return 2;
+        }
+        final List<CapacityReport.Series> series = CapacityReport.build(CapacityReport.read(lake, cluster));
+        spec.commandLine().getOut().print(CapacityReport.text(series));
+        if (html != null) {
+            Files.writeString(html, HtmlReport.render(series, lake.toAbsolutePath().toString()));
+            spec.commandLine().getOut().println("\nHTML report: " + html.toAbsolutePath());
+        }
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}
