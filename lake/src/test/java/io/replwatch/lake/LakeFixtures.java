@@ -33,23 +33,33 @@ public final class LakeFixtures {
 
     /** Sample {@code i}: 5 clusters x 3 nodes, a sequence per node, times spread over about three days. */
     public static ReplicationSample sample(final int i) {
+        return sample(i, 37);
+    }
+
+    /** Sample {@code i} with {@code stepSeconds} between consecutive samples. */
+    public static ReplicationSample sample(final int i, final long stepSeconds) {
         final ReplicationSample base = SampleFixtures.primaryWithTwoStandbys(DAY0.toEpochMilli());
         return ReplicationSample.newBuilder(base)
                 .setCluster("c" + (i % 5))
                 .setNode("n" + (i / 5 % 3))
                 .setSequence(i)
-                .setSampledAt(DAY0.plusSeconds(i * 37L))
+                .setSampledAt(DAY0.plusSeconds(i * stepSeconds))
                 .setWalLsn(1_000_000L + i * 8192L)
                 .build();
     }
 
     public static void produce(final String bootstrap, final String registry, final int from, final int to) {
+        produce(bootstrap, registry, from, to, 37);
+    }
+
+    public static void produce(final String bootstrap, final String registry, final int from, final int to,
+                               final long stepSeconds) {
         final AvroSerializer<ReplicationSample> ser = new AvroSerializer<>();
         ser.configure(Map.of("schema.registry.url", registry), false);
         try (KafkaProducer<String, ReplicationSample> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
                 "linger.ms", 5), new StringSerializer(), ser)) {
             for (int i = from; i < to; i++) {
-                final ReplicationSample s = sample(i);
+                final ReplicationSample s = sample(i, stepSeconds);
                 p.send(new ProducerRecord<>(Topics.SAMPLES, s.getCluster(), s));
             }
         }

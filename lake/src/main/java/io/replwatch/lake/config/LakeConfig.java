@@ -32,7 +32,9 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  *   # s3: bucket (required), prefix, region (us-east-1), endpoint (for MinIO, Ceph ...), path_style (false),
  *   #     staging (a local directory, default the temp dir); credentials from the environment
  *   #     (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, profiles, IAM roles), never from this file
- * roll: {max_rows: 1000000, max_bytes: 128MiB, max_age: 10m}
+ * roll: {max_rows: 1000000, max_bytes: 128MiB, max_age: 10m, max_open_files: 64}
+ *                                   # a batch is published when any is reached; each open file holds a
+ *                                   # Parquet row group in memory, so max_open_files bounds the heap
  * compression: zstd                 # zstd, snappy, gzip, none
  * </pre>
  */
@@ -46,6 +48,7 @@ public record LakeConfig(
         long maxRows,
         long maxBytes,
         Duration maxAge,
+        int maxOpenFiles,
         CompressionCodecName codec) {
 
     /** Where files go. */
@@ -110,7 +113,8 @@ public record LakeConfig(
             default -> o.problem("type", "must be local or s3 (got '" + type + "')");
         }
         final ConfigNode roll = root.child("roll");
-        roll.allowOnly(Set.of("max_rows", "max_bytes", "max_age"));
+        roll.allowOnly(Set.of("max_rows", "max_bytes", "max_age", "max_open_files"));
+        final int maxOpen = roll.integer("max_open_files", 64, 1, 100_000);
         final long maxRows = roll.integer("max_rows", 1_000_000, 1, Integer.MAX_VALUE);
         final long maxBytes = bytes(roll, "max_bytes", 128L * 1024 * 1024);
         final Duration maxAge = roll.duration("max_age", Duration.ofMinutes(10), Duration.ofMillis(100));
@@ -127,7 +131,8 @@ public record LakeConfig(
                 endpoint, o.bool("path_style", false),
                 Path.of(o.string("staging", Path.of(System.getProperty("java.io.tmpdir"), "replwatch-lake-staging").toString())));
         root.throwIfProblems();
-        return new LakeConfig(group, port, k.kafka(), k.registry(), tables, out, maxRows, maxBytes, maxAge, codec);
+        return new LakeConfig(group, port, k.kafka(), k.registry(), tables, out, maxRows, maxBytes, maxAge, maxOpen,
+                codec);
     }
 
     private static long bytes(final ConfigNode n, final String key, final long dflt) {

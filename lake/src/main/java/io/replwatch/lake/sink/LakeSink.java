@@ -120,6 +120,11 @@ public final class LakeSink implements AutoCloseable {
             while (running) {
                 for (final ConsumerRecord<byte[], byte[]> r : k.poll(Duration.ofMillis(200))) {
                     write(r);
+                    final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    final Batch b = batches.get(tp);
+                    if (b != null && (b.rows >= config.maxRows() || b.files.size() >= config.maxOpenFiles())) {
+                        flush(k, tp);
+                    }
                 }
                 for (final TopicPartition tp : List.copyOf(batches.keySet())) {
                     if (due(batches.get(tp))) {
@@ -178,7 +183,7 @@ public final class LakeSink implements AutoCloseable {
         if (b.first < 0) {
             return false;
         }
-        if (b.rows >= config.maxRows()) {
+        if (b.rows >= config.maxRows() || b.files.size() >= config.maxOpenFiles()) {
             return true;
         }
         if (System.nanoTime() - b.openedNanos >= config.maxAge().toNanos()) {

@@ -1,0 +1,94 @@
+package io.replwatch.lake.bench;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.lake.LakeFixtures;
+import io.replwatch.lake.config.LakeConfig;
+import io.replwatch.lake.sink.LakeSink;
+import io.replwatch.lake.store.LocalStore;
+import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroTrust;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * Lake throughput on the sandbox's broker and registry: samples of a fleet (5 clusters, one sample a second, so
+ * about six days) pre-produced to a 6-partition topic, then the
+ * real sink (consume, decode, write Parquet with zstd, publish, commit) from offset 0 to the end; rows/s is rows
+ * over the time until every batch is committed. Then the size of the lake against the same rows as Avro binary
+ * (what a Kafka record holds after its 5-byte header).
+ * Run: {@code mvn -B -q -pl lake test-compile exec:exec@bench} (-Dbench.rows=500000)
+ */
+public final class LakeBenchmark {
+
+    private LakeBenchmark() {
+    }
+
+    public static void main(final String[] args) throws Exception {
+        AvroTrust.init();
+        final int rows = Integer.getInteger("bench.rows", 1_000_000);
+        final Path tmp = Files.createTempDirectory("lake-bench-");
+        try (Sandbox sandbox = Sandbox.builder().tempDir("lake-bench-").postgres(false).start()) {
+            final String bootstrap = sandbox.kafka().bootstrapServers();
+            final String registry = sandbox.registry().url();
+            try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+                a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 6, (short) 1), new NewTopic(Topics.ROLLUPS, 1, (short) 1))).all().get();
+            }
+            long t0 = System.nanoTime();
+            LakeFixtures.produce(bootstrap, registry, 0, rows, 1);
+            System.out.printf("machine: %d cores, java %s; produced %,d samples in %.1f s%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rows,
+                    (System.nanoTime() - t0) / 1e9);
+            final LakeConfig cfg = LakeConfig.parse("""
+                    group_id: lake-bench
+                    http_port: 0
+                    kafka: {bootstrap.servers: "%s"}
+                    schema_registry: {url: "%s"}
+                    tables: [samples]
+                    output: {type: local, path: "%s"}
+                    roll: {max_rows: 100000, max_age: 1s}
+                    """.formatted(bootstrap, registry, tmp.resolve("lake")), k -> null);
+            final LocalStore store = new LocalStore(tmp.resolve("lake"));
+            final LakeSink sink = new LakeSink(cfg, store, new SimpleMeterRegistry());
+            t0 = System.nanoTime();
+            sink.start();
+            while (sink.rowsWritten() < rows) {
+                Thread.sleep(20);
+            }
+            final double secs = (System.nanoTime() - t0) / 1e9;
+            sink.close();
+            System.out.printf("lake sink: %,d rows in %.2f s = %,.0f rows/s (consume, decode, Parquet zstd, publish, commit), %d files%n",
+                    rows, secs, rows / secs, sink.filesPublished());
+
+            long parquet = 0;
+            try (Stream<Path> w = Files.walk(tmp.resolve("lake"))) {
+                for (final Path p : w.filter(p -> p.toString().endsWith(".parquet")).toList()) {
+                    parquet += Files.size(p);
+                }
+            }
+            final SpecificDatumWriter<ReplicationSample> writer = new SpecificDatumWriter<>(ReplicationSample.class);
+            final ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            long avro = 0;
+            BinaryEncoder enc = null;
+            for (int i = 0; i < rows; i++) {
+                buf.reset();
+                enc = EncoderFactory.get().binaryEncoder(buf, enc);
+                writer.write(LakeFixtures.sample(i, 1), enc);
+                enc.flush();
+                avro += buf.size();
+            }
+            System.out.printf("size: Parquet %,d bytes (%.1f B/row) vs Avro binary %,d bytes (%.1f B/row): %.1f%% of Avro%n",
+                    parquet, parquet / (double) rows, avro, avro / (double) rows, 100.0 * parquet / avro);
+        }
+    }
+}
