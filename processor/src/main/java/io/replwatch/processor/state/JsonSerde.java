@@ -12,16 +12,23 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * JSON serde for the processor's internal state (stores and their changelogs): readable with any Kafka tool,
- * and tolerant of fields added later. Not used on replwatch's public topics, which are Avro.
+ * Serde for the processor's internal state (stores and their changelogs): Jackson's Smile, the binary form of
+ * JSON (same data model, field names sent once per record, about half the bytes and faster to write, which
+ * matters since a node's state is written on every sample under exactly-once), tolerant of fields added later.
+ * State written as plain JSON by earlier versions is still read. Not used on replwatch's public topics (Avro).
  */
 public final class JsonSerde<T> implements Serde<T> {
 
     // Public fields of the state classes, and records (their components), nothing else.
-    static final ObjectMapper JSON = new ObjectMapper()
+    static final ObjectMapper JSON = configure(new ObjectMapper());
+    static final ObjectMapper SMILE = configure(new ObjectMapper(new com.fasterxml.jackson.dataformat.smile.SmileFactory()));
+
+    private static ObjectMapper configure(final ObjectMapper m) {
+        return m
             .setVisibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE)
             .setSerializationInclusion(JsonInclude.Include.NON_NULL)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    }
 
     private final Class<T> type;
 
@@ -33,9 +40,9 @@ public final class JsonSerde<T> implements Serde<T> {
     public Serializer<T> serializer() {
         return (topic, value) -> {
             try {
-                return value == null ? null : JSON.writeValueAsBytes(value);
+                return value == null ? null : SMILE.writeValueAsBytes(value);
             } catch (final IOException e) {
-                throw new SerializationException("Cannot write " + type.getSimpleName() + " as JSON", e);
+                throw new SerializationException("Cannot write " + type.getSimpleName() + " as Smile", e);
             }
         };
     }
@@ -44,9 +51,13 @@ public final class JsonSerde<T> implements Serde<T> {
     public Deserializer<T> deserializer() {
         return (topic, data) -> {
             try {
-                return data == null ? null : JSON.readValue(data, type);
+                if (data == null) {
+                    return null;
+                }
+                // Smile starts with ":)\n"; older state is plain JSON, an object.
+                return (data.length > 0 && data[0] == '{' ? JSON : SMILE).readValue(data, type);
             } catch (final IOException e) {
-                throw new SerializationException("Cannot read " + type.getSimpleName() + " from JSON", e);
+                throw new SerializationException("Cannot read " + type.getSimpleName() + " state", e);
             }
         };
     }
