@@ -55,6 +55,11 @@ public final class CollectorService implements AutoCloseable {
         return collector;
     }
 
+    /** The collector's meters (what /metrics serves). */
+    public io.micrometer.core.instrument.MeterRegistry metrics() {
+        return metrics;
+    }
+
     public SamplePublisher publisher() {
         return publisher;
     }

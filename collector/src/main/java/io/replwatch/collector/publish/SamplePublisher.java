@@ -20,10 +20,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes samples to Kafka, keyed by cluster so that a primary and its standbys share a partition.
  *
- * <p>Idempotent producer, acks=all, zstd, batching. While Kafka is unreachable the producer's bounded buffer
- * holds samples (up to {@code delivery.timeout.ms}, 10 minutes by default here) and {@link #backlog()} says how
- * many are waiting. A sample that cannot be buffered (buffer full) or that Kafka finally refuses is dropped,
- * counted in {@code replwatch_collector_samples_dropped_total} and logged: never silently lost.
+ * <p>Idempotent producer, acks=all, zstd, batching. Polling threads only put samples into a bounded queue
+ * ({@value #QUEUE_CAPACITY} samples) and never block; one sender thread hands them to the producer in order.
+ * While Kafka is unreachable the producer may refuse new records once its metadata has expired (after
+ * max.block.ms): the sender then keeps the sample and tries again, so an outage is bridged by the queue plus the
+ * producer's own buffer (delivery.timeout.ms, 10 minutes here), and {@link #backlog()} says how many wait. Only a
+ * sample that finds the queue full, or that Kafka finally refuses, is dropped, counted in
+ * {@code replwatch_collector_samples_dropped_total} and logged: never silently lost.
  */
 public final class SamplePublisher implements AutoCloseable {
 
@@ -38,6 +41,11 @@ public final class SamplePublisher implements AutoCloseable {
     private final Counter published;
     private final Counter failed;
     private final Counter dropped;
+    static final int QUEUE_CAPACITY = 200_000;
+    private final java.util.concurrent.BlockingQueue<ReplicationSample> queue =
+            new java.util.concurrent.LinkedBlockingQueue<>(QUEUE_CAPACITY);
+    private final Thread sender;
+    private volatile boolean closing;
 
     public SamplePublisher(final Map<String, String> kafka, final Map<String, String> registry, final String topic,
                            final MeterRegistry metrics) {
@@ -64,30 +72,85 @@ public final class SamplePublisher implements AutoCloseable {
         this.dropped = Counter.builder("replwatch_collector_samples_dropped").description(
                 "Samples lost: not buffered or refused").register(metrics);
         metrics.gauge("replwatch_collector_publish_backlog", backlog);
+        sender = new Thread(this::sendLoop, "replwatch-collector-sender");
+        sender.setDaemon(true);
+        sender.start();
     }
 
-    /** Hands the sample to the producer; returns false (and counts a drop) when it could not be buffered. */
+    /** Queues the sample for sending; returns false (and counts a drop) only when the queue is full. */
     public boolean publish(final ReplicationSample sample) {
         backlog.incrementAndGet();
-        try {
-            producer.send(new ProducerRecord<>(topic, sample.getCluster(), sample), (meta, error) -> {
-                backlog.decrementAndGet();
-                if (error == null) {
-                    acked.incrementAndGet();
-                    lastAckMillis = System.currentTimeMillis();
-                    published.increment();
-                } else {
-                    failed.increment();
-                    dropped.increment();
-                    noteError(sample, error);
-                }
-            });
-            return true;
-        } catch (final KafkaException | IllegalStateException e) {
+        if (!queue.offer(sample)) {
             backlog.decrementAndGet();
             dropped.increment();
-            noteError(sample, e);
+            noteError(sample, new IllegalStateException("send queue full (" + QUEUE_CAPACITY + " samples waiting)"));
             return false;
+        }
+        return true;
+    }
+
+    /** One thread, in order: hand each sample to the producer, retrying while Kafka cannot take it. */
+    private void sendLoop() {
+        while (!closing || !queue.isEmpty()) {
+            final ReplicationSample sample;
+            try {
+                sample = queue.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (final InterruptedException e) {
+                return;
+            }
+            if (sample == null) {
+                continue;
+            }
+            while (true) {
+                final Exception[] rejected = {null};
+                try {
+                    producer.send(new ProducerRecord<>(topic, sample.getCluster(), sample), (meta, error) -> {
+                        if (error != null && Thread.currentThread() == sender) {
+                            // Refused inside send() (no metadata, buffer full): the record never entered the
+                            // producer's buffer. Keep the sample; the loop tries again.
+                            rejected[0] = error;
+                            return;
+                        }
+                        backlog.decrementAndGet();
+                        if (error == null) {
+                            acked.incrementAndGet();
+                            lastAckMillis = System.currentTimeMillis();
+                            published.increment();
+                        } else {
+                            failed.increment();
+                            dropped.increment();
+                            noteError(sample, error);
+                        }
+                    });
+                } catch (final org.apache.kafka.common.errors.TimeoutException e) {
+                    rejected[0] = e;
+                } catch (final KafkaException | IllegalStateException e) {
+                    backlog.decrementAndGet();
+                    dropped.increment();
+                    noteError(sample, e);
+                    break;
+                }
+                if (rejected[0] == null) {
+                    break;
+                }
+                if (!(rejected[0] instanceof org.apache.kafka.common.errors.RetriableException)
+                        || (closing && System.nanoTime() > closeDeadline)) {
+                    backlog.decrementAndGet();
+                    dropped.increment();
+                    noteError(sample, rejected[0]);
+                    break;
+                }
+                noteWaiting(rejected[0]);
+            }
+        }
+    }
+
+    private volatile long closeDeadline = Long.MAX_VALUE;
+
+    private void noteWaiting(final Exception e) {
+        final String msg = "Kafka unavailable, samples wait in the queue: " + e.getMessage();
+        if (!msg.equals(lastError.getAndSet(msg))) {
+            LOG.warn("{} ({} waiting)", msg, backlog.get());
         }
     }
 
@@ -115,12 +178,28 @@ public final class SamplePublisher implements AutoCloseable {
         return lastError.get();
     }
 
+    /** Waits until every queued sample was handed to the producer, then for the producer's acknowledgements. */
     public void flush() {
+        while (!queue.isEmpty() && sender.isAlive()) {
+            try {
+                Thread.sleep(10);
+            } catch (final InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
         producer.flush();
     }
 
     @Override
     public void close() {
+        closeDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        closing = true;
+        try {
+            sender.join(15_000);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         producer.close(Duration.ofSeconds(10));
     }
 }
