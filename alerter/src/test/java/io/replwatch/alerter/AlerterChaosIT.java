@@ -9,24 +9,18 @@ import io.replwatch.avro.HealthState;
 import io.replwatch.avro.HealthTransition;
 import io.replwatch.sandbox.Sandbox;
 import io.replwatch.schemas.Topics;
-import io.replwatch.serde.AvroDeserializer;
 import io.replwatch.serde.AvroSerializer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -184,25 +178,7 @@ class AlerterChaosIT {
     }
 
     private static List<DeadLetter> deadLetters(final int n) {
-        final Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("auto.offset.reset", "earliest");
-        p.put("group.id", "chaos-dlq-" + System.nanoTime());
-        final AvroDeserializer<DeadLetter> de = new AvroDeserializer<>(DeadLetter.class);
-        de.configure(Map.of("schema.registry.url", registry), false);
-        final List<DeadLetter> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(Topics.DEAD_LETTER));
-            final long deadline = System.currentTimeMillis() + 90_000;
-            while (out.size() < n && System.currentTimeMillis() < deadline) {
-                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    final DeadLetter d = de.deserialize(Topics.DEAD_LETTER, r.value());
-                    if ("dead".equals(d.getReceiver()) && d.getHeaders().getOrDefault("Idempotency-Key", "").startsWith("r-")) {
-                        out.add(d);
-                    }
-                }
-            }
-        }
-        return out;
+        return DeadLetters.read(bootstrap, registry, n, d -> "dead".equals(d.getReceiver())
+                && d.getHeaders().getOrDefault("Idempotency-Key", "").startsWith("r-"), Duration.ofSeconds(90));
     }
 }

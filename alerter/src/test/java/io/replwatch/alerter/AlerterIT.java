@@ -11,27 +11,21 @@ import io.replwatch.avro.HealthState;
 import io.replwatch.avro.HealthTransition;
 import io.replwatch.sandbox.Sandbox;
 import io.replwatch.schemas.Topics;
-import io.replwatch.serde.AvroDeserializer;
 import io.replwatch.serde.AvroSerializer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -184,22 +178,6 @@ class AlerterIT {
     }
 
     private static List<DeadLetter> deadLetters(final int n) {
-        final Properties p = new Properties();
-        p.put("bootstrap.servers", bootstrap);
-        p.put("auto.offset.reset", "earliest");
-        p.put("group.id", "alerter-it-dlq-" + System.nanoTime());
-        final AvroDeserializer<DeadLetter> de = new AvroDeserializer<>(DeadLetter.class);
-        de.configure(Map.of("schema.registry.url", registry), false);
-        final List<DeadLetter> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of(Topics.DEAD_LETTER));
-            final long deadline = System.currentTimeMillis() + 30_000;
-            while (out.size() < n && System.currentTimeMillis() < deadline) {
-                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(de.deserialize(Topics.DEAD_LETTER, r.value()));
-                }
-            }
-        }
-        return out;
+        return DeadLetters.read(bootstrap, registry, n, d -> true, Duration.ofSeconds(30));
     }
 }
