@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 
 /** {@code replwatch local [--scenario NAME] [--duration D] [--config FILE]}. */
 @Command(name = "local", mixinStandardHelpOptions = true,
-        description = {"Everything on this machine: Kafka, schema registry, PostgreSQL primary + standbys, collector,",
-                "processor, alerter (console) and a live status page. Ctrl-C stops it all.",
+        description = {"The whole pipeline on this machine, with a live status page and scripted faults.",
+                "Kafka, schema registry, PostgreSQL primary + standbys, collector, processor, alerter (console)",
+                "and the status page; Ctrl-C stops it all.",
                 "Scenarios: demo, replay-stall, standby-down, link-cut, failover, slot-bloat."})
 public final class LocalCommand implements Callable<Integer> {
 
