@@ -142,7 +142,15 @@ class AlerterChaosIT {
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(tmp.resolve("first.log")).contains("API and metrics"));
                 produce("k-", 10);
-                Thread.sleep(5000); // consumed; the groups wait 20 s
+                // The child has consumed all ten (its /health counts them as pending) while the groups wait 20 s.
+                final java.util.regex.Matcher port = java.util.regex.Pattern.compile("API and metrics on :(\\d+)")
+                        .matcher(Files.readString(tmp.resolve("first.log")));
+                assertThat(port.find()).isTrue();
+                final java.net.URI health = java.net.URI.create("http://127.0.0.1:" + port.group(1) + "/health");
+                final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+                await().atMost(Duration.ofSeconds(15)).until(() -> http.send(java.net.http.HttpRequest.newBuilder(health)
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body()
+                        .contains("\"pending_records\":10"));
                 assertThat(keys(hook, "k-")).isEmpty();
                 first.destroyForcibly();
                 assertThat(first.waitFor(20, TimeUnit.SECONDS)).isTrue();

@@ -122,7 +122,7 @@ public final class LakeSink implements AutoCloseable {
                     write(r);
                     final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                     final Batch b = batches.get(tp);
-                    if (b != null && (b.rows >= config.maxRows() || b.files.size() >= config.maxOpenFiles())) {
+                    if (b != null && full(b)) {
                         flush(k, tp);
                     }
                 }
@@ -172,7 +172,7 @@ public final class LakeSink implements AutoCloseable {
                 f = new OpenFile(table, dir, store.staging(), r.topic(), r.partition(), r.offset(), config.codec());
                 b.files.put(dir, f);
             }
-            f.write(rec, r.offset());
+            f.write(rec);
             b.rows++;
         } catch (final IOException e) {
             throw new IllegalStateException("Cannot write to staging " + store.staging() + ": " + e.getMessage(), e);
@@ -183,7 +183,7 @@ public final class LakeSink implements AutoCloseable {
         if (b.first < 0) {
             return false;
         }
-        if (b.rows >= config.maxRows() || b.files.size() >= config.maxOpenFiles()) {
+        if (full(b)) {
             return true;
         }
         if (System.nanoTime() - b.openedNanos >= config.maxAge().toNanos()) {
@@ -194,6 +194,11 @@ public final class LakeSink implements AutoCloseable {
             bytes += f.bytes();
         }
         return bytes >= config.maxBytes();
+    }
+
+    /** Rows or open files at their limit: checked after every record, so memory stays bounded within a poll. */
+    private boolean full(final Batch b) {
+        return b.rows >= config.maxRows() || b.files.size() >= config.maxOpenFiles();
     }
 
     /** Closes and publishes every file of the partition's batch, then commits the offset after it. */

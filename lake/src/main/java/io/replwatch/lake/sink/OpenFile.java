@@ -17,17 +17,11 @@ final class OpenFile {
 
     final String dir;
     final Path staging;
-    final long firstOffset;
-    long lastOffset;
-    long rows;
-    final long openedNanos = System.nanoTime();
     private final ParquetWriter<SpecificRecord> writer;
 
     OpenFile(final Table table, final String dir, final Path stagingDir, final String topic, final int partition,
              final long firstOffset, final CompressionCodecName codec) throws IOException {
         this.dir = dir;
-        this.firstOffset = firstOffset;
-        this.lastOffset = firstOffset;
         Files.createDirectories(stagingDir);
         this.staging = Files.createTempFile(stagingDir, topic + "+" + partition + "+" + firstOffset + "-", ".parquet");
         final SpecificData model = new SpecificData();
@@ -41,10 +35,8 @@ final class OpenFile {
                 .build();
     }
 
-    void write(final SpecificRecord r, final long offset) throws IOException {
+    void write(final SpecificRecord r) throws IOException {
         writer.write(r);
-        lastOffset = offset;
-        rows++;
     }
 
     long bytes() {
