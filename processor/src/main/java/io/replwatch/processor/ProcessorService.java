@@ -64,7 +64,7 @@ public final class ProcessorService implements AutoCloseable {
         // Changelogs and outputs are repetitive JSON and Avro: compressing them halves what the broker handles.
         p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         p.putAll(config.kafka());
-        streams = new KafkaStreams(ProcessorTopology.build(config.topology(), config.registry()), p);
+        streams = new KafkaStreams(ProcessorTopology.build(config.topology(), config.registry(), config.stateStore()), p);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it: {}", e.toString(), e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

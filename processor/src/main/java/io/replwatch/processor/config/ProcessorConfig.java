@@ -3,6 +3,7 @@ package io.replwatch.processor.config;
 import io.replwatch.common.ConfigNode;
 import io.replwatch.common.Durations;
 import io.replwatch.processor.health.Thresholds;
+import io.replwatch.processor.topology.ProcessorTopology;
 import io.replwatch.processor.topology.TopologySettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +24,8 @@ import java.util.regex.Pattern;
  * http_port: 9188                       # /api/v1/..., /metrics, /health; 0 = any free port
  * advertised_url: http://proc-1:9188    # how other instances reach this one (default http://host:port)
  * state_dir: /var/lib/replwatch/streams
- * num_stream_threads: 1
+ * num_stream_threads: 2                 # default: the machine's cores
+ * state_store: memory                   # memory (default) or rocksdb; both are backed by changelog topics
  * partitions: 6                         # for topics replwatch creates when missing
  * kafka: {bootstrap.servers: kafka:9092}   # any Streams / client property, passed through
  * schema_registry: {url: http://registry:8081}
@@ -50,13 +52,14 @@ public record ProcessorConfig(
         String advertisedUrl,
         Path stateDir,
         int streamThreads,
+        ProcessorTopology.StoreKind stateStore,
         int partitions,
         Map<String, String> kafka,
         Map<String, String> registry,
         TopologySettings topology) {
 
     private static final Set<String> TOP = Set.of("application_id", "http_port", "advertised_url", "state_dir",
-            "num_stream_threads", "partitions", "kafka", "schema_registry", "grace", "wal_windows", "lag_window",
+            "num_stream_threads", "state_store", "partitions", "kafka", "schema_registry", "grace", "wal_windows", "lag_window",
             "history_retention", "punctuate_interval", "stale_intervals", "stale_min", "failover_hold",
             "node_health_every", "conflicts_window", "rules", "clusters");
     private static final Pattern SIZE = Pattern.compile("(?i)^\\s*(\\d+(?:\\.\\d+)?)\\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?\\s*$");
@@ -76,7 +79,15 @@ public record ProcessorConfig(
         final String advertised = root.string("advertised_url", null);
         final Path stateDir = Path.of(root.string("state_dir",
                 Path.of(System.getProperty("java.io.tmpdir"), "replwatch-streams").toString()));
-        final int threads = root.integer("num_stream_threads", 1, 1, 64);
+        final int threads = root.integer("num_stream_threads",
+                Math.min(64, Runtime.getRuntime().availableProcessors()), 1, 64);
+        ProcessorTopology.StoreKind store = ProcessorTopology.StoreKind.MEMORY;
+        final String storeName = root.string("state_store", "memory");
+        try {
+            store = ProcessorTopology.StoreKind.valueOf(storeName.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (final IllegalArgumentException e) {
+            root.problem("state_store", "must be memory or rocksdb, not '" + storeName + "'");
+        }
         final int partitions = root.integer("partitions", 6, 1, 10_000);
         final ConfigNode.KafkaSections sections = root.kafkaSections();
         final TopologySettings d = TopologySettings.defaults();
@@ -112,7 +123,7 @@ public record ProcessorConfig(
                 root.duration("conflicts_window", d.conflictsWindow(), Duration.ofSeconds(1)),
                 new Thresholds(global, perCluster));
         root.throwIfProblems();
-        return new ProcessorConfig(appId, port, advertised, stateDir, threads, partitions, sections.kafka(),
+        return new ProcessorConfig(appId, port, advertised, stateDir, threads, store, partitions, sections.kafka(),
                 sections.registry(), topology);
     }
 

@@ -7,7 +7,7 @@ import io.replwatch.avro.NodeHealth;
 import io.replwatch.avro.ReplicationSample;
 import io.replwatch.avro.WalThroughput;
 import io.replwatch.processor.state.ClusterState;
-import io.replwatch.processor.state.JsonSerde;
+import io.replwatch.processor.state.StateCodec;
 import io.replwatch.processor.state.NodeState;
 import io.replwatch.schemas.Topics;
 import io.replwatch.serde.AvroDeserializer;
@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -38,20 +39,32 @@ public final class ProcessorTopology {
     private ProcessorTopology() {
     }
 
+    /**
+     * Where the state stores keep their data between changelog writes. Either way every change goes to a
+     * changelog topic and the processor works from its own in-memory copy; {@link #MEMORY} (the default) saves
+     * RocksDB's write path on every sample (about 10 % of throughput, BENCHMARKS.md) and costs a changelog
+     * restore at start-up; {@link #ROCKSDB} restores from local disk after a clean restart.
+     */
+    public enum StoreKind { MEMORY, ROCKSDB }
+
     /** @param serdeConfig serde settings ({@code schema.registry.url} and friends) */
     public static Topology build(final TopologySettings settings, final Map<String, ?> serdeConfig) {
+        return build(settings, serdeConfig, StoreKind.MEMORY);
+    }
+
+    public static Topology build(final TopologySettings settings, final Map<String, ?> serdeConfig, final StoreKind kind) {
         final AvroDeserializer<ReplicationSample> samples = new AvroDeserializer<>(ReplicationSample.class);
         samples.configure(serdeConfig, false);
         final Topology t = new Topology();
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.SAMPLES);
         t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples), Names.SOURCE);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.NODE_STATE_STORE),
-                Serdes.String(), new JsonSerde<>(NodeState.class)), Names.PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.CLUSTER_STATE_STORE),
-                Serdes.String(), new JsonSerde<>(ClusterState.class)), Names.PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.HISTORY_STORE),
+        t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.NODE_STATE_STORE),
+                Serdes.String(), StateCodec.nodeSerde()), Names.PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.CLUSTER_STATE_STORE),
+                Serdes.String(), StateCodec.clusterSerde()), Names.PROCESSOR);
+        t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.HISTORY_STORE),
                 Serdes.String(), Serdes.Long()), Names.PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.NODE_HEALTH_STORE),
+        t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.NODE_HEALTH_STORE),
                 Serdes.String(), AvroSerde.forValues(NodeHealth.class, serdeConfig)), Names.PROCESSOR);
         sink(t, Names.WAL_THROUGHPUT_SINK, Topics.WAL_THROUGHPUT, WalThroughput.class, serdeConfig);
         sink(t, Names.LAG_RATES_SINK, Topics.LAG_RATES, LagRate.class, serdeConfig);
@@ -60,6 +73,10 @@ public final class ProcessorTopology {
         sink(t, Names.DEAD_LETTER_SINK, Topics.DEAD_LETTER, DeadLetter.class, serdeConfig);
         sink(t, Names.ROLLUPS_SINK, Topics.ROLLUPS, io.replwatch.avro.CapacityRollup.class, serdeConfig);
         return t;
+    }
+
+    private static KeyValueBytesStoreSupplier store(final StoreKind kind, final String name) {
+        return kind == StoreKind.MEMORY ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -100,9 +100,15 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         this.clusters = ctx.getStateStore(Names.CLUSTER_STATE_STORE);
         this.health = ctx.getStateStore(Names.NODE_HEALTH_STORE);
         this.history = ctx.getStateStore(Names.HISTORY_STORE);
+        // Staleness counts wall-clock silence while this processor watches: a node is not stale because the
+        // processor itself was down or moved (its samples are waiting in the topic), so the clock restarts now.
+        final long now = ctx.currentSystemTimeMs();
         try (KeyValueIterator<String, NodeState> it = nodes.all()) {
             while (it.hasNext()) {
                 final KeyValue<String, NodeState> kv = it.next();
+                if (kv.value.lastSeenWall != null) {
+                    kv.value.lastSeenWall = now;
+                }
                 nodeCache.put(kv.key, kv.value);
             }
         }

@@ -50,21 +50,23 @@ import org.apache.kafka.streams.kstream.Produced;
  * standbys), the replwatch topology against a pass-through topology (decode and re-encode) on the same input;
  * then the latency from a sample produced to its transition produced, at a steady offered load.
  *
- * <p>Run: {@code mvn -B -q -pl processor test-compile exec:exec@bench} (-Dclusters=2000 -Drounds=30
- * -Drate=10000 -Dseconds=30).
+ * <p>Run: {@code mvn -B -q -pl processor test-compile exec:exec@bench} (-Dbench.clusters=2000 -Dbench.rounds=30
+ * -Dbench.rate=10000 -Dbench.seconds=30 -Dbench.threads=2 -Dbench.store=memory|rocksdb).
  */
 public final class ProcessorBenchmark {
 
     private static final int NODES_PER_CLUSTER = 5;
+    private static final ProcessorTopology.StoreKind STORE = ProcessorTopology.StoreKind.valueOf(
+            System.getProperty("bench.store", "memory").toUpperCase(java.util.Locale.ROOT));
 
     private ProcessorBenchmark() {
     }
 
     public static void main(final String[] args) throws Exception {
-        final int clusters = Integer.getInteger("clusters", 2000);
-        final int rounds = Integer.getInteger("rounds", 30);
-        final int rate = Integer.getInteger("rate", 10_000);
-        final int seconds = Integer.getInteger("seconds", 30);
+        final int clusters = Integer.getInteger("bench.clusters", 2000);
+        final int rounds = Integer.getInteger("bench.rounds", 30);
+        final int rate = Integer.getInteger("bench.rate", 10_000);
+        final int seconds = Integer.getInteger("bench.seconds", 30);
         try (Sandbox sb = Sandbox.builder().tempDir("pbench-").postgres(false).start()) {
             final Path dir = sb.dir();
             final String bootstrap = sb.kafka().bootstrapServers();
@@ -81,13 +83,20 @@ public final class ProcessorBenchmark {
                     Runtime.getRuntime().availableProcessors(), clusters, NODES_PER_CLUSTER,
                     clusters * NODES_PER_CLUSTER, n, Topics.SAMPLES);
 
+            // One warm-up run of each first (same JVM, other application ids), so that the measured runs time
+            // compiled code, as a processor that has run for more than a minute does; the JIT compiler alone took
+            // a third of the two cores during a cold run.
+            run(bootstrap, "warmup-passthrough", passThrough(serde), n, dir);
+            run(bootstrap, "warmup-topology", ProcessorTopology.build(TopologySettings.defaults(), serde, STORE), n, dir);
             final double pass = run(bootstrap, "bench-passthrough", passThrough(serde), n, dir);
-            final double topo = run(bootstrap, "bench-topology", ProcessorTopology.build(TopologySettings.defaults(), serde), n, dir);
+            final double topo = run(bootstrap, "bench-topology", ProcessorTopology.build(TopologySettings.defaults(), serde, STORE), n, dir);
             System.out.printf("pass-through (decode + re-encode, exactly_once_v2): %.0f samples/s%n", pass);
             System.out.printf("replwatch topology (exactly_once_v2): %.0f samples/s = %.2f x pass-through%n", topo, topo / pass);
-            final long stateBytes = du(dir.resolve("streams-bench-topology"));
-            System.out.printf("state on disk after the run: %d MiB for %d nodes = %d bytes per node%n",
-                    stateBytes >> 20, clusters * NODES_PER_CLUSTER, stateBytes / (clusters * NODES_PER_CLUSTER));
+            final int nodes = clusters * NODES_PER_CLUSTER;
+            final long live = liveStateBytes(bootstrap, "bench-topology");
+            System.out.printf("state (%s stores): latest key and value per changelog key %,d bytes for %d nodes = %d bytes per node"
+                    + "; local state directory %,d bytes%n", STORE.name().toLowerCase(java.util.Locale.ROOT), live, nodes,
+                    live / nodes, du(dir.resolve("streams-bench-topology")));
             latency(bootstrap, serde, dir, clusters, rate, seconds);
         }
     }
@@ -152,6 +161,7 @@ public final class ProcessorBenchmark {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.getInteger("bench.threads", 2));
         p.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("streams-" + appId).toString());
         p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 2000);
         // As ProcessorService configures it: both applications compress what they write.
@@ -159,22 +169,36 @@ public final class ProcessorBenchmark {
         return p;
     }
 
-    /** Runs an application over the whole input from the start; returns samples per second. */
+    /**
+     * Runs an application over the whole input from the start; returns samples per second in the steady state:
+     * from the first commit past a tenth of the input to the end (start-up, the group's first rebalance and
+     * task creation are not throughput).
+     */
     private static double run(final String bootstrap, final String appId, final Topology topology, final long n,
                               final Path dir) throws Exception {
         final long start = System.nanoTime();
+        long fromNanos = -1;
+        long fromCount = 0;
         try (KafkaStreams ks = new KafkaStreams(topology, streamsProps(bootstrap, appId, dir));
              Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             ks.start();
-            while (committed(admin, appId) < n) {
-                Thread.sleep(200);
+            long done;
+            while ((done = committed(admin, appId)) < n) {
+                if (fromNanos < 0 && done >= n / 10) {
+                    fromNanos = System.nanoTime();
+                    fromCount = done;
+                }
+                Thread.sleep(50);
                 if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
                     throw new IllegalStateException(appId + " did not finish in 10 minutes");
                 }
             }
-            final double secs = (System.nanoTime() - start) / 1e9;
+            final long end = System.nanoTime();
             ks.close(Duration.ofSeconds(30));
-            return n / secs;
+            if (fromNanos < 0) {
+                fromNanos = start;
+            }
+            return (n - fromCount) / ((end - fromNanos) / 1e9);
         }
     }
 
@@ -220,7 +244,7 @@ public final class ProcessorBenchmark {
         // A live run: start at the end of the topic, not behind the throughput runs' backlog.
         final Properties live = streamsProps(bootstrap, "bench-latency", dir);
         live.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "latest");
-        try (KafkaStreams ks = new KafkaStreams(ProcessorTopology.build(TopologySettings.defaults(), serde), live);
+        try (KafkaStreams ks = new KafkaStreams(ProcessorTopology.build(TopologySettings.defaults(), serde, STORE), live);
              KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(),
                      new ByteArraySerializer())) {
             ks.start();
@@ -276,6 +300,39 @@ public final class ProcessorBenchmark {
         return Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
                 ProducerConfig.ACKS_CONFIG, "all");
+    }
+
+    /** The bytes of the latest record of every key in the application's changelogs: the state it holds. */
+    private static long liveStateBytes(final String bootstrap, final String appId) throws Exception {
+        final List<String> changelogs;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            changelogs = admin.listTopics().names().get().stream()
+                    .filter(t -> t.startsWith(appId + "-") && t.endsWith("-changelog")).toList();
+        }
+        final Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        final Map<String, Integer> latest = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            final List<TopicPartition> parts = new ArrayList<>();
+            for (final String t : changelogs) {
+                c.partitionsFor(t).forEach(pi -> parts.add(new TopicPartition(t, pi.partition())));
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            final Map<TopicPartition, Long> end = c.endOffsets(parts);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                    final String k = r.topic() + "/" + new String(r.key(), java.nio.charset.StandardCharsets.ISO_8859_1);
+                    if (r.value() == null) {
+                        latest.remove(k);
+                    } else {
+                        latest.put(k, r.key().length + r.value().length);
+                    }
+                }
+            }
+        }
+        return latest.values().stream().mapToLong(Integer::longValue).sum();
     }
 
     private static long du(final Path p) throws Exception {

@@ -24,6 +24,8 @@ class ProcessorConfigTest {
                   orders: {rules: {LAG_TIME: {warning: 10s}}}
                 """, k -> null);
         assertThat(c.topology().walWindows()).containsExactly(Duration.ofSeconds(30), Duration.ofMinutes(5));
+        assertThat(c.stateStore()).isEqualTo(io.replwatch.processor.topology.ProcessorTopology.StoreKind.MEMORY);
+        assertThat(c.streamThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
         final var t = c.topology().thresholds();
         assertThat(t.get("any", Rules.LAG_TIME).warning()).isEqualTo(90_000d);
         assertThat(t.get("any", Rules.LAG_TIME).critical()).isEqualTo(300_000d);
@@ -40,6 +42,7 @@ class ProcessorConfigTest {
     void listsEveryProblem() {
         assertThatThrownBy(() -> ProcessorConfig.parse("""
                 grace: never
+                state_store: disk
                 rules:
                   LAG_TIEM: {warning: 1s}
                   LAG_TIME: {warning: soon, sometimes: 1}
@@ -50,6 +53,7 @@ class ProcessorConfigTest {
                         "grace: Not a duration: 'never' (use e.g. 500ms, 5s, 2m, 1h)",
                         "kafka.bootstrap.servers: is required",
                         "schema_registry.url: is required",
+                        "state_store: must be memory or rocksdb, not 'disk'",
                         "rules.LAG_TIME.warning: must be a duration (60s), a size (256MiB) or a number (got 'soon')",
                         "clusters.a.rulez: unknown key (known: rules)")
                         .anyMatch(p -> p.startsWith("rules.LAG_TIEM: unknown key"))
