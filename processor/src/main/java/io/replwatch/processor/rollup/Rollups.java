@@ -8,8 +8,6 @@ import io.replwatch.avro.ReplicationSample;
 import io.replwatch.avro.RollupPeriod;
 import io.replwatch.avro.SlotRow;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -42,8 +40,17 @@ public final class Rollups {
     public static void add(final NodeMemory m, final ReplicationSample s, final long t, final LagRate lag) {
         for (final RollupPeriod p : RollupPeriod.values()) {
             final long start = start(p, t);
-            final String key = p.name() + "@" + start;
-            final RollupAcc a = m.open.computeIfAbsent(key, k -> RollupAcc.open(p.name(), start, end(p, start)));
+            RollupAcc a = null;
+            for (final RollupAcc open : m.open.values()) {
+                if (open.start == start && open.period.equals(p.name())) {
+                    a = open;
+                    break;
+                }
+            }
+            if (a == null) {
+                a = RollupAcc.open(p.name(), start, end(p, start));
+                m.open.put(p.name() + "@" + start, a);
+            }
             fold(a, m, s, t, lag);
         }
         if (s.getStatus() == PollStatus.OK && Boolean.FALSE.equals(s.getInRecovery()) && s.getWalLsn() != null) {
@@ -157,9 +164,9 @@ public final class Rollups {
     }
 
     static long start(final RollupPeriod p, final long t) {
-        final Instant i = Instant.ofEpochMilli(t);
-        return (p == RollupPeriod.HOUR ? i.truncatedTo(ChronoUnit.HOURS)
-                : i.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).toInstant()).toEpochMilli();
+        // UTC hours and days are whole multiples of their length since the epoch (no leap seconds in epoch ms).
+        final long size = p == RollupPeriod.HOUR ? 3_600_000L : 86_400_000L;
+        return Math.floorDiv(t, size) * size;
     }
 
     static long end(final RollupPeriod p, final long start) {

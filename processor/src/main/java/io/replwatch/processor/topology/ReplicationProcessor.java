@@ -177,7 +177,9 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         ns.stale = false;
         ns.status = s.getStatus().name();
         ns.message = s.getMessage();
-        ns.labels = new HashMap<>(s.getLabels());
+        if (!ns.labels.equals(s.getLabels())) {
+            ns.labels = new HashMap<>(s.getLabels());
+        }
 
         final boolean ok = s.getStatus() == PollStatus.OK;
         if (ok) {
