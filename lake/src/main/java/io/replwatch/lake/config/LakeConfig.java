@@ -36,6 +36,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  *                                   # a batch is published when any is reached; each open file holds a
  *                                   # Parquet row group in memory, so max_open_files bounds the heap
  * compression: zstd                 # zstd, snappy, gzip, none
+ * threads: 2                        # consumers in the group, each writing its own partitions (default: cores)
  * </pre>
  */
 public record LakeConfig(
@@ -49,7 +50,8 @@ public record LakeConfig(
         long maxBytes,
         Duration maxAge,
         int maxOpenFiles,
-        CompressionCodecName codec) {
+        CompressionCodecName codec,
+        int threads) {
 
     /** Where files go. */
     public record Output(String type, Path path, String bucket, String prefix, String region, URI endpoint,
@@ -72,7 +74,7 @@ public record LakeConfig(
 
     public static LakeConfig from(final ConfigNode root) {
         root.allowOnly(Set.of("group_id", "http_port", "kafka", "schema_registry", "tables", "output", "roll",
-                "compression"));
+                "compression", "threads"));
         final String group = root.string("group_id", "replwatch-lake");
         final int port = root.integer("http_port", 9191, 0, 65535);
         final ConfigNode.KafkaSections k = root.kafkaSections();
@@ -127,12 +129,13 @@ public record LakeConfig(
             case "none" -> codec = CompressionCodecName.UNCOMPRESSED;
             default -> root.problem("compression", "must be zstd, snappy, gzip or none (got '" + comp + "')");
         }
+        final int threads = root.integer("threads", Runtime.getRuntime().availableProcessors(), 1, 256);
         final Output out = new Output(type, path, bucket, o.string("prefix", ""), o.string("region", "us-east-1"),
                 endpoint, o.bool("path_style", false),
                 Path.of(o.string("staging", Path.of(System.getProperty("java.io.tmpdir"), "replwatch-lake-staging").toString())));
         root.throwIfProblems();
         return new LakeConfig(group, port, k.kafka(), k.registry(), tables, out, maxRows, maxBytes, maxAge, maxOpen,
-                codec);
+                codec, threads);
     }
 
     private static long bytes(final ConfigNode n, final String key, final long dflt) {

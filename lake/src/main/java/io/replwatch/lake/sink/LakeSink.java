@@ -51,16 +51,11 @@ public final class LakeSink implements AutoCloseable {
     private final LakeConfig config;
     private final LakeStore store;
     private final MeterRegistry metrics;
-    private final Map<TopicPartition, Batch> batches = new HashMap<>();
-    private final Map<Table, AvroDeserializer<? extends SpecificRecord>> decoders = new LinkedHashMap<>();
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong filesPublished = new AtomicLong();
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final List<Worker> workers = new java.util.ArrayList<>();
     private volatile boolean running;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
     private KafkaProducer<byte[], byte[]> deadLetters;
-    private AvroSerializer<DeadLetter> deadLetterSerializer;
-    private Thread thread;
 
     /** The open files of one Kafka partition's current batch. */
     private static final class Batch {
@@ -77,202 +72,224 @@ public final class LakeSink implements AutoCloseable {
         this.metrics = metrics;
     }
 
+    /**
+     * Starts {@code threads} workers: each is a consumer of the group with its own partitions, batches and
+     * files, so they share nothing but the store and the dead-letter producer, and a partition's exactly-once
+     * bookkeeping stays with the one worker that owns it. Parquet encoding is CPU-bound: this is how the sink uses
+     * more than one core.
+     */
     public LakeSink start() {
-        for (final Table t : config.tables()) {
-            final AvroDeserializer<? extends SpecificRecord> d = new AvroDeserializer<>(t.type);
-            d.configure(config.registry(), false);
-            decoders.put(t, d);
-        }
         final Map<String, Object> p = new HashMap<>(config.kafka());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         deadLetters = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-        deadLetterSerializer = new AvroSerializer<>();
-        deadLetterSerializer.configure(config.registry(), false);
         running = true;
-        thread = new Thread(this::run, "replwatch-lake-sink");
-        thread.start();
+        for (int i = 0; i < config.threads(); i++) {
+            final Worker w = new Worker();
+            w.thread = new Thread(w::run, config.threads() == 1 ? "replwatch-lake-sink" : "replwatch-lake-sink-" + (i + 1));
+            workers.add(w);
+        }
+        workers.forEach(w -> w.thread.start());
         return this;
     }
 
-    private void run() {
-        final Map<String, Object> c = new HashMap<>(config.kafka());
-        c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-        try (KafkaConsumer<byte[], byte[]> k = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer = k;
-            k.subscribe(config.tables().stream().map(t -> t.topic).toList(), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(final Collection<TopicPartition> parts) {
-                    for (final TopicPartition tp : parts) {
-                        flush(k, tp);
-                        batches.remove(tp);
+    /** One consumer of the group and the batches of the partitions it owns. */
+    private final class Worker {
+        private final Map<TopicPartition, Batch> batches = new HashMap<>();
+        private final Map<Table, AvroDeserializer<? extends SpecificRecord>> decoders = new LinkedHashMap<>();
+        private final AvroSerializer<DeadLetter> deadLetterSerializer = new AvroSerializer<>();
+        private final CountDownLatch stopped = new CountDownLatch(1);
+        private volatile KafkaConsumer<byte[], byte[]> consumer;
+        private Thread thread;
+
+        Worker() {
+            for (final Table t : config.tables()) {
+                final AvroDeserializer<? extends SpecificRecord> d = new AvroDeserializer<>(t.type);
+                d.configure(config.registry(), false);
+                decoders.put(t, d);
+            }
+            deadLetterSerializer.configure(config.registry(), false);
+        }
+
+        private void run() {
+            final Map<String, Object> c = new HashMap<>(config.kafka());
+            c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+            c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            c.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            c.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+            try (KafkaConsumer<byte[], byte[]> k = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                consumer = k;
+                k.subscribe(config.tables().stream().map(t -> t.topic).toList(), new ConsumerRebalanceListener() {
+                    @Override
+                    public void onPartitionsRevoked(final Collection<TopicPartition> parts) {
+                        for (final TopicPartition tp : parts) {
+                            flush(k, tp);
+                            batches.remove(tp);
+                        }
                     }
-                }
 
-                @Override
-                public void onPartitionsAssigned(final Collection<TopicPartition> parts) {
-                    recover(k, parts);
-                }
-            });
-            while (running) {
-                for (final ConsumerRecord<byte[], byte[]> r : k.poll(Duration.ofMillis(200))) {
-                    write(r);
-                    final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                    final Batch b = batches.get(tp);
-                    if (b != null && full(b)) {
-                        flush(k, tp);
+                    @Override
+                    public void onPartitionsAssigned(final Collection<TopicPartition> parts) {
+                        recover(k, parts);
                     }
-                }
-                for (final TopicPartition tp : List.copyOf(batches.keySet())) {
-                    if (due(batches.get(tp))) {
-                        flush(k, tp);
+                });
+                while (running) {
+                    for (final ConsumerRecord<byte[], byte[]> r : k.poll(Duration.ofMillis(200))) {
+                        write(r);
+                        final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                        final Batch b = batches.get(tp);
+                        if (b != null && full(b)) {
+                            flush(k, tp);
+                        }
                     }
-                }
-            }
-            for (final TopicPartition tp : List.copyOf(batches.keySet())) {
-                flush(k, tp);
-            }
-        } catch (final WakeupException e) {
-            // stopping
-        } catch (final RuntimeException e) {
-            LOG.error("Lake sink stopped: {}", e.toString(), e);
-        } finally {
-            batches.values().forEach(b -> b.files.values().forEach(OpenFile::discard));
-            batches.clear();
-            consumer = null;
-            stopped.countDown();
-        }
-    }
-
-    private void write(final ConsumerRecord<byte[], byte[]> r) {
-        final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-        final Batch b = batches.computeIfAbsent(tp, x -> new Batch());
-        if (b.first < 0) {
-            b.first = r.offset();
-        }
-        b.last = r.offset();
-        final Table table = Table.ofTopic(r.topic());
-        final SpecificRecord rec;
-        try {
-            rec = decoders.get(table).deserialize(r.topic(), r.value());
-        } catch (final RuntimeException e) {
-            deadLetter(r, e);
-            return;
-        }
-        if (rec == null) {
-            return;
-        }
-        final String dir = FileNames.partitionDir(table.dir, table.cluster(rec), table.time(rec));
-        try {
-            OpenFile f = b.files.get(dir);
-            if (f == null) {
-                f = new OpenFile(table, dir, store.staging(), r.topic(), r.partition(), r.offset(), config.codec());
-                b.files.put(dir, f);
-            }
-            f.write(rec);
-            b.rows++;
-        } catch (final IOException e) {
-            throw new IllegalStateException("Cannot write to staging " + store.staging() + ": " + e.getMessage(), e);
-        }
-    }
-
-    private boolean due(final Batch b) {
-        if (b.first < 0) {
-            return false;
-        }
-        if (full(b)) {
-            return true;
-        }
-        if (System.nanoTime() - b.openedNanos >= config.maxAge().toNanos()) {
-            return true;
-        }
-        long bytes = 0;
-        for (final OpenFile f : b.files.values()) {
-            bytes += f.bytes();
-        }
-        return bytes >= config.maxBytes();
-    }
-
-    /** Rows or open files at their limit: checked after every record, so memory stays bounded within a poll. */
-    private boolean full(final Batch b) {
-        return b.rows >= config.maxRows() || b.files.size() >= config.maxOpenFiles();
-    }
-
-    /** Closes and publishes every file of the partition's batch, then commits the offset after it. */
-    private void flush(final KafkaConsumer<byte[], byte[]> k, final TopicPartition tp) {
-        final Batch b = batches.remove(tp);
-        if (b == null || b.first < 0) {
-            return;
-        }
-        try {
-            for (final OpenFile f : b.files.values()) {
-                f.close();
-                store.publish(f.staging, FileNames.file(f.dir, tp.topic(), tp.partition(), b.first, b.last));
-                filesPublished.incrementAndGet();
-            }
-        } catch (final IOException e) {
-            b.files.values().forEach(OpenFile::discard);
-            // Not committed: the batch is consumed again from its first offset.
-            k.seek(tp, b.first);
-            LOG.error("Cannot publish a batch of {} to {}: {}; retrying from offset {}", tp, store.describe(),
-                    e.getMessage(), b.first);
-            sleepQuietly();
-            return;
-        }
-        deadLetters.flush();
-        k.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1)));
-        rowsWritten.addAndGet(b.rows);
-        Counter.builder("replwatch.lake.rows").tag("topic", tp.topic()).register(metrics).increment(b.rows);
-        Counter.builder("replwatch.lake.files").tag("topic", tp.topic()).register(metrics).increment(b.files.size());
-        LOG.debug("Published {} file(s), {} row(s) of {} offsets {}..{}", b.files.size(), b.rows, tp, b.first, b.last);
-    }
-
-    /** Deletes files of batches a crash interrupted, so they are written again exactly once. */
-    private void recover(final KafkaConsumer<byte[], byte[]> k, final Collection<TopicPartition> parts) {
-        final Map<TopicPartition, OffsetAndMetadata> committed = k.committed(Set.copyOf(parts));
-        for (final TopicPartition tp : parts) {
-            final OffsetAndMetadata c = committed.get(tp);
-            final long from = c == null ? 0 : c.offset();
-            try {
-                // Staging files of this partition are left from a crash: their rows are consumed again.
-                try (var staged = java.nio.file.Files.list(store.staging())) {
-                    for (final java.nio.file.Path f : staged.toList()) {
-                        if (f.getFileName().toString().startsWith(tp.topic() + "+" + tp.partition() + "+")) {
-                            java.nio.file.Files.deleteIfExists(f);
+                    for (final TopicPartition tp : List.copyOf(batches.keySet())) {
+                        if (due(batches.get(tp))) {
+                            flush(k, tp);
                         }
                     }
                 }
-                int removed = 0;
-                for (final String key : store.list(Table.ofTopic(tp.topic()).dir + "/")) {
-                    final OptionalLong first = FileNames.batchFirst(key, tp.topic(), tp.partition());
-                    if (first.isPresent() && first.getAsLong() >= from) {
-                        store.delete(key);
-                        removed++;
-                    }
+                for (final TopicPartition tp : List.copyOf(batches.keySet())) {
+                    flush(k, tp);
                 }
-                if (removed > 0) {
-                    LOG.info("Removed {} file(s) of {} from an interrupted batch at or after offset {}; rewriting it",
-                            removed, tp, from);
-                }
-            } catch (final IOException e) {
-                throw new IllegalStateException("Cannot list the lake at " + store.describe() + ": " + e.getMessage(), e);
+            } catch (final WakeupException e) {
+                // stopping
+            } catch (final RuntimeException e) {
+                LOG.error("Lake sink stopped: {}", e.toString(), e);
+            } finally {
+                batches.values().forEach(b -> b.files.values().forEach(OpenFile::discard));
+                batches.clear();
+                consumer = null;
+                stopped.countDown();
             }
         }
-    }
 
-    private void deadLetter(final ConsumerRecord<byte[], byte[]> r, final RuntimeException e) {
-        Counter.builder("replwatch.lake.dead.letters").register(metrics).increment();
-        LOG.warn("Undecodable record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-        final DeadLetter dl = DeadLetter.newBuilder().setStage("lake").setReason(String.valueOf(e.getMessage()))
-                .setErrorClass(e.getClass().getName()).setFailedAt(Instant.now()).setSourceTopic(r.topic())
-                .setSourcePartition(r.partition()).setSourceOffset(r.offset())
-                .setKey(r.key() == null ? null : ByteBuffer.wrap(r.key()))
-                .setValue(r.value() == null ? null : ByteBuffer.wrap(r.value())).build();
-        deadLetters.send(new ProducerRecord<>(Topics.DEAD_LETTER, r.key(),
-                deadLetterSerializer.serialize(Topics.DEAD_LETTER, dl)));
+        private void write(final ConsumerRecord<byte[], byte[]> r) {
+            final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            final Batch b = batches.computeIfAbsent(tp, x -> new Batch());
+            if (b.first < 0) {
+                b.first = r.offset();
+            }
+            b.last = r.offset();
+            final Table table = Table.ofTopic(r.topic());
+            final SpecificRecord rec;
+            try {
+                rec = decoders.get(table).deserialize(r.topic(), r.value());
+            } catch (final RuntimeException e) {
+                deadLetter(r, e);
+                return;
+            }
+            if (rec == null) {
+                return;
+            }
+            final String dir = FileNames.partitionDir(table.dir, table.cluster(rec), table.time(rec));
+            try {
+                OpenFile f = b.files.get(dir);
+                if (f == null) {
+                    f = new OpenFile(table, dir, store.staging(), r.topic(), r.partition(), r.offset(), config.codec());
+                    b.files.put(dir, f);
+                }
+                f.write(rec);
+                b.rows++;
+            } catch (final IOException e) {
+                throw new IllegalStateException("Cannot write to staging " + store.staging() + ": " + e.getMessage(), e);
+            }
+        }
+
+        private boolean due(final Batch b) {
+            if (b.first < 0) {
+                return false;
+            }
+            if (full(b)) {
+                return true;
+            }
+            if (System.nanoTime() - b.openedNanos >= config.maxAge().toNanos()) {
+                return true;
+            }
+            long bytes = 0;
+            for (final OpenFile f : b.files.values()) {
+                bytes += f.bytes();
+            }
+            return bytes >= config.maxBytes();
+        }
+
+        /** Rows or open files at their limit: checked after every record, so memory stays bounded within a poll. */
+        private boolean full(final Batch b) {
+            return b.rows >= config.maxRows() || b.files.size() >= config.maxOpenFiles();
+        }
+
+        /** Closes and publishes every file of the partition's batch, then commits the offset after it. */
+        private void flush(final KafkaConsumer<byte[], byte[]> k, final TopicPartition tp) {
+            final Batch b = batches.remove(tp);
+            if (b == null || b.first < 0) {
+                return;
+            }
+            try {
+                for (final OpenFile f : b.files.values()) {
+                    f.close();
+                    store.publish(f.staging, FileNames.file(f.dir, tp.topic(), tp.partition(), b.first, b.last));
+                    filesPublished.incrementAndGet();
+                }
+            } catch (final IOException e) {
+                b.files.values().forEach(OpenFile::discard);
+                // Not committed: the batch is consumed again from its first offset.
+                k.seek(tp, b.first);
+                LOG.error("Cannot publish a batch of {} to {}: {}; retrying from offset {}", tp, store.describe(),
+                        e.getMessage(), b.first);
+                sleepQuietly();
+                return;
+            }
+            deadLetters.flush();
+            k.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1)));
+            rowsWritten.addAndGet(b.rows);
+            Counter.builder("replwatch.lake.rows").tag("topic", tp.topic()).register(metrics).increment(b.rows);
+            Counter.builder("replwatch.lake.files").tag("topic", tp.topic()).register(metrics).increment(b.files.size());
+            LOG.debug("Published {} file(s), {} row(s) of {} offsets {}..{}", b.files.size(), b.rows, tp, b.first, b.last);
+        }
+
+        /** Deletes files of batches a crash interrupted, so they are written again exactly once. */
+        private void recover(final KafkaConsumer<byte[], byte[]> k, final Collection<TopicPartition> parts) {
+            final Map<TopicPartition, OffsetAndMetadata> committed = k.committed(Set.copyOf(parts));
+            for (final TopicPartition tp : parts) {
+                final OffsetAndMetadata c = committed.get(tp);
+                final long from = c == null ? 0 : c.offset();
+                try {
+                    // Staging files of this partition are left from a crash: their rows are consumed again.
+                    try (var staged = java.nio.file.Files.list(store.staging())) {
+                        for (final java.nio.file.Path f : staged.toList()) {
+                            if (f.getFileName().toString().startsWith(tp.topic() + "+" + tp.partition() + "+")) {
+                                java.nio.file.Files.deleteIfExists(f);
+                            }
+                        }
+                    }
+                    int removed = 0;
+                    for (final String key : store.list(Table.ofTopic(tp.topic()).dir + "/")) {
+                        final OptionalLong first = FileNames.batchFirst(key, tp.topic(), tp.partition());
+                        if (first.isPresent() && first.getAsLong() >= from) {
+                            store.delete(key);
+                            removed++;
+                        }
+                    }
+                    if (removed > 0) {
+                        LOG.info("Removed {} file(s) of {} from an interrupted batch at or after offset {}; rewriting it",
+                                removed, tp, from);
+                    }
+                } catch (final IOException e) {
+                    throw new IllegalStateException("Cannot list the lake at " + store.describe() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+
+        private void deadLetter(final ConsumerRecord<byte[], byte[]> r, final RuntimeException e) {
+            Counter.builder("replwatch.lake.dead.letters").register(metrics).increment();
+            LOG.warn("Undecodable record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            final DeadLetter dl = DeadLetter.newBuilder().setStage("lake").setReason(String.valueOf(e.getMessage()))
+                    .setErrorClass(e.getClass().getName()).setFailedAt(Instant.now()).setSourceTopic(r.topic())
+                    .setSourcePartition(r.partition()).setSourceOffset(r.offset())
+                    .setKey(r.key() == null ? null : ByteBuffer.wrap(r.key()))
+                    .setValue(r.value() == null ? null : ByteBuffer.wrap(r.value())).build();
+            deadLetters.send(new ProducerRecord<>(Topics.DEAD_LETTER, r.key(),
+                    deadLetterSerializer.serialize(Topics.DEAD_LETTER, dl)));
+        }
     }
 
     private static void sleepQuietly() {
@@ -292,7 +309,7 @@ public final class LakeSink implements AutoCloseable {
     }
 
     public boolean running() {
-        return running && thread != null && thread.isAlive();
+        return running && !workers.isEmpty() && workers.stream().allMatch(w -> w.thread.isAlive());
     }
 
     /** Stops: publishes what is open, commits, closes. */
@@ -300,13 +317,15 @@ public final class LakeSink implements AutoCloseable {
     public void close() {
         running = false;
         try {
-            // The loop notices within one poll, publishes what is open and commits.
-            if (!stopped.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
-                final KafkaConsumer<byte[], byte[]> k = consumer;
-                if (k != null) {
-                    k.wakeup();
+            // Each loop notices within one poll, publishes what is open and commits.
+            for (final Worker w : workers) {
+                if (!w.stopped.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    final KafkaConsumer<byte[], byte[]> k = w.consumer;
+                    if (k != null) {
+                        k.wakeup();
+                    }
+                    w.stopped.await();
                 }
-                stopped.await();
             }
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();

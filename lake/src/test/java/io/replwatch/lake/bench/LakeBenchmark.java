@@ -27,7 +27,7 @@ import org.apache.kafka.clients.admin.NewTopic;
  * real sink (consume, decode, write Parquet with zstd, publish, commit) from offset 0 to the end; rows/s is rows
  * over the time until every batch is committed. Then the size of the lake against the same rows as Avro binary
  * (what a Kafka record holds after its 5-byte header).
- * Run: {@code mvn -B -q -pl lake test-compile exec:exec@bench} (-Dbench.rows=500000)
+ * Run: {@code mvn -B -q -pl lake test-compile exec:exec@bench} (-Dbench.rows=1000000 -Dbench.threads=2)
  */
 public final class LakeBenchmark {
 
@@ -37,6 +37,7 @@ public final class LakeBenchmark {
     public static void main(final String[] args) throws Exception {
         AvroTrust.init();
         final int rows = Integer.getInteger("bench.rows", 1_000_000);
+        final int threads = Integer.getInteger("bench.threads", 2);
         final Path tmp = Files.createTempDirectory("lake-bench-");
         try (Sandbox sandbox = Sandbox.builder().tempDir("lake-bench-").postgres(false).start()) {
             final String bootstrap = sandbox.kafka().bootstrapServers();
@@ -57,18 +58,30 @@ public final class LakeBenchmark {
                     tables: [samples]
                     output: {type: local, path: "%s"}
                     roll: {max_rows: 100000, max_age: 1s}
-                    """.formatted(bootstrap, registry, tmp.resolve("lake")), k -> null);
+                    threads: %d
+                    """.formatted(bootstrap, registry, tmp.resolve("lake"), threads), k -> null);
             final LocalStore store = new LocalStore(tmp.resolve("lake"));
             final LakeSink sink = new LakeSink(cfg, store, new SimpleMeterRegistry());
             t0 = System.nanoTime();
             sink.start();
+            long steadyFrom = -1;
+            long steadyRows = 0;
             while (sink.rowsWritten() < rows) {
+                if (steadyFrom < 0 && sink.rowsWritten() >= rows / 10) {
+                    steadyFrom = System.nanoTime();
+                    steadyRows = sink.rowsWritten();
+                }
                 Thread.sleep(20);
             }
-            final double secs = (System.nanoTime() - t0) / 1e9;
+            final long end = System.nanoTime();
+            final double secs = (end - t0) / 1e9;
             sink.close();
-            System.out.printf("lake sink: %,d rows in %.2f s = %,.0f rows/s (consume, decode, Parquet zstd, publish, commit), %d files%n",
-                    rows, secs, rows / secs, sink.filesPublished());
+            if (steadyFrom > 0) {
+                System.out.printf("steady state (from the first tenth committed, start-up and group join excluded): %,.0f rows/s%n",
+                        (rows - steadyRows) / ((end - steadyFrom) / 1e9));
+            }
+            System.out.printf("lake sink, %d thread(s): %,d rows in %.2f s = %,.0f rows/s (consume, decode, Parquet zstd, publish, commit), %d files%n",
+                    threads, rows, secs, rows / secs, sink.filesPublished());
 
             long parquet = 0;
             try (Stream<Path> w = Files.walk(tmp.resolve("lake"))) {

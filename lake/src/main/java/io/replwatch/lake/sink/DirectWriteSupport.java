@@ -1,0 +1,233 @@
+package io.replwatch.lake.sink;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericFixed;
+import org.apache.avro.generic.IndexedRecord;
+import org.apache.avro.util.Utf8;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroSchemaConverter;
+import org.apache.parquet.conf.ParquetConfiguration;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+
+/**
+ * Writes Avro records to Parquet through writers compiled once per schema: each field's position, Parquet index
+ * and value writer are resolved up front, so a row costs one {@code get(pos)} and one consumer call per value.
+ * parquet-avro's own AvroWriteSupport resolves unions, conversions and field names for every value; for the
+ * sample schema (about 80 columns, most of them nullable) it spent most of the sink's time there.
+ *
+ * <p>The Parquet schema is parquet-avro's conversion of the Avro schema (two-level lists, as its default), and
+ * the Avro schema goes into the file's metadata under the same key, so files read back exactly as before
+ * (AvroParquetReader, DuckDB, Spark). Supported: records, nullable unions of one type, arrays, maps with string
+ * keys, enums, strings, bytes, fixed, the primitives, and timestamp-millis longs (as {@link Instant} or long);
+ * anything else is refused when the writer is built, not in the middle of a file.
+ */
+final class DirectWriteSupport extends WriteSupport<IndexedRecord> {
+
+    /** Writes one non-null value of a field. */
+    private interface ValueWriter {
+        void write(RecordConsumer rc, Object value);
+    }
+
+    private record FieldWriter(String name, int index, int pos, boolean required, ValueWriter writer) {
+    }
+
+    private final Schema avro;
+    private final MessageType parquet;
+    private final FieldWriter[] root;
+    private RecordConsumer consumer;
+
+    DirectWriteSupport(final Schema avro) {
+        this.avro = avro;
+        this.parquet = new AvroSchemaConverter(new PlainParquetConfiguration()).convert(avro);
+        this.root = fields(avro, parquet);
+    }
+
+    MessageType parquetSchema() {
+        return parquet;
+    }
+
+    @Override
+    public WriteContext init(final Configuration configuration) {
+        return context();
+    }
+
+    @Override
+    public WriteContext init(final ParquetConfiguration configuration) {
+        return context();
+    }
+
+    private WriteContext context() {
+        final Map<String, String> meta = new HashMap<>();
+        meta.put("parquet.avro.schema", avro.toString());
+        meta.put("writer.model.name", "avro");
+        return new WriteContext(parquet, meta);
+    }
+
+    @Override
+    public String getName() {
+        return "avro";
+    }
+
+    @Override
+    public void prepareForWrite(final RecordConsumer recordConsumer) {
+        this.consumer = recordConsumer;
+    }
+
+    @Override
+    public void write(final IndexedRecord record) {
+        consumer.startMessage();
+        writeFields(consumer, root, record);
+        consumer.endMessage();
+    }
+
+    private static void writeFields(final RecordConsumer rc, final FieldWriter[] fields, final IndexedRecord r) {
+        for (final FieldWriter f : fields) {
+            final Object v = r.get(f.pos);
+            if (v == null) {
+                if (f.required) {
+                    throw new IllegalArgumentException("null in the required field " + f.name + " of "
+                            + r.getSchema().getFullName());
+                }
+                continue;
+            }
+            rc.startField(f.name, f.index);
+            f.writer.write(rc, v);
+            rc.endField(f.name, f.index);
+        }
+    }
+
+    // ---- compiling
+
+    private static FieldWriter[] fields(final Schema record, final GroupType group) {
+        final List<FieldWriter> out = new ArrayList<>();
+        for (final Schema.Field f : record.getFields()) {
+            final int index = group.getFieldIndex(f.name());
+            final Type type = group.getType(index);
+            final Schema nonNull = nonNull(f.schema());
+            out.add(new FieldWriter(f.name(), index, f.pos(), type.isRepetition(Type.Repetition.REQUIRED),
+                    writer(nonNull, type, record.getFullName() + "." + f.name())));
+        }
+        return out.toArray(new FieldWriter[0]);
+    }
+
+    /** The one non-null branch of a nullable union, or the schema itself. */
+    private static Schema nonNull(final Schema s) {
+        if (s.getType() != Schema.Type.UNION) {
+            return s;
+        }
+        final List<Schema> branches = s.getTypes().stream().filter(b -> b.getType() != Schema.Type.NULL).toList();
+        if (branches.size() != 1) {
+            throw new IllegalArgumentException("unions other than [null, T] are not supported: " + s);
+        }
+        return branches.get(0);
+    }
+
+    private static ValueWriter writer(final Schema s, final Type type, final String where) {
+        final var logical = s.getLogicalType();
+        if (logical != null && !(logical instanceof LogicalTypes.TimestampMillis)) {
+            throw new IllegalArgumentException(where + ": logical type " + logical.getName() + " is not supported");
+        }
+        switch (s.getType()) {
+            case RECORD: {
+                final FieldWriter[] fields = fields(s, type.asGroupType());
+                return (rc, v) -> {
+                    rc.startGroup();
+                    writeFields(rc, fields, (IndexedRecord) v);
+                    rc.endGroup();
+                };
+            }
+            case ARRAY: {
+                final GroupType list = type.asGroupType();
+                final Type repeated = list.getType(0);
+                if (list.getFieldCount() != 1 || !repeated.isRepetition(Type.Repetition.REPEATED)
+                        || s.getElementType().getType() == Schema.Type.UNION) {
+                    throw new IllegalArgumentException(where + ": only two-level lists of non-null elements are supported");
+                }
+                final String name = repeated.getName();
+                final ValueWriter element = writer(s.getElementType(), repeated, where + "[]");
+                return (rc, v) -> {
+                    final Collection<?> c = (Collection<?>) v;
+                    rc.startGroup();
+                    if (!c.isEmpty()) {
+                        rc.startField(name, 0);
+                        for (final Object e : c) {
+                            element.write(rc, e);
+                        }
+                        rc.endField(name, 0);
+                    }
+                    rc.endGroup();
+                };
+            }
+            case MAP: {
+                final GroupType kv = type.asGroupType().getType(0).asGroupType();
+                final String kvName = kv.getName();
+                final String keyName = kv.getType(0).getName();
+                final String valueName = kv.getType(1).getName();
+                final Schema valueSchema = nonNull(s.getValueType());
+                final ValueWriter value = writer(valueSchema, kv.getType(1), where + "{}");
+                return (rc, v) -> {
+                    final Map<?, ?> m = (Map<?, ?>) v;
+                    rc.startGroup();
+                    if (!m.isEmpty()) {
+                        rc.startField(kvName, 0);
+                        for (final Map.Entry<?, ?> e : m.entrySet()) {
+                            rc.startGroup();
+                            rc.startField(keyName, 0);
+                            rc.addBinary(string(e.getKey()));
+                            rc.endField(keyName, 0);
+                            if (e.getValue() != null) {
+                                rc.startField(valueName, 1);
+                                value.write(rc, e.getValue());
+                                rc.endField(valueName, 1);
+                            }
+                            rc.endGroup();
+                        }
+                        rc.endField(kvName, 0);
+                    }
+                    rc.endGroup();
+                };
+            }
+            case STRING:
+                return (rc, v) -> rc.addBinary(string(v));
+            case ENUM:
+                return (rc, v) -> rc.addBinary(Binary.fromString(v.toString()));
+            case BYTES:
+                return (rc, v) -> rc.addBinary(Binary.fromReusedByteBuffer(((ByteBuffer) v).duplicate()));
+            case FIXED:
+                return (rc, v) -> rc.addBinary(Binary.fromReusedByteArray(((GenericFixed) v).bytes()));
+            case LONG:
+                return (rc, v) -> rc.addLong(v instanceof Instant i ? i.toEpochMilli() : ((Number) v).longValue());
+            case INT:
+                return (rc, v) -> rc.addInteger(((Number) v).intValue());
+            case BOOLEAN:
+                return (rc, v) -> rc.addBoolean((Boolean) v);
+            case DOUBLE:
+                return (rc, v) -> rc.addDouble(((Number) v).doubleValue());
+            case FLOAT:
+                return (rc, v) -> rc.addFloat(((Number) v).floatValue());
+            default:
+                throw new IllegalArgumentException(where + ": Avro type " + s.getType() + " is not supported");
+        }
+    }
+
+    private static Binary string(final Object v) {
+        if (v instanceof Utf8 u) {
+            return Binary.fromReusedByteArray(u.getBytes(), 0, u.getByteLength());
+        }
+        return Binary.fromString(v.toString());
+    }
+}
