@@ -196,14 +196,8 @@ class ProcessorIT {
         });
     }
 
-    @Test
-    @Order(3)
-    void anIdlePrimaryForTwoMinutesGivesNoTransition() {
-        final int mark = transitions.size();
-        await().during(Duration.ofMinutes(2)).atMost(Duration.ofMinutes(2).plusSeconds(10))
-                .pollInterval(Duration.ofSeconds(1))
-                .until(() -> transitions.size() == mark);
-    }
+    // The idle primary (no transition while nothing is written) is proven for ten minutes, with the default
+    // lag window, by local's chaos/PostgresFaultsIT, which runs the same collector and processor.
 
     @Test
     @Order(4)

@@ -1,0 +1,210 @@
+package io.replwatch.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.replwatch.avro.HealthReason;
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.HealthTransition;
+import io.replwatch.collector.CollectorService;
+import io.replwatch.collector.config.CollectorConfig;
+import io.replwatch.processor.ProcessorService;
+import io.replwatch.processor.config.ProcessorConfig;
+import io.replwatch.sandbox.PgNode;
+import io.replwatch.sandbox.PostgresCluster;
+import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroDeserializer;
+import io.replwatch.serde.SerdeConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PostgreSQL faults from the sandbox levers as one ordered run, through the real collector and processor: first
+ * an idle primary for ten minutes (no transition at all: time lag must not climb when nothing is written), then
+ * under a steady write load, one at a time: a standby down, a replay stall, a cut replication link, a failover
+ * (primary stopped, standby promoted), and the new primary down. Each must give its transition, in order; the
+ * time from the lever to the transition being readable is printed (RELIABILITY.md). Rule durations are
+ * shortened (REPLAY_STALLED critical after 10 s, clear_for 3 s) so the run takes minutes; detection is the rule's
+ * own duration plus the pipeline. {@code -Dreplwatch.chaos.idle=2m} shortens the idle phase when rerunning by hand.
+ */
+class PostgresFaultsIT {
+
+    private final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();
+    private final List<Long> arrivals = new CopyOnWriteArrayList<>();
+    private final List<String> report = new ArrayList<>();
+
+    @Test
+    void faultsInOrderAndSilenceWhenIdle() throws Exception {
+        final Duration idle = Duration.parse("PT" + System.getProperty("replwatch.chaos.idle", "10m").toUpperCase());
+        try (Sandbox sb = Sandbox.builder().tempDir("chaos-pg-").standbys(2).start()) {
+            final PostgresCluster pg = sb.postgres();
+            final String kafka = sb.kafka().bootstrapServers();
+            final String registry = sb.registry().url();
+            final ProcessorConfig pc = ProcessorConfig.parse("""
+                    application_id: chaos-pg
+                    http_port: 0
+                    state_dir: %s
+                    partitions: 3
+                    kafka: {bootstrap.servers: "%s"}
+                    schema_registry: {url: "%s"}
+                    rules:
+                      REPLAY_STALLED: {critical: 10s, clear_for: 3s}
+                      REPLAY_PAUSED: {clear_for: 3s}
+                      RECEIVER_DISCONNECTED: {clear_for: 3s}
+                      STANDBY_MISSING: {clear_for: 3s}
+                      SYNC_STANDBY_MISSING: {clear_for: 3s}
+                    """.formatted(sb.dir().resolve("streams"), kafka, registry), k -> null);
+            final String nodes = pg.nodes().stream()
+                    .map(n -> "      - {name: " + n.name() + ", port: " + n.port() + "}").collect(Collectors.joining("\n"));
+            final AtomicBoolean reading = new AtomicBoolean(true);
+            final Thread reader = reader(kafka, registry, reading);
+            reader.start();
+            try (ProcessorService processor = new ProcessorService(pc).start();
+                 CollectorService collector = new CollectorService(CollectorConfig.parse("""
+                         collector_id: chaos-pg
+                         poll_interval: 1s
+                         http_port: -1
+                         kafka: {bootstrap.servers: "%s"}
+                         schema_registry: {url: "%s"}
+                         defaults: {host: 127.0.0.1, user: monitor, password: monitor}
+                         clusters:
+                           - name: sandbox
+                             nodes:
+                         %s""".formatted(kafka, registry, nodes), k -> null)).start()) {
+                processor.awaitRunning(Duration.ofSeconds(60));
+                for (final PgNode n : pg.nodes()) {
+                    awaitTransition(n.name(), 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
+                }
+
+                // 1. Idle: nothing written, nothing may change.
+                final int idleMark = transitions.size();
+                await().during(idle).atMost(idle.plusSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                        .until(() -> transitions.size() == idleMark);
+                report.add(String.format("idle %d s: %d transitions", idle.toSeconds(), transitions.size() - idleMark));
+
+                // 2. Faults, one at a time, under a steady write load (about 2 MB/s of WAL).
+                final AtomicBoolean writing = new AtomicBoolean(true);
+                final Thread writer = new Thread(() -> {
+                    while (writing.get()) {
+                        try {
+                            pg.generateWal(1);
+                            Thread.sleep(500);
+                        } catch (final InterruptedException e) {
+                            return;
+                        } catch (final RuntimeException e) {
+                            // the primary is down for a moment during the failover step
+                            sleep(200);
+                        }
+                    }
+                }, "write-load");
+                writer.start();
+                try {
+                    step("standby2 stopped", () -> pg.stop("standby2"), "standby2", HealthState.DOWN, "NODE_UNREACHABLE");
+                    step("standby2 started", () -> pg.start("standby2"), "standby2", HealthState.HEALTHY, null);
+                    step("standby1 replay paused", () -> pg.pauseReplay("standby1"), "standby1", HealthState.WARNING, "REPLAY_PAUSED");
+                    step("  ... still paused", () -> { }, "standby1", HealthState.CRITICAL, "REPLAY_STALLED");
+                    step("standby1 replay resumed", () -> pg.resumeReplay("standby1"), "standby1", HealthState.HEALTHY, null);
+                    step("standby1 link cut", () -> pg.cutLink("standby1"), "standby1", null, "RECEIVER_DISCONNECTED");
+                    step("standby1 link restored", () -> pg.restoreLink("standby1"), "standby1", HealthState.HEALTHY, null);
+                    step("primary stopped", () -> pg.stop("primary"), "primary", HealthState.DOWN, "NODE_UNREACHABLE");
+                    step("standby1 promoted", () -> {
+                        pg.promote("standby1");
+                        pg.setPrimary("standby1");
+                    }, "standby1", null, "FAILOVER");
+                    step("new primary standby1 stopped", () -> pg.stop("standby1"), "standby1", HealthState.DOWN, "NODE_UNREACHABLE");
+                } finally {
+                    writing.set(false);
+                    writer.interrupt();
+                    writer.join(10_000);
+                }
+            } finally {
+                reading.set(false);
+                reader.join(5000);
+            }
+            System.out.println("PostgreSQL faults, in order (lever -> transition readable):");
+            report.forEach(r -> System.out.println("  " + r));
+        }
+    }
+
+    private interface Lever {
+        void pull() throws Exception;
+    }
+
+    /**
+     * Pulls a lever and waits for the node's next transition to {@code state} (any state when null) with
+     * {@code rule} firing (none required when null); records the time it took.
+     */
+    private void step(final String what, final Lever lever, final String node, final HealthState state,
+                      final String rule) throws Exception {
+        final int mark = transitions.size();
+        final long t0 = System.currentTimeMillis();
+        lever.pull();
+        final int i = awaitTransition(node, mark, Duration.ofSeconds(90), t ->
+                (state == null || t.getToState() == state) && (rule == null || rules(t).contains(rule)));
+        final HealthTransition t = transitions.get(i);
+        report.add(String.format("%-30s -> %s %s %s %s in %.1f s", what, node, t.getFromState(), t.getToState(),
+                rules(t), (arrivals.get(i) - t0) / 1000.0));
+    }
+
+    private int awaitTransition(final String node, final int after, final Duration within,
+                                final Predicate<HealthTransition> test) {
+        final int[] found = {-1};
+        await().atMost(within).pollInterval(Duration.ofMillis(50)).until(() -> {
+            for (int i = after; i < transitions.size(); i++) {
+                if (transitions.get(i).getNode().equals(node) && test.test(transitions.get(i))) {
+                    found[0] = i;
+                    return true;
+                }
+            }
+            return false;
+        });
+        assertThat(found[0]).isGreaterThanOrEqualTo(after);
+        return found[0];
+    }
+
+    private static List<String> rules(final HealthTransition t) {
+        return t.getReasons().stream().map(HealthReason::getRule).toList();
+    }
+
+    private Thread reader(final String kafka, final String registry, final AtomicBoolean reading) {
+        return new Thread(() -> {
+            final Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, "chaos-pg-reader");
+            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            final AvroDeserializer<HealthTransition> de = new AvroDeserializer<>(HealthTransition.class);
+            de.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registry), false);
+            try (KafkaConsumer<String, HealthTransition> c = new KafkaConsumer<>(p, new StringDeserializer(), de)) {
+                c.subscribe(List.of(Topics.HEALTH_TRANSITIONS));
+                while (reading.get()) {
+                    for (final ConsumerRecord<String, HealthTransition> r : c.poll(Duration.ofMillis(50))) {
+                        arrivals.add(System.currentTimeMillis());
+                        transitions.add(r.value());
+                    }
+                }
+            }
+        }, "transitions-reader");
+    }
+
+    private static void sleep(final long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
