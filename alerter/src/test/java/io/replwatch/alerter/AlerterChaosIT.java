@@ -174,10 +174,72 @@ class AlerterChaosIT {
         }
     }
 
-    private static Process child(final Path cfg, final Path log) throws Exception {
+    /**
+     * The crash forced into the one window where a duplicate is possible: the receiver answered 2xx, the group's
+     * state is not written yet (failpoint {@code alerter.after-delivery} halts the child there, as SIGKILL would).
+     * After the restart everything is delivered; what the receiver saw before the crash comes again, under the
+     * same idempotency key, and nothing is lost.
+     */
+    @Test
+    void alerterKilledBetweenA2xxAndItsStateWriteRepeatsOnlyUnderTheSameKey(@TempDir final Path tmp) throws Exception {
+        try (LocalHttpServer hook = new LocalHttpServer()) {
+            final Path cfg = tmp.resolve("alerter.yaml");
+            Files.writeString(cfg, """
+                    group_id: chaos-window
+                    http_port: 0
+                    kafka: {bootstrap.servers: "%s"}
+                    schema_registry: {url: "%s"}
+                    route: {receiver: hook, group_by: [cluster], group_wait: 0s}
+                    receivers:
+                      - {name: hook, type: webhook, url: "%s"}
+                    """.formatted(bootstrap, registry, hook.uri("/w")));
+            produce("w-", 5);
+            final ProcessBuilder armed = childBuilder(cfg, tmp.resolve("first.log"));
+            armed.environment().put(io.replwatch.common.Failpoints.ENV, io.replwatch.common.Failpoints.ALERTER_AFTER_DELIVERY);
+            final Process first = armed.start();
+            Process second = null;
+            try {
+                assertThat(first.waitFor(90, TimeUnit.SECONDS)).as("the failpoint halted the child").isTrue();
+                assertThat(first.exitValue()).isEqualTo(137);
+                assertThat(Files.readString(tmp.resolve("first.log"))).contains("failpoint alerter.after-delivery");
+                final List<String> beforeCrash = keys(hook, "w-");
+                assertThat(beforeCrash).as("delivered before the crash").isNotEmpty();
+                second = child(cfg, tmp.resolve("second.log"));
+                await().atMost(Duration.ofSeconds(90)).until(() -> keys(hook, "w-").stream().distinct().count() == 5);
+                // Let a late redelivery, if any, arrive before counting.
+                final int settled = keys(hook, "w-").size();
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                        .until(() -> keys(hook, "w-").size() == settled);
+                final List<String> all = keys(hook, "w-");
+                final List<String> afterCrash = all.subList(beforeCrash.size(), all.size());
+                System.out.printf("CHAOS alerter killed between 2xx and state write: %d delivered before, %d after; "
+                        + "%d distinct keys of 5; repeated: %s%n", beforeCrash.size(), afterCrash.size(),
+                        all.stream().distinct().count(), afterCrash.stream().filter(beforeCrash::contains).toList());
+                assertThat(all.stream().distinct().sorted().toList())
+                        .containsExactly("w-0", "w-1", "w-2", "w-3", "w-4");
+                // Whatever the receiver had acknowledged came again, under its own key (its state was never
+                // written); the others exactly once.
+                assertThat(afterCrash).containsAll(beforeCrash);
+                assertThat(afterCrash).doesNotHaveDuplicates();
+                assertThat(beforeCrash).doesNotHaveDuplicates();
+            } finally {
+                first.destroyForcibly();
+                if (second != null) {
+                    second.destroy();
+                    second.waitFor(20, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    private static ProcessBuilder childBuilder(final Path cfg, final Path log) {
         return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.replwatch.alerter.AlerterMain", "--config", cfg.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+    }
+
+    private static Process child(final Path cfg, final Path log) throws Exception {
+        return childBuilder(cfg, log).start();
     }
 
     private static List<String> keys(final LocalHttpServer s, final String prefix) {

@@ -68,16 +68,20 @@ public final class LsnHistory {
         return times.get(times.size() - 1);
     }
 
-    /** The primary's position at {@code time}: the last point at or before it (the first point if none is). */
+    /**
+     * The primary's position at {@code time}: the last point at or before it (the first point if none is).
+     * Searched from the newest end: a standby's sample is almost always at or after the primary's latest point.
+     */
     public Long lsnAt(final long time) {
         if (times.isEmpty()) {
             return null;
         }
-        Long best = lsns.get(0);
-        for (int i = 0; i < times.size() && times.get(i) <= time; i++) {
-            best = lsns.get(i);
+        for (int i = times.size() - 1; i >= 0; i--) {
+            if (times.get(i) <= time) {
+                return lsns.get(i);
+            }
         }
-        return best;
+        return lsns.get(0);
     }
 
     /**
@@ -96,19 +100,29 @@ public final class LsnHistory {
         if (Long.compareUnsigned(replayLsn, primaryNow) >= 0) {
             return 0L;
         }
-        for (int i = 0; i < times.size(); i++) {
-            if (Long.compareUnsigned(lsns.get(i), replayLsn) >= 0) {
-                if (i == 0) {
-                    return Math.max(0, at - times.get(0));
-                }
-                final long t0 = times.get(i - 1);
-                final long l0 = lsns.get(i - 1);
-                final long t1 = times.get(i);
-                final long l1 = lsns.get(i);
-                final double frac = l1 == l0 ? 1.0 : (double) (replayLsn - l0) / (double) (l1 - l0);
-                final long reachedAt = t0 + Math.round(frac * (t1 - t0));
-                return Math.max(0, at - reachedAt);
+        // Positions never go back within a history (add() starts afresh when they do): binary search for the
+        // first point at or past the replay position.
+        int lo = 0;
+        int hi = lsns.size();
+        while (lo < hi) {
+            final int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(lsns.get(mid), replayLsn) >= 0) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
             }
+        }
+        if (lo < lsns.size()) {
+            if (lo == 0) {
+                return Math.max(0, at - times.get(0));
+            }
+            final long t0 = times.get(lo - 1);
+            final long l0 = lsns.get(lo - 1);
+            final long t1 = times.get(lo);
+            final long l1 = lsns.get(lo);
+            final double frac = l1 == l0 ? 1.0 : (double) (replayLsn - l0) / (double) (l1 - l0);
+            final long reachedAt = t0 + Math.round(frac * (t1 - t0));
+            return Math.max(0, at - reachedAt);
         }
         // Older than everything we remember: at least as old as the oldest point.
         return Math.max(0, at - times.get(0));

@@ -9,8 +9,9 @@ import java.util.List;
  * <ol>
  * <li>REWIND: the timeline changed or the replay position went back within the window.</li>
  * <li>OK: the lag is zero now (the standby has everything the primary had).</li>
- * <li>STALLED: the replay position did not move across the window while the primary's did, and the lag was
- * above zero at every point (one write on an idle primary, seen before the standby replayed it, is not a stall).</li>
+ * <li>STALLED: the replay position did not move while the primary's did, and the lag was above zero, at every
+ * point of a trailing run of the window that spans at least {@code minStallMs} (the whole window when not given:
+ * Burrow's rule). One write on an idle primary, seen before the standby replayed it, is not a stall.</li>
  * <li>FALLING_BEHIND: replay moves, but the lag never decreased and ends higher than it started.</li>
  * <li>CATCHING_UP: the lag ends lower than it started.</li>
  * <li>OK: otherwise (a steady, small lag).</li>
@@ -26,7 +27,29 @@ public final class Trend {
     private Trend() {
     }
 
+    /** Burrow's rule: a stall must span the whole window. */
     public static LagTrend evaluate(final List<Point> window) {
+        return evaluate(window, window.isEmpty() ? 0 : window.get(window.size() - 1).time() - window.get(0).time());
+    }
+
+    /**
+     * The time of the first point of the trailing run in which replay stood at the last point's position with a
+     * lag above zero (the run a stall is measured on); null when the last point has no lag.
+     */
+    public static Long stallStart(final List<Point> window) {
+        if (window.isEmpty() || window.get(window.size() - 1).lagBytes() <= 0) {
+            return null;
+        }
+        final long replay = window.get(window.size() - 1).replayLsn();
+        Long start = null;
+        for (int i = window.size() - 1; i >= 0 && window.get(i).replayLsn() == replay && window.get(i).lagBytes() > 0; i--) {
+            start = window.get(i).time();
+        }
+        return start;
+    }
+
+    /** As {@link #evaluate(List)}, recognising a stall once its run spans {@code minStallMs}. */
+    public static LagTrend evaluate(final List<Point> window, final long minStallMs) {
         if (window.size() < 2) {
             return LagTrend.UNKNOWN;
         }
@@ -43,10 +66,18 @@ public final class Trend {
         if (last.lagBytes() == 0) {
             return LagTrend.OK;
         }
-        final boolean laggingThroughout = window.stream().allMatch(p -> p.lagBytes() > 0);
-        if (first.replayLsn() == last.replayLsn() && Long.compareUnsigned(last.primaryLsn(), first.primaryLsn()) > 0
-                && laggingThroughout) {
-            return LagTrend.STALLED;
+        final Long stallStart = stallStart(window);
+        if (stallStart != null && last.time() - stallStart >= minStallMs) {
+            Point runFirst = last;
+            for (final Point p : window) {
+                if (p.time() == stallStart) {
+                    runFirst = p;
+                    break;
+                }
+            }
+            if (Long.compareUnsigned(last.primaryLsn(), runFirst.primaryLsn()) > 0) {
+                return LagTrend.STALLED;
+            }
         }
         boolean neverDecreased = true;
         for (int i = 1; i < window.size(); i++) {

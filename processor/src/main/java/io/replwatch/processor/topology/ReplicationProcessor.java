@@ -28,7 +28,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -244,7 +243,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         cs.timeline = tl;
         cs.systemIdentifier = s.getSystemIdentifier();
         cs.primarySampleAt = t;
-        final java.util.Set<Long> before = new HashSet<>(cs.history.times);
+        final List<Long> before = new ArrayList<>(cs.history.times);
         cs.history.add(t, s.getWalLsn(), tl, settings.historyRetention().toMillis(), 512);
         persistHistory(s.getCluster(), cs, before);
         cs.replicas = new ArrayList<>();
@@ -370,12 +369,13 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         for (final long[] p : ns.lagPoints) {
             window.add(new Trend.Point(p[0], p[1], p[2], p[3], p[4] < 0 ? null : (int) p[4]));
         }
-        final LagTrend trend = Trend.evaluate(window);
-        // How long replay has stood still: from the first point of the current run of equal positions.
-        Long stillSince = null;
-        for (int i = window.size() - 1; i >= 0 && window.get(i).replayLsn() == replay; i--) {
-            stillSince = window.get(i).time();
-        }
+        // A stall is recognised once replay has stood still, behind a moving primary, for a sixth of the lag
+        // window or three polls, whichever is longer (10 s by default), not only after a whole window.
+        final long minStall = Math.max(settings.lagWindow().toMillis() / 6, 3 * (ns.intervalMs == null ? 1000 : ns.intervalMs));
+        final LagTrend trend = Trend.evaluate(window, minStall);
+        // How long replay has stood still: from the first point of the current run of equal positions behind the
+        // primary (an idle stretch before it, with nothing to replay, does not count).
+        final Long stillSince = Trend.stallStart(window);
         if (trend == LagTrend.STALLED) {
             if (ns.stalledSince == null) {
                 ns.stalledSince = stillSince == null ? t : stillSince;
@@ -412,22 +412,35 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     }
 
     private static String historyKey(final String cluster, final long time) {
-        return cluster + '\u0000' + String.format("%016x", time);
+        final String hex = Long.toHexString(time);
+        return cluster + '\u0000' + "0000000000000000".substring(hex.length()) + hex;
     }
 
-    /** Writes the points the last add() created (or changed) and deletes the ones it dropped. */
-    private void persistHistory(final String cluster, final ClusterState cs, final java.util.Set<Long> before) {
-        final java.util.Set<Long> now = new HashSet<>(cs.history.times);
-        for (final Long gone : before) {
-            if (!now.contains(gone)) {
-                history.delete(historyKey(cluster, gone));
-            }
-        }
-        final int last = cs.history.times.size() - 1;
-        for (int i = 0; i <= last; i++) {
-            final long time = cs.history.times.get(i);
-            if (!before.contains(time) || i == last) {
-                history.put(historyKey(cluster, time), cs.history.lsns.get(i));
+    /**
+     * Writes the points the last add() created (or changed) and deletes the ones it dropped: both lists are in
+     * time order, so one merge walk finds them (a primary sample usually appends one point and maybe drops the
+     * oldest; thinning or a reset change more).
+     */
+    private void persistHistory(final String cluster, final ClusterState cs, final List<Long> before) {
+        final List<Long> after = cs.history.times;
+        int i = 0;
+        int j = 0;
+        while (i < before.size() || j < after.size()) {
+            final long b = i < before.size() ? before.get(i) : Long.MAX_VALUE;
+            final long a = j < after.size() ? after.get(j) : Long.MAX_VALUE;
+            if (b < a) {
+                history.delete(historyKey(cluster, b));
+                i++;
+            } else if (a < b) {
+                history.put(historyKey(cluster, a), cs.history.lsns.get(j));
+                j++;
+            } else {
+                if (j == after.size() - 1) {
+                    // The newest point may have moved to a later position at the same time.
+                    history.put(historyKey(cluster, a), cs.history.lsns.get(j));
+                }
+                i++;
+                j++;
             }
         }
     }
@@ -584,7 +597,9 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final HealthEvaluator.Outcome out = HealthEvaluator.evaluate(view, settings.thresholds(), ns.trackers, t);
         final List<String> rules = out.firing().stream().map(Finding::rule).toList();
         final HealthState from = HealthState.valueOf(ns.state);
-        final boolean changed = from != out.state() || !new HashSet<>(rules).equals(new HashSet<>(ns.firingRules));
+        // Rule codes are unique in both lists: same size and one containing the other is set equality.
+        final boolean changed = from != out.state() || rules.size() != ns.firingRules.size()
+                || !ns.firingRules.containsAll(rules);
         final List<String> cleared = new ArrayList<>(ns.firingRules);
         cleared.removeAll(rules);
         if (from != out.state()) {

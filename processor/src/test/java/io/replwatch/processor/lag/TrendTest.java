@@ -50,6 +50,43 @@ class TrendTest {
         assertThat(Trend.evaluate(window)).as("row %d", row).isEqualTo(expected);
     }
 
+    /** Points one second apart; a stall counts once its run spans {@code minStall} ms. */
+    @ParameterizedTest(name = "row {0}: {3}")
+    @CsvSource(delimiter = '|', value = {
+        // 1. Replay caught up at 200, then stood there behind a writing primary from t=2 s to 4 s: a 2 s run with
+        //    lag, 2 s needed: STALLED.
+        "1 | 100:10:110 200:0:200 200:10:210 200:20:220 200:30:230 | 2000 | STALLED",
+        // 2. The same run is too short for 5 s; the lag went down to zero within the window and ends higher than
+        //    it started, but replay has not moved since: none of the other trends, OK (not yet a stall).
+        "2 | 100:10:110 200:0:200 200:10:210 200:20:220 200:30:230 | 5000 | OK",
+        // 3. Idle primary for a long time (replay equal, no lag), then writes the standby does not replay: the
+        //    idle points are not part of the stall; only the last two lag, 1 s: not yet (and replay did not move,
+        //    so not falling behind either): OK.
+        "3 | 100:0:100 100:0:100 100:0:100 100:10:110 100:20:120 | 2000 | OK",
+        // 4. ... and a second later the run is 2 s: STALLED.
+        "4 | 100:0:100 100:0:100 100:0:100 100:10:110 100:20:120 100:30:130 | 2000 | STALLED",
+        // 5. Replay still, lag constant, primary not moving (nothing new to replay): not a stall.
+        "5 | 100:50:150 100:50:150 100:50:150 100:50:150 | 2000 | OK",
+    })
+    void recognisesAStallOnceItsRunIsLongEnough(final int row, final String points, final long minStall,
+                                                final LagTrend expected) {
+        final String[] ps = points.trim().split("\\s+");
+        final List<Trend.Point> window = new ArrayList<>();
+        for (int i = 0; i < ps.length; i++) {
+            final String[] f = ps[i].split(":");
+            window.add(new Trend.Point(i * 1000L, Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]), 1));
+        }
+        assertThat(Trend.evaluate(window, minStall)).as("row %d", row).isEqualTo(expected);
+    }
+
+    @org.junit.jupiter.api.Test
+    void theStallIsMeasuredFromTheFirstPointBehindThePrimary() {
+        final List<Trend.Point> w = List.of(new Trend.Point(0, 100, 0, 100, 1), new Trend.Point(1000, 100, 0, 100, 1),
+                new Trend.Point(2000, 100, 10, 110, 1), new Trend.Point(3000, 100, 20, 120, 1));
+        assertThat(Trend.stallStart(w)).isEqualTo(2000L);
+        assertThat(Trend.stallStart(w.subList(0, 2))).as("no lag, no stall").isNull();
+    }
+
     @org.junit.jupiter.api.Test
     void catchUpEtaOnlyWhenGaining() {
         // 1000 bytes behind, replaying 300 B/s while the primary writes 100 B/s: 5 s.

@@ -158,6 +158,33 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void row4b_aStallWithoutAPauseWarnsWithinSecondsAndIsCriticalAfterAMinuteStalled() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        // 1 s polls; the primary writes 1 MB/s; s2 receives it but replays nothing (a conflict holding replay back,
+        // not a pause): nothing but the stall says so.
+        for (int i = 1; i <= 80; i++) {
+            final long t = T0 + i * 1000L;
+            final long lsn = 100 * MB + i * MB;
+            send(Samples.primary("p", t, lsn, 1, Map.of("s1", lsn, "s2", 100 * MB)));
+            send(Samples.streaming("s1", t + 1, lsn));
+            send(Samples.standby("s2", t + 2, lsn, 100 * MB, "streaming", false, 0));
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+        }
+        final List<HealthTransition> tr = transitionsOf("s2");
+        // Seen once replay has stood still behind the primary for 10 s (a sixth of the 60 s window; lag points
+        // are 6 s apart, so about 15 s after the stall began), not a whole window later.
+        final HealthTransition warn = tr.get(0);
+        assertThat(warn.getToState()).isEqualTo(HealthState.WARNING);
+        assertThat(warn.getReasons()).extracting(HealthReason::getRule).containsExactly(Rules.REPLAY_STALLED);
+        assertThat(warn.getAt().toEpochMilli() - T0).isBetween(10_000L, 20_000L);
+        // CRITICAL once stalled for 60 s, counted from the first point behind the primary (T0 + ~5 s).
+        final HealthTransition crit = tr.stream().filter(x -> x.getToState() == HealthState.CRITICAL).findFirst().orElseThrow();
+        assertThat(crit.getReasons()).extracting(HealthReason::getRule).contains(Rules.REPLAY_STALLED);
+        assertThat(crit.getAt().toEpochMilli() - T0).isBetween(60_000L, 75_000L);
+    }
+
+    @Test
     void row4_pausedReplayIsStalledThenCriticalAndResumeGivesHealthyAfterClearFor() {
         round(T0, 100 * MB, 100 * MB, 100 * MB);
         transitions.readValuesToList();
