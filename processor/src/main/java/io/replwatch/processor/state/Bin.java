@@ -19,6 +19,10 @@ final class Bin {
         private byte[] buf = new byte[512];
         private int pos;
 
+        void reset() {
+            pos = 0;
+        }
+
         byte[] toBytes() {
             return Arrays.copyOf(buf, pos);
         }

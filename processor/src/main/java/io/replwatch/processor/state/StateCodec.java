@@ -72,8 +72,12 @@ public final class StateCodec {
         };
     }
 
+    /** One buffer per stream thread, reused: a node's state is encoded on every sample. */
+    private static final ThreadLocal<Bin.Out> BUFFER = ThreadLocal.withInitial(Bin.Out::new);
+
     static <T> byte[] encode(final T value, final BiConsumer<Bin.Out, T> writer) {
-        final Bin.Out out = new Bin.Out();
+        final Bin.Out out = BUFFER.get();
+        out.reset();
         out.u8(V1);
         writer.accept(out, value);
         return out.toBytes();
@@ -85,7 +89,7 @@ public final class StateCodec {
         o.str(n.cluster);
         o.str(n.node);
         o.str(n.role);
-        strMap(o, n.labels);
+        map(o, n.labels, Bin.Out::str);
         o.optLong(n.lastSampleAt);
         o.optLong(n.lastSeenWall);
         o.optLong(n.intervalMs);
@@ -95,13 +99,11 @@ public final class StateCodec {
         o.optBool(n.inRecovery);
         o.optLong(n.walPrevLsn);
         o.optInt(n.walPrevTimeline);
-        o.varLong(n.walWindows.size());
-        n.walWindows.forEach((k, w) -> {
-            o.str(k);
-            o.varLong(w.start);
-            o.varLong(w.bytes);
-            o.varLong(w.samples);
-            o.optInt(w.timeline);
+        map(o, n.walWindows, (out, w) -> {
+            out.varLong(w.start);
+            out.varLong(w.bytes);
+            out.varLong(w.samples);
+            out.optInt(w.timeline);
         });
         points(o, n.lagPoints);
         points(o, n.conflictPoints);
@@ -110,34 +112,12 @@ public final class StateCodec {
         o.optLong(n.timeLagMs);
         o.str(n.trend);
         final Rollups.NodeMemory m = n.rollup;
-        o.varLong(m.open.size());
-        m.open.forEach((k, a) -> {
-            o.str(k);
-            writeRollup(o, a);
-        });
+        map(o, m.open, StateCodec::writeRollup);
         o.optLong(m.lastWal);
         o.optLong(m.lastWalAt);
         o.optInt(m.lastTimeline);
         o.optLong(m.lastConflicts);
-        o.varLong(n.trackers.size());
-        n.trackers.forEach((k, t) -> {
-            o.str(k);
-            o.optLong(t.pendingSince);
-            o.bool(t.firing);
-            o.optLong(t.firedAt);
-            o.optLong(t.clearingSince);
-            o.optLong(t.downgradeSince);
-            o.bool(t.current != null);
-            if (t.current != null) {
-                final Finding f = t.current;
-                o.str(f.rule());
-                o.str(f.severity() == null ? null : f.severity().name());
-                o.optDouble(f.value());
-                o.optDouble(f.threshold());
-                o.str(f.unit());
-                o.str(f.message());
-            }
-        });
+        map(o, n.trackers, StateCodec::writeTracker);
         o.str(n.state);
         o.optLong(n.stateSince);
         o.varLong(n.firingRules.size());
@@ -151,7 +131,7 @@ public final class StateCodec {
         n.cluster = i.str();
         n.node = i.str();
         n.role = i.str();
-        n.labels = strMap(i);
+        n.labels = map(i, new HashMap<>(), Bin.In::str);
         n.lastSampleAt = i.optLong();
         n.lastSeenWall = i.optLong();
         n.intervalMs = i.optLong();
@@ -161,15 +141,14 @@ public final class StateCodec {
         n.inRecovery = i.optBool();
         n.walPrevLsn = i.optLong();
         n.walPrevTimeline = i.optInt();
-        for (int c = i.count(); c > 0; c--) {
-            final String k = i.str();
+        map(i, n.walWindows, in -> {
             final NodeState.WalWindow w = new NodeState.WalWindow();
-            w.start = i.varLong();
-            w.bytes = i.varLong();
-            w.samples = i.varInt();
-            w.timeline = i.optInt();
-            n.walWindows.put(k, w);
-        }
+            w.start = in.varLong();
+            w.bytes = in.varLong();
+            w.samples = in.varInt();
+            w.timeline = in.optInt();
+            return w;
+        });
         n.lagPoints = points(i);
         n.conflictPoints = points(i);
         n.stalledSince = i.optLong();
@@ -177,30 +156,12 @@ public final class StateCodec {
         n.timeLagMs = i.optLong();
         n.trend = i.str();
         final Rollups.NodeMemory m = n.rollup;
-        for (int c = i.count(); c > 0; c--) {
-            final String k = i.str();
-            m.open.put(k, readRollup(i));
-        }
+        map(i, m.open, StateCodec::readRollup);
         m.lastWal = i.optLong();
         m.lastWalAt = i.optLong();
         m.lastTimeline = i.optInt();
         m.lastConflicts = i.optLong();
-        for (int c = i.count(); c > 0; c--) {
-            final String k = i.str();
-            final RuleTracker t = new RuleTracker();
-            t.pendingSince = i.optLong();
-            t.firing = i.bool();
-            t.firedAt = i.optLong();
-            t.clearingSince = i.optLong();
-            t.downgradeSince = i.optLong();
-            if (i.bool()) {
-                final String rule = i.str();
-                final String severity = i.str();
-                t.current = new Finding(rule, severity == null ? null : HealthState.valueOf(severity), i.optDouble(),
-                        i.optDouble(), i.str(), i.str());
-            }
-            n.trackers.put(k, t);
-        }
+        map(i, n.trackers, StateCodec::readTracker);
         n.state = i.str();
         n.stateSince = i.optLong();
         for (int c = i.count(); c > 0; c--) {
@@ -209,6 +170,40 @@ public final class StateCodec {
         n.healthEmittedWall = i.optLong();
         n.stale = i.bool();
         return n;
+    }
+
+    private static void writeTracker(final Bin.Out o, final RuleTracker t) {
+        o.optLong(t.pendingSince);
+        o.bool(t.firing);
+        o.optLong(t.firedAt);
+        o.optLong(t.clearingSince);
+        o.optLong(t.downgradeSince);
+        o.bool(t.current != null);
+        if (t.current != null) {
+            final Finding f = t.current;
+            o.str(f.rule());
+            o.str(f.severity() == null ? null : f.severity().name());
+            o.optDouble(f.value());
+            o.optDouble(f.threshold());
+            o.str(f.unit());
+            o.str(f.message());
+        }
+    }
+
+    private static RuleTracker readTracker(final Bin.In i) {
+        final RuleTracker t = new RuleTracker();
+        t.pendingSince = i.optLong();
+        t.firing = i.bool();
+        t.firedAt = i.optLong();
+        t.clearingSince = i.optLong();
+        t.downgradeSince = i.optLong();
+        if (i.bool()) {
+            final String rule = i.str();
+            final String severity = i.str();
+            t.current = new Finding(rule, severity == null ? null : HealthState.valueOf(severity), i.optDouble(),
+                    i.optDouble(), i.str(), i.str());
+        }
+        return t;
     }
 
     // ---- cluster
@@ -229,13 +224,9 @@ public final class StateCodec {
             o.optLong(r.replayLsn);
             o.str(r.syncState);
         }
-        longMap(o, c.slotActivePids);
-        longMap(o, c.outOfRecovery);
-        o.varLong(c.rollups.size());
-        c.rollups.forEach((k, a) -> {
-            o.str(k);
-            writeRollup(o, a);
-        });
+        map(o, c.slotActivePids, Bin.Out::varLong);
+        map(o, c.outOfRecovery, Bin.Out::varLong);
+        map(o, c.rollups, StateCodec::writeRollup);
         o.optLong(c.failoverAt);
         o.str(c.failoverFrom);
         o.str(c.failoverTo);
@@ -259,12 +250,9 @@ public final class StateCodec {
             r.syncState = i.str();
             c.replicas.add(r);
         }
-        c.slotActivePids = longMap(i);
-        c.outOfRecovery = longMap(i);
-        for (int n = i.count(); n > 0; n--) {
-            final String k = i.str();
-            c.rollups.put(k, readRollup(i));
-        }
+        c.slotActivePids = map(i, new HashMap<>(), Bin.In::varLong);
+        c.outOfRecovery = map(i, new HashMap<>(), Bin.In::varLong);
+        map(i, c.rollups, StateCodec::readRollup);
         c.failoverAt = i.optLong();
         c.failoverFrom = i.str();
         c.failoverTo = i.str();
@@ -350,37 +338,21 @@ public final class StateCodec {
         return pts;
     }
 
-    private static void strMap(final Bin.Out o, final Map<String, String> m) {
+    /** A map with string keys, each value written by {@code value}. */
+    private static <V> void map(final Bin.Out o, final Map<String, V> m, final BiConsumer<Bin.Out, V> value) {
         o.varLong(m.size());
         m.forEach((k, v) -> {
             o.str(k);
-            o.str(v);
+            value.accept(o, v);
         });
     }
 
-    private static Map<String, String> strMap(final Bin.In i) {
-        final int n = i.count();
-        final Map<String, String> m = new HashMap<>(Math.max(4, n * 2));
-        for (int c = 0; c < n; c++) {
-            m.put(i.str(), i.str());
+    /** Reads a map written by {@link #map(Bin.Out, Map, BiConsumer)} into {@code into}. */
+    private static <V, M extends Map<String, V>> M map(final Bin.In i, final M into, final Function<Bin.In, V> value) {
+        for (int c = i.count(); c > 0; c--) {
+            final String k = i.str();
+            into.put(k, value.apply(i));
         }
-        return m;
-    }
-
-    private static void longMap(final Bin.Out o, final Map<String, Long> m) {
-        o.varLong(m.size());
-        m.forEach((k, v) -> {
-            o.str(k);
-            o.varLong(v);
-        });
-    }
-
-    private static Map<String, Long> longMap(final Bin.In i) {
-        final int n = i.count();
-        final Map<String, Long> m = new HashMap<>(Math.max(4, n * 2));
-        for (int c = 0; c < n; c++) {
-            m.put(i.str(), i.varLong());
-        }
-        return m;
+        return into;
     }
 }
