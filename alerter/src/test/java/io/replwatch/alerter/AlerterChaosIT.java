@@ -193,6 +193,9 @@ class AlerterChaosIT {
                     receivers:
                       - {name: hook, type: webhook, url: "%s"}
                     """.formatted(bootstrap, registry, hook.uri("/w")));
+            // Other tests of this class leave transitions in the topic: the group starts after them, so that the
+            // first delivery (where the failpoint fires) is one of these five.
+            startGroupAtTheEnd("chaos-window");
             produce("w-", 5);
             final ProcessBuilder armed = childBuilder(cfg, tmp.resolve("first.log"));
             armed.environment().put(io.replwatch.common.Failpoints.ENV, io.replwatch.common.Failpoints.ALERTER_AFTER_DELIVERY);
@@ -229,6 +232,23 @@ class AlerterChaosIT {
                     second.waitFor(20, TimeUnit.SECONDS);
                 }
             }
+        }
+    }
+
+    /** Commits the group's offsets at the current end of the transitions topic. */
+    private static void startGroupAtTheEnd(final String group) throws Exception {
+        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+            final var partitions = admin.describeTopics(List.of(Topics.HEALTH_TRANSITIONS)).allTopicNames().get()
+                    .get(Topics.HEALTH_TRANSITIONS).partitions();
+            final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+                    new java.util.HashMap<>();
+            partitions.forEach(pi -> latest.put(new org.apache.kafka.common.TopicPartition(Topics.HEALTH_TRANSITIONS,
+                    pi.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            final Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> at =
+                    new java.util.HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) ->
+                    at.put(tp, new org.apache.kafka.clients.consumer.OffsetAndMetadata(info.offset())));
+            admin.alterConsumerGroupOffsets(group, at).all().get();
         }
     }
 
