@@ -7,6 +7,7 @@ import io.replwatch.avro.NodeHealth;
 import io.replwatch.avro.ReplicationSample;
 import io.replwatch.avro.WalThroughput;
 import io.replwatch.processor.state.ClusterState;
+import io.replwatch.processor.state.HashKeyValueStore;
 import io.replwatch.processor.state.StateCodec;
 import io.replwatch.processor.state.NodeState;
 import io.replwatch.schemas.Topics;
@@ -43,7 +44,8 @@ public final class ProcessorTopology {
      * Where the state stores keep their data between changelog writes. Either way every change goes to a
      * changelog topic and the processor works from its own in-memory copy; {@link #MEMORY} (the default) saves
      * RocksDB's write path on every sample (about 10 % of throughput, BENCHMARKS.md) and costs a changelog
-     * restore at start-up; {@link #ROCKSDB} restores from local disk after a clean restart.
+     * restore at start-up; its node, cluster and history stores are hash maps ({@link HashKeyValueStore}).
+     * {@link #ROCKSDB} restores from local disk after a clean restart.
      */
     public enum StoreKind { MEMORY, ROCKSDB }
 
@@ -58,13 +60,16 @@ public final class ProcessorTopology {
         final Topology t = new Topology();
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.SAMPLES);
         t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples), Names.SOURCE);
+        // The processor reads these three by key, from its own copy, and walks them once at task start.
         t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.NODE_STATE_STORE),
                 Serdes.String(), StateCodec.nodeSerde()), Names.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.CLUSTER_STATE_STORE),
                 Serdes.String(), StateCodec.clusterSerde()), Names.PROCESSOR);
         t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.HISTORY_STORE),
                 Serdes.String(), Serdes.Long()), Names.PROCESSOR);
-        t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.NODE_HEALTH_STORE),
+        // The HTTP API scans this one by cluster prefix: a sorted store either way.
+        t.addStateStore(Stores.keyValueStoreBuilder(kind == StoreKind.MEMORY ? Stores.inMemoryKeyValueStore(Names.NODE_HEALTH_STORE)
+                : Stores.persistentKeyValueStore(Names.NODE_HEALTH_STORE),
                 Serdes.String(), AvroSerde.forValues(NodeHealth.class, serdeConfig)), Names.PROCESSOR);
         sink(t, Names.WAL_THROUGHPUT_SINK, Topics.WAL_THROUGHPUT, WalThroughput.class, serdeConfig);
         sink(t, Names.LAG_RATES_SINK, Topics.LAG_RATES, LagRate.class, serdeConfig);
@@ -76,7 +81,7 @@ public final class ProcessorTopology {
     }
 
     private static KeyValueBytesStoreSupplier store(final StoreKind kind, final String name) {
-        return kind == StoreKind.MEMORY ? Stores.inMemoryKeyValueStore(name) : Stores.persistentKeyValueStore(name);
+        return kind == StoreKind.MEMORY ? HashKeyValueStore.supplier(name) : Stores.persistentKeyValueStore(name);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

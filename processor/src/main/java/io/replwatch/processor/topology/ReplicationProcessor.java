@@ -70,22 +70,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
      * the task is in memory (loaded at init), so the staleness check walks memory, not the store.
      */
     private final Map<String, NodeState> nodeCache = new HashMap<>();
-    private final Map<String, ClusterState> clusterCache = new LruMap<>(50_000);
-
-    /** A bounded access-ordered map. */
-    private static final class LruMap<K, V> extends java.util.LinkedHashMap<K, V> {
-        private final int max;
-
-        LruMap(final int max) {
-            super(1024, 0.75f, true);
-            this.max = max;
-        }
-
-        @Override
-        protected boolean removeEldestEntry(final Map.Entry<K, V> eldest) {
-            return size() > max;
-        }
-    }
+    private final Map<String, ClusterState> clusterCache = new HashMap<>();
 
     ReplicationProcessor(final TopologySettings settings, final Deserializer<ReplicationSample> deserializer) {
         this.settings = settings;
@@ -109,6 +94,30 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
                     kv.value.lastSeenWall = now;
                 }
                 nodeCache.put(kv.key, kv.value);
+            }
+        }
+        // Every cluster too, each with its history rebuilt from its points (keys "cluster\0time"): one walk of
+        // the history store instead of a prefix scan per cluster.
+        final Map<String, java.util.TreeMap<Long, Long>> points = new HashMap<>();
+        try (KeyValueIterator<String, Long> it = history.all()) {
+            while (it.hasNext()) {
+                final KeyValue<String, Long> kv = it.next();
+                final int sep = kv.key.lastIndexOf('\u0000');
+                points.computeIfAbsent(kv.key.substring(0, sep), c -> new java.util.TreeMap<>())
+                        .put(Long.parseLong(kv.key.substring(sep + 1), 16), kv.value);
+            }
+        }
+        try (KeyValueIterator<String, ClusterState> it = clusters.all()) {
+            while (it.hasNext()) {
+                final KeyValue<String, ClusterState> kv = it.next();
+                final ClusterState cs = kv.value;
+                cs.history = new io.replwatch.processor.lag.LsnHistory();
+                cs.history.timeline = cs.timeline;
+                points.getOrDefault(kv.key, new java.util.TreeMap<>()).forEach((time, lsn) -> {
+                    cs.history.times.add(time);
+                    cs.history.lsns.add(lsn);
+                });
+                clusterCache.put(kv.key, cs);
             }
         }
         ctx.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
@@ -139,28 +148,20 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final long t = s.getSampledAt().toEpochMilli();
         final long wall = context.currentSystemTimeMs();
         final String key = Names.nodeKey(s.getCluster(), s.getNode());
+        // Every node and cluster of the task was loaded at init: one not in memory is new.
         NodeState ns = nodeCache.get(key);
-        if (ns == null) {
-            ns = nodes.get(key);
-        }
         if (ns == null) {
             ns = new NodeState();
             ns.cluster = s.getCluster();
             ns.node = s.getNode();
             ns.stateSince = t;
+            nodeCache.put(key, ns);
         }
         ClusterState cs = clusterCache.get(s.getCluster());
         if (cs == null) {
-            cs = clusters.get(s.getCluster());
-            if (cs != null) {
-                loadHistory(s.getCluster(), cs);
-            }
-        }
-        if (cs == null) {
             cs = new ClusterState();
+            clusterCache.put(s.getCluster(), cs);
         }
-        clusterCache.put(s.getCluster(), cs);
-        nodeCache.put(key, ns);
         boolean clusterChanged = false;
         if (ns.lastSampleAt != null && t > ns.lastSampleAt) {
             final long gap = t - ns.lastSampleAt;
@@ -441,20 +442,6 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
                 }
                 i++;
                 j++;
-            }
-        }
-    }
-
-    /** Rebuilds a cluster's history from its points (after a restart or a task migration). */
-    private void loadHistory(final String cluster, final ClusterState cs) {
-        cs.history = new io.replwatch.processor.lag.LsnHistory();
-        cs.history.timeline = cs.timeline;
-        try (KeyValueIterator<String, Long> it = history.prefixScan(cluster + '\u0000',
-                new org.apache.kafka.common.serialization.StringSerializer())) {
-            while (it.hasNext()) {
-                final KeyValue<String, Long> kv = it.next();
-                cs.history.times.add(Long.parseLong(kv.key.substring(kv.key.length() - 16), 16));
-                cs.history.lsns.add(kv.value);
             }
         }
     }
