@@ -61,8 +61,8 @@ public final class ProcessorService implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         // With transactions version 2 (Kafka 4 brokers) a send that reaches a partition while the previous
         // transaction's markers are still being written is answered CONCURRENT_TRANSACTIONS and retried after
-        // retry.backoff.ms; at the default 100 ms every such retry stalled the stream thread for a tenth of a
-        // second (BENCHMARKS.md). The backoff still grows exponentially up to retry.backoff.max.ms on real outages.
+        // retry.backoff.ms, and the next commit waits for it: 100 ms by default, a whole commit interval. The
+        // backoff still grows exponentially up to retry.backoff.max.ms (1 s) while a broker is really unavailable.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.RETRY_BACKOFF_MS_CONFIG), 10);
         // Per partition and transaction the processor writes hundreds of node states and lag rates: 128 KiB
         // batches (the producer's default is 16 KiB) mean fewer, better-compressed requests; the broker's CPU per
