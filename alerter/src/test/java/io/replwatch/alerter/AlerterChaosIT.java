@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Chaos, alerter (RELIABILITY.md): receivers that fail for a minute or for ever inside the running alerter, and
  * the alerter itself killed with SIGKILL while a group waits. Counted at the receivers by idempotency key.
  */
+@Tag("chaos")
 class AlerterChaosIT {
 
     private static Sandbox sandbox;

@@ -25,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * collector counted as acknowledged is in replwatch.samples, each node's sequence numbers have no gap from its
  * first sample to its last, and the collector dropped nothing. (RELIABILITY.md, row "broker down 20 s".)
  */
+@Tag("chaos")
 class BrokerOutageIT {
 
     @Test

@@ -29,6 +29,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.Test;
  * shortened (REPLAY_STALLED critical after 10 s, clear_for 3 s) so the run takes minutes; detection is the rule's
  * own duration plus the pipeline. {@code -Dreplwatch.chaos.idle=2m} shortens the idle phase when rerunning by hand.
  */
+@Tag("chaos")
 class PostgresFaultsIT {
 
     private final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();

@@ -35,6 +35,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,6 +51,7 @@ import org.junit.jupiter.api.Test;
  * when a node is noticed silent depends on the wall clock, so it cannot be compared across runs; everything
  * else follows from the samples.
  */
+@Tag("chaos")
 class ProcessorCrashIT {
 
     private static final int CLUSTERS = 60;
