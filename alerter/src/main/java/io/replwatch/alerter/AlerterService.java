@@ -12,9 +12,10 @@ import io.replwatch.alerter.dispatch.Token;
 import io.replwatch.alerter.http.AlerterApi;
 import io.replwatch.alerter.model.AlertExtractor;
 import io.replwatch.alerter.receiver.Receiver;
+import io.replwatch.alerter.routing.Silence;
 import io.replwatch.alerter.routing.Silences;
 import io.replwatch.alerter.state.KafkaStateStore;
-import io.replwatch.alerter.state.StateCodec;
+import io.replwatch.alerter.state.AlertJson;
 import io.replwatch.avro.DeadLetter;
 import io.replwatch.avro.HealthTransition;
 import io.replwatch.common.OpsServer;
@@ -129,10 +130,10 @@ public final class AlerterService implements AutoCloseable {
         for (final Map.Entry<String, String> e : saved.entrySet()) {
             try {
                 if (Dispatcher.isGroupKey(e.getKey())) {
-                    dispatcher.restore(e.getKey(), StateCodec.JSON.readTree(e.getValue()));
+                    dispatcher.restore(e.getKey(), AlertJson.JSON.readTree(e.getValue()));
                     groups++;
                 } else if (Silences.isSilenceKey(e.getKey())) {
-                    silences.restore(StateCodec.silence(StateCodec.JSON.readTree(e.getValue())));
+                    silences.restore(Silence.fromJson(AlertJson.JSON.readTree(e.getValue())));
                     silenced++;
                 }
             } catch (final Exception ex) {

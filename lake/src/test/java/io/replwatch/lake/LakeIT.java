@@ -25,6 +25,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * JVM) and restarted: every produced sample is in the lake exactly once, row for row, in the Hive partition of
  * its cluster and date; a poison pill is dead-lettered and does not stop it.
  */
+@Tag("chaos")
 class LakeIT {
 
     private static Sandbox sandbox;

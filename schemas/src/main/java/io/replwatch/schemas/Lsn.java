@@ -124,6 +124,31 @@ public final class Lsn implements Comparable<Lsn> {
         return Long.toHexString(value >>> 32).toUpperCase() + "/" + Long.toHexString(value & 0xFFFFFFFFL).toUpperCase();
     }
 
+    /**
+     * The one place raw positions are compared: PostgreSQL's {@code pg_lsn} is an unsigned 64-bit number, so a
+     * signed comparison (or subtraction) is wrong for positions at or above 2^63.
+     */
+    public static int compare(final long a, final long b) {
+        return Long.compareUnsigned(a, b);
+    }
+
+    /**
+     * Bytes by which {@code behind} trails {@code ahead}, as raw positions: 0 when it does not trail (it is level
+     * or ahead), {@link Long#MAX_VALUE} when the distance does not fit a long. Never negative.
+     */
+    public static long bytesBehind(final long ahead, final long behind) {
+        if (Long.compareUnsigned(ahead, behind) <= 0) {
+            return 0L;
+        }
+        final long diff = ahead - behind;
+        return diff < 0 ? Long.MAX_VALUE : diff;
+    }
+
+    /** {@link #bytesBehind(long, long)} of nullable positions: null when either is unknown. */
+    public static Long bytesBehindOrNull(final Long ahead, final Long behind) {
+        return ahead == null || behind == null ? null : bytesBehind(ahead.longValue(), behind.longValue());
+    }
+
     /** Formats a nullable raw position, for messages and JSON. */
     public static String format(final Long value) {
         return value == null ? null : of(value).toString();

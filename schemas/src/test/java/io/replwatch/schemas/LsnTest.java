@@ -81,4 +81,22 @@ class LsnTest {
         assertThat(Lsn.parse("0/2").isAfter(Lsn.parse("0/1"))).isTrue();
         assertThat(Lsn.format(null)).isNull();
     }
+
+    @ParameterizedTest(name = "{0} behind {1}")
+    @CsvSource({
+        // ahead, behind, bytes: one row per case of the unsigned arithmetic
+        "0/100, 0/40, 192",                              // 1. plain distance
+        "0/40, 0/100, 0",                                // 2. behind is ahead: never negative
+        "0/40, 0/40, 0",                                 // 3. level
+        "80000000/10, 7FFFFFFF/FFFFFFF0, 32",            // 4. across 2^63: signed subtraction is right here...
+        "80000000/0, 0/0, 9223372036854775807",          // 5. ... but 2^63 bytes do not fit a long: saturates
+        "FFFFFFFF/FFFFFFFF, FFFFFFFF/FFFFFF00, 255",     // 6. both in the upper half
+        "0/10, FFFFFFFF/0, 0",                           // 7. signed order would call FFFFFFFF/0 (negative) behind
+    })
+    void bytesBehindIsUnsignedAndNeverNegative(final String ahead, final String behind, final long bytes) {
+        assertThat(Lsn.bytesBehind(Lsn.parse(ahead).value(), Lsn.parse(behind).value())).isEqualTo(bytes);
+        assertThat(Lsn.bytesBehindOrNull(Lsn.parse(ahead).value(), null)).isNull();
+        assertThat(Integer.signum(Lsn.compare(Lsn.parse(ahead).value(), Lsn.parse(behind).value())))
+                .isEqualTo(Integer.signum(Lsn.parse(ahead).compareTo(Lsn.parse(behind))));
+    }
 }

@@ -1,12 +1,13 @@
 package io.replwatch.alerter.delivery;
 
+import io.replwatch.alerter.receiver.Attempt;
 import dev.failsafe.Failsafe;
 import dev.failsafe.RateLimiter;
 import dev.failsafe.RetryPolicy;
 import io.replwatch.alerter.model.Notification;
 import io.replwatch.alerter.receiver.Receiver;
 import io.replwatch.alerter.receiver.ReceiverSettings;
-import io.replwatch.alerter.state.StateCodec;
+import io.replwatch.alerter.state.AlertJson;
 import io.replwatch.avro.DeadLetter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -174,14 +175,14 @@ public final class ReceiverQueue implements AutoCloseable {
     }
 
     private DeadLetter deadLetter(final Notification n, final Attempt last, final String reason, final int attempts) {
-        final var json = StateCodec.JSON.createObjectNode();
+        final var json = AlertJson.JSON.createObjectNode();
         json.put("idempotency_key", n.idempotencyKey());
         json.put("receiver", n.receiver());
         json.put("group_key", n.groupKey());
         json.put("status", n.status().lower());
         json.put("created_at", n.createdAt().toString());
         final var alerts = json.putArray("alerts");
-        n.alerts().forEach(a -> alerts.add(StateCodec.alert(a)));
+        n.alerts().forEach(a -> alerts.add(AlertJson.alert(a)));
         return DeadLetter.newBuilder()
                 .setStage("alerter")
                 .setReason(reason)

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.replwatch.alerter.model.Alert;
 import io.replwatch.alerter.routing.Route;
-import io.replwatch.alerter.state.StateCodec;
+import io.replwatch.alerter.state.AlertJson;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -69,13 +69,13 @@ final class AggregationGroup {
     }
 
     ObjectNode toJson() {
-        final ObjectNode n = StateCodec.JSON.createObjectNode();
+        final ObjectNode n = AlertJson.JSON.createObjectNode();
         n.put("key", key);
         n.put("route", route.id());
         final ObjectNode gl = n.putObject("group_labels");
         groupLabels.forEach(gl::put);
         final var arr = n.putArray("alerts");
-        alerts.values().forEach(a -> arr.add(StateCodec.alert(a)));
+        alerts.values().forEach(a -> arr.add(AlertJson.alert(a)));
         final ObjectNode nf = n.putObject("notified");
         notified.forEach(nf::put);
         n.put("created_at", createdAt.toString());
@@ -98,12 +98,12 @@ final class AggregationGroup {
         final AggregationGroup g = new AggregationGroup(n.path("key").asText(), route, gl,
                 Instant.parse(n.path("created_at").asText()));
         n.path("alerts").forEach(a -> {
-            final Alert alert = StateCodec.alert(a);
+            final Alert alert = AlertJson.alert(a);
             g.alerts.put(alert.fingerprint(), alert);
         });
         n.path("notified").fields().forEachRemaining(e -> g.notified.put(e.getKey(), e.getValue().asText()));
-        g.lastFlushAt = StateCodec.instant(n, "last_flush_at");
-        g.lastSentAt = StateCodec.instant(n, "last_sent_at");
+        g.lastFlushAt = AlertJson.instant(n, "last_flush_at");
+        g.lastSentAt = AlertJson.instant(n, "last_sent_at");
         g.lastKey = n.hasNonNull("last_key") ? n.get("last_key").asText() : null;
         g.repeats = n.path("repeats").asInt(0);
         return g;

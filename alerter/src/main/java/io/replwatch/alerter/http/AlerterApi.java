@@ -9,7 +9,7 @@ import io.replwatch.alerter.model.Alert;
 import io.replwatch.alerter.routing.Matcher;
 import io.replwatch.alerter.routing.Silence;
 import io.replwatch.alerter.routing.Silences;
-import io.replwatch.alerter.state.StateCodec;
+import io.replwatch.alerter.state.AlertJson;
 import io.replwatch.common.Durations;
 import io.replwatch.common.OpsServer;
 import java.io.IOException;
@@ -44,14 +44,14 @@ public final class AlerterApi {
 
     public void register(final OpsServer server) {
         server.handle("/api/v1/alerts", ex -> guard(ex, () -> {
-            final ArrayNode out = StateCodec.JSON.createArrayNode();
+            final ArrayNode out = AlertJson.JSON.createArrayNode();
             for (final Alert a : dispatcher.activeAlerts()) {
-                out.add(StateCodec.alert(a).put("muted", dispatcher.muted(a)));
+                out.add(AlertJson.alert(a).put("muted", dispatcher.muted(a)));
             }
             OpsServer.reply(ex, 200, "application/json", out.toString());
         }));
         server.handle("/api/v1/groups", ex -> guard(ex, () ->
-                OpsServer.reply(ex, 200, "application/json", StateCodec.JSON.writeValueAsString(dispatcher.groups()))));
+                OpsServer.reply(ex, 200, "application/json", AlertJson.JSON.writeValueAsString(dispatcher.groups()))));
         server.handle("/api/v1/silences", ex -> guard(ex, () -> silences(ex)));
     }
 
@@ -60,9 +60,9 @@ public final class AlerterApi {
         final String rest = path.substring("/api/v1/silences".length()).replaceAll("^/+", "");
         switch (ex.getRequestMethod()) {
             case "GET" -> {
-                final ArrayNode out = StateCodec.JSON.createArrayNode();
+                final ArrayNode out = AlertJson.JSON.createArrayNode();
                 final Instant now = clock.instant();
-                silences.list().forEach(s -> out.add(StateCodec.silence(s, now)));
+                silences.list().forEach(s -> out.add(s.toJson(now)));
                 OpsServer.reply(ex, 200, "application/json", out.toString());
             }
             case "POST" -> {
@@ -88,7 +88,7 @@ public final class AlerterApi {
     private void create(final HttpExchange ex) throws IOException {
         final JsonNode body;
         try (InputStream in = ex.getRequestBody()) {
-            body = StateCodec.JSON.readTree(in);
+            body = AlertJson.JSON.readTree(in);
         } catch (final IOException e) {
             error(ex, 400, "body is not JSON");
             return;
@@ -129,14 +129,14 @@ public final class AlerterApi {
         try {
             final Silence s = silences.create(matchers, starts, ends, body.path("created_by").asText("api"),
                     body.path("comment").asText(""));
-            OpsServer.reply(ex, 201, "application/json", StateCodec.silence(s, now).toString());
+            OpsServer.reply(ex, 201, "application/json", s.toJson(now).toString());
         } catch (final IllegalArgumentException e) {
             error(ex, 400, e.getMessage());
         }
     }
 
     private static void error(final HttpExchange ex, final int status, final String message) throws IOException {
-        final ObjectNode o = StateCodec.JSON.createObjectNode();
+        final ObjectNode o = AlertJson.JSON.createObjectNode();
         o.put("error", message);
         OpsServer.reply(ex, status, "application/json", o.toString());
     }

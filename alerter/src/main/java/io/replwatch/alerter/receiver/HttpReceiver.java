@@ -1,7 +1,5 @@
 package io.replwatch.alerter.receiver;
 
-import io.replwatch.alerter.delivery.Attempt;
-import io.replwatch.alerter.delivery.HttpPost;
 import io.replwatch.alerter.model.Notification;
 import java.net.URI;
 import java.util.Map;

@@ -3,7 +3,7 @@ package io.replwatch.alerter.receiver;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.replwatch.alerter.model.Alert;
 import io.replwatch.alerter.model.Notification;
-import io.replwatch.alerter.state.StateCodec;
+import io.replwatch.alerter.state.AlertJson;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -14,7 +14,7 @@ public final class Payloads {
     }
 
     public static ObjectNode object() {
-        return StateCodec.JSON.createObjectNode();
+        return AlertJson.JSON.createObjectNode();
     }
 
     public static String json(final ObjectNode n) {

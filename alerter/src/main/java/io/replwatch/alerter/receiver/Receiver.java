@@ -1,6 +1,5 @@
 package io.replwatch.alerter.receiver;
 
-import io.replwatch.alerter.delivery.Attempt;
 import io.replwatch.alerter.model.Notification;
 
 /**

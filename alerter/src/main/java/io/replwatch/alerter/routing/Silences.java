@@ -1,6 +1,6 @@
 package io.replwatch.alerter.routing;
 
-import io.replwatch.alerter.state.StateCodec;
+import io.replwatch.alerter.state.AlertJson;
 import io.replwatch.alerter.state.StateStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -80,7 +80,7 @@ public final class Silences {
     }
 
     private void persist(final Silence s) {
-        store.put(PREFIX + s.id(), StateCodec.silence(s, null).toString(), () -> { });
+        store.put(PREFIX + s.id(), s.toJson(null).toString(), () -> { });
     }
 
     public static boolean isSilenceKey(final String key) {

@@ -1,5 +1,6 @@
 package io.replwatch.alerter.delivery;
 
+import io.replwatch.alerter.receiver.Attempt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

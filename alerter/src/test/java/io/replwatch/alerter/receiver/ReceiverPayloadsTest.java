@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replwatch.alerter.Fixtures;
 import io.replwatch.alerter.LocalHttpServer;
 import io.replwatch.alerter.config.AlerterConfig;
-import io.replwatch.alerter.delivery.Attempt;
+import io.replwatch.alerter.receiver.Attempt;
 import io.replwatch.alerter.model.Notification;
 import io.replwatch.alerter.receiver.console.ConsoleReceiver;
 import io.replwatch.alerter.receiver.webhook.WebhookReceiver;

@@ -3,8 +3,7 @@ package io.replwatch.processor.config;
 import io.replwatch.common.ConfigNode;
 import io.replwatch.common.Durations;
 import io.replwatch.processor.health.Thresholds;
-import io.replwatch.processor.topology.ProcessorTopology;
-import io.replwatch.processor.topology.TopologySettings;
+import io.replwatch.processor.config.TopologySettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +51,7 @@ public record ProcessorConfig(
         String advertisedUrl,
         Path stateDir,
         int streamThreads,
-        ProcessorTopology.StoreKind stateStore,
+        StoreKind stateStore,
         int partitions,
         Map<String, String> kafka,
         Map<String, String> registry,
@@ -81,10 +80,10 @@ public record ProcessorConfig(
                 Path.of(System.getProperty("java.io.tmpdir"), "replwatch-streams").toString()));
         final int threads = root.integer("num_stream_threads",
                 Math.min(64, Runtime.getRuntime().availableProcessors()), 1, 64);
-        ProcessorTopology.StoreKind store = ProcessorTopology.StoreKind.MEMORY;
+        StoreKind store = StoreKind.MEMORY;
         final String storeName = root.string("state_store", "memory");
         try {
-            store = ProcessorTopology.StoreKind.valueOf(storeName.trim().toUpperCase(java.util.Locale.ROOT));
+            store = StoreKind.valueOf(storeName.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (final IllegalArgumentException e) {
             root.problem("state_store", "must be memory or rocksdb, not '" + storeName + "'");
         }

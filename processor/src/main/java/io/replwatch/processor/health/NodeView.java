@@ -59,4 +59,200 @@ public record NodeView(
     public boolean hasData() {
         return status == PollStatus.OK && !stale;
     }
+
+    /** A builder: every field starts empty (null, zero, false, an empty list; status OK). */
+    public static Builder builder(final String cluster, final String node) {
+        return new Builder().cluster(cluster).node(node);
+    }
+
+    /** A builder holding this view's values, to change a few of them. */
+    public Builder toBuilder() {
+        return new Builder()
+                .cluster(cluster)
+                .node(node)
+                .status(status)
+                .message(message)
+                .stale(stale)
+                .staleForMs(staleForMs)
+                .inRecovery(inRecovery)
+                .replayPaused(replayPaused)
+                .receiverStatus(receiverStatus)
+                .timeLagMs(timeLagMs)
+                .replayLagBytes(replayLagBytes)
+                .trend(trend)
+                .stalledForMs(stalledForMs)
+                .conflictsInWindow(conflictsInWindow)
+                .standbyListedUpstream(standbyListedUpstream)
+                .syncMissing(syncMissing)
+                .syncStandbyNames(syncStandbyNames)
+                .slots(slots)
+                .walSenders(walSenders)
+                .maxWalSenders(maxWalSenders)
+                .maxReplicationSlots(maxReplicationSlots)
+                .failoverActive(failoverActive)
+                .failoverFrom(failoverFrom)
+                .splitBrain(splitBrain)
+                .splitBrainNodes(splitBrainNodes);
+    }
+
+    /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
+    public static final class Builder {
+        private String cluster;
+        private String node;
+        private PollStatus status = PollStatus.OK;
+        private String message;
+        private boolean stale;
+        private long staleForMs;
+        private Boolean inRecovery;
+        private Boolean replayPaused;
+        private String receiverStatus;
+        private Long timeLagMs;
+        private Long replayLagBytes;
+        private LagTrend trend;
+        private long stalledForMs;
+        private long conflictsInWindow;
+        private Boolean standbyListedUpstream;
+        private Integer syncMissing;
+        private String syncStandbyNames;
+        private List<SlotView> slots = List.of();
+        private int walSenders;
+        private Integer maxWalSenders;
+        private Integer maxReplicationSlots;
+        private boolean failoverActive;
+        private String failoverFrom;
+        private boolean splitBrain;
+        private List<String> splitBrainNodes = List.of();
+
+        public Builder cluster(final String value) {
+            this.cluster = value;
+            return this;
+        }
+
+        public Builder node(final String value) {
+            this.node = value;
+            return this;
+        }
+
+        public Builder status(final PollStatus value) {
+            this.status = value;
+            return this;
+        }
+
+        public Builder message(final String value) {
+            this.message = value;
+            return this;
+        }
+
+        public Builder stale(final boolean value) {
+            this.stale = value;
+            return this;
+        }
+
+        public Builder staleForMs(final long value) {
+            this.staleForMs = value;
+            return this;
+        }
+
+        public Builder inRecovery(final Boolean value) {
+            this.inRecovery = value;
+            return this;
+        }
+
+        public Builder replayPaused(final Boolean value) {
+            this.replayPaused = value;
+            return this;
+        }
+
+        public Builder receiverStatus(final String value) {
+            this.receiverStatus = value;
+            return this;
+        }
+
+        public Builder timeLagMs(final Long value) {
+            this.timeLagMs = value;
+            return this;
+        }
+
+        public Builder replayLagBytes(final Long value) {
+            this.replayLagBytes = value;
+            return this;
+        }
+
+        public Builder trend(final LagTrend value) {
+            this.trend = value;
+            return this;
+        }
+
+        public Builder stalledForMs(final long value) {
+            this.stalledForMs = value;
+            return this;
+        }
+
+        public Builder conflictsInWindow(final long value) {
+            this.conflictsInWindow = value;
+            return this;
+        }
+
+        public Builder standbyListedUpstream(final Boolean value) {
+            this.standbyListedUpstream = value;
+            return this;
+        }
+
+        public Builder syncMissing(final Integer value) {
+            this.syncMissing = value;
+            return this;
+        }
+
+        public Builder syncStandbyNames(final String value) {
+            this.syncStandbyNames = value;
+            return this;
+        }
+
+        public Builder slots(final List<SlotView> value) {
+            this.slots = value;
+            return this;
+        }
+
+        public Builder walSenders(final int value) {
+            this.walSenders = value;
+            return this;
+        }
+
+        public Builder maxWalSenders(final Integer value) {
+            this.maxWalSenders = value;
+            return this;
+        }
+
+        public Builder maxReplicationSlots(final Integer value) {
+            this.maxReplicationSlots = value;
+            return this;
+        }
+
+        public Builder failoverActive(final boolean value) {
+            this.failoverActive = value;
+            return this;
+        }
+
+        public Builder failoverFrom(final String value) {
+            this.failoverFrom = value;
+            return this;
+        }
+
+        public Builder splitBrain(final boolean value) {
+            this.splitBrain = value;
+            return this;
+        }
+
+        public Builder splitBrainNodes(final List<String> value) {
+            this.splitBrainNodes = value;
+            return this;
+        }
+
+        public NodeView build() {
+            return new NodeView(cluster, node, status, message, stale, staleForMs, inRecovery, replayPaused,
+                    receiverStatus, timeLagMs, replayLagBytes, trend, stalledForMs, conflictsInWindow,
+                    standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
+                    maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes);
+        }
+    }
 }

@@ -1,7 +1,7 @@
 package io.replwatch.processor.health;
 
 /**
- * Hysteresis of one rule on one node (mutable, stored as JSON in the node's state): a condition must hold for
+ * Hysteresis of one rule on one node (mutable, part of the node's state): a condition must hold for
  * {@code for} before the rule fires, and be gone (or milder) for {@code clear_for} before the rule clears (or its
  * severity drops), so a value hovering at a threshold does not flap. Escalation is immediate.
  */

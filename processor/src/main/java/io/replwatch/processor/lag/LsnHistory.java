@@ -5,11 +5,12 @@ import java.util.List;
 
 /**
  * A primary's recent (time, LSN) points, oldest first, bounded by age and count: the memory that turns a
- * standby's replay position into a true time lag. Mutable; stored as JSON in the cluster's state.
+ * standby's replay position into a true time lag. Mutable; its points are persisted one per key in the
+ * primary-history store.
  */
 public final class LsnHistory {
 
-    /** Sample times (epoch ms) and positions; parallel lists keep the JSON small. */
+    /** Sample times (epoch ms) and positions, in parallel lists. */
     public List<Long> times = new ArrayList<>();
     public List<Long> lsns = new ArrayList<>();
     public Integer timeline;

@@ -1,12 +1,16 @@
 package io.replwatch.processor.state;
 
 import io.replwatch.processor.lag.LsnHistory;
+import io.replwatch.processor.rollup.RollupAcc;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What the processor remembers about one cluster (JSON in the cluster-state store, key = cluster). */
+/**
+ * What the processor remembers about one cluster (the cluster-state store, key = cluster, in
+ * {@link StateCodec}'s binary layout). Mutable, owned by the stream thread of the cluster's partition.
+ */
 public final class ClusterState {
 
     /** The node currently believed primary, its identity and timeline. */
@@ -16,36 +20,30 @@ public final class ClusterState {
     public Long primarySampleAt;
 
     /**
-     * The primary's (time, LSN) history, for true time lag and WAL rates. Not part of this record's JSON: its
+     * The primary's (time, LSN) history, for true time lag and WAL rates. Not part of this record's encoding: its
      * points live one per key in the primary-history store, so a new point costs one small write.
      */
     @com.fasterxml.jackson.annotation.JsonIgnore
     public LsnHistory history = new LsnHistory();
 
-    /** The primary's last pg_stat_replication rows and settings. */
+    /** The primary's last pg_stat_replication rows. */
     public List<Replica> replicas = new ArrayList<>();
+    /** The primary's slots with an active WAL sender: slot name to the sender's pid. */
     public Map<String, Long> slotActivePids = new HashMap<>();
 
     /** Nodes seen out of recovery, with the time last seen so (split brain: more than one, recently). */
     public Map<String, Long> outOfRecovery = new HashMap<>();
 
     /** Capacity rollups of the whole cluster: closed node periods merged, waiting for the rest of its nodes. */
-    public Map<String, io.replwatch.processor.rollup.RollupAcc> rollups = new HashMap<>();
+    public Map<String, RollupAcc> rollups = new HashMap<>();
 
     /** The last failover: when, from which node, to which. */
     public Long failoverAt;
     public String failoverFrom;
     public String failoverTo;
 
-    /** A WAL sender row, reduced to what lag and matching need. */
-    public static final class Replica {
-        public Integer pid;
-        public String applicationName;
-        public String state;
-        public Long sentLsn;
-        public Long writeLsn;
-        public Long flushLsn;
-        public Long replayLsn;
-        public String syncState;
+    /** A WAL sender row of the primary, reduced to what lag and matching need. */
+    public record Replica(Integer pid, String applicationName, String state, Long sentLsn, Long writeLsn,
+                          Long flushLsn, Long replayLsn, String syncState) {
     }
 }

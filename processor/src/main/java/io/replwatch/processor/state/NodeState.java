@@ -1,22 +1,38 @@
 package io.replwatch.processor.state;
 
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.LagTrend;
+import io.replwatch.avro.PollStatus;
 import io.replwatch.processor.health.RuleTracker;
+import io.replwatch.processor.lag.Trend;
+import io.replwatch.processor.rollup.Rollups;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What the processor remembers about one node (JSON in the node-state store, key {@code cluster/node}). */
+/**
+ * What the processor remembers about one node (the node-state store, key {@code cluster/node}, in
+ * {@link StateCodec}'s binary layout). Mutable: the stages of the topology update it in place, one sample at a
+ * time, on the stream thread that owns the node's cluster.
+ */
 public final class NodeState {
+
+    /** The role a node last reported: out of recovery (primary) or in recovery (standby). */
+    public enum Role { PRIMARY, STANDBY }
+
+    /** A recovery-conflict total as of a time. */
+    public record ConflictPoint(long at, long total) {
+    }
 
     public String cluster;
     public String node;
-    public String role;
+    public Role role;
     public Map<String, String> labels = new HashMap<>();
     public Long lastSampleAt;
     public Long lastSeenWall;
     public Long intervalMs;
-    public String status;
+    public PollStatus status;
     public String message;
     public Integer timeline;
     public Boolean inRecovery;
@@ -27,28 +43,32 @@ public final class NodeState {
     public Map<String, WalWindow> walWindows = new HashMap<>();
 
     /**
-     * Standby: recent points {time, replay LSN, lag bytes, primary LSN, timeline} over the lag window, spaced at
-     * least a tenth of the window apart (the newest always kept), so the state stays small whatever the poll
-     * interval.
+     * Standby: recent points over the lag window, spaced at least a tenth of the window apart (the newest always
+     * kept), so the state stays small whatever the poll interval.
      */
-    public List<long[]> lagPoints = new ArrayList<>();
-    /** Recovery-conflict totals {time, total}, only where the total changed, plus one baseline before the window. */
-    public List<long[]> conflictPoints = new ArrayList<>();
+    public List<Trend.Point> lagPoints = new ArrayList<>();
+    /** Recovery-conflict totals, only where the total changed, plus one baseline before the window. */
+    public List<ConflictPoint> conflictPoints = new ArrayList<>();
     public Long stalledSince;
     public Long replayLagBytes;
     public Long timeLagMs;
-    public String trend;
+    public LagTrend trend;
 
     /** Capacity rollups: the open hour and day, and what the next sample's figures are measured from. */
-    public io.replwatch.processor.rollup.Rollups.NodeMemory rollup = new io.replwatch.processor.rollup.Rollups.NodeMemory();
+    public Rollups.NodeMemory rollup = new Rollups.NodeMemory();
 
     /** Health. */
     public Map<String, RuleTracker> trackers = new HashMap<>();
-    public String state = "UNKNOWN";
+    public HealthState state = HealthState.UNKNOWN;
     public Long stateSince;
     public List<String> firingRules = new ArrayList<>();
     public Long healthEmittedWall;
     public boolean stale;
+
+    /** The role as the public topics spell it, or null before the first successful poll. */
+    public String roleName() {
+        return role == null ? null : role.name();
+    }
 
     /** One open tumbling window of WAL bytes. */
     public static final class WalWindow {

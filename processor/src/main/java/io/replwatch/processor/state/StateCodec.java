@@ -1,8 +1,11 @@
 package io.replwatch.processor.state;
 
 import io.replwatch.avro.HealthState;
+import io.replwatch.avro.LagTrend;
+import io.replwatch.avro.PollStatus;
 import io.replwatch.processor.health.Finding;
 import io.replwatch.processor.health.RuleTracker;
+import io.replwatch.processor.lag.Trend;
 import io.replwatch.processor.rollup.RollupAcc;
 import io.replwatch.processor.rollup.Rollups;
 import java.util.ArrayList;
@@ -23,7 +26,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * the fields to bytes (about a third of the bytes of Smile and several times faster, see BENCHMARKS.md).
  *
  * <p>Every record starts with a format byte. {@link #V1} is this layout; a record that starts otherwise is state
- * written by an earlier version (Smile or JSON) and is read through {@link JsonSerde}, so an upgrade restores
+ * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
 public final class StateCodec {
@@ -43,7 +46,7 @@ public final class StateCodec {
 
     private static <T> Serde<T> serde(final Class<T> type, final BiConsumer<Bin.Out, T> writer,
                                       final Function<Bin.In, T> reader) {
-        final Deserializer<T> legacy = new JsonSerde<>(type).deserializer();
+        final Deserializer<T> legacy = new LegacyStateSerde<>(type).deserializer();
         final Serializer<T> ser = (topic, value) -> value == null ? null : encode(value, writer);
         final Deserializer<T> de = (topic, data) -> {
             if (data == null) {
@@ -88,12 +91,12 @@ public final class StateCodec {
     static void writeNode(final Bin.Out o, final NodeState n) {
         o.str(n.cluster);
         o.str(n.node);
-        o.str(n.role);
+        o.str(n.roleName());
         map(o, n.labels, Bin.Out::str);
         o.optLong(n.lastSampleAt);
         o.optLong(n.lastSeenWall);
         o.optLong(n.intervalMs);
-        o.str(n.status);
+        o.str(n.status == null ? null : n.status.name());
         o.str(n.message);
         o.optInt(n.timeline);
         o.optBool(n.inRecovery);
@@ -105,12 +108,26 @@ public final class StateCodec {
             out.varLong(w.samples);
             out.optInt(w.timeline);
         });
-        points(o, n.lagPoints);
-        points(o, n.conflictPoints);
+        // Lag points as five numbers each {time, replay, lag, primary, timeline or -1}: the layout of V1.
+        o.varLong(n.lagPoints.size());
+        for (final Trend.Point p : n.lagPoints) {
+            o.varLong(5);
+            o.varLong(p.time());
+            o.varLong(p.replayLsn());
+            o.varLong(p.lagBytes());
+            o.varLong(p.primaryLsn());
+            o.varLong(p.timeline() == null ? -1 : p.timeline());
+        }
+        o.varLong(n.conflictPoints.size());
+        for (final NodeState.ConflictPoint p : n.conflictPoints) {
+            o.varLong(2);
+            o.varLong(p.at());
+            o.varLong(p.total());
+        }
         o.optLong(n.stalledSince);
         o.optLong(n.replayLagBytes);
         o.optLong(n.timeLagMs);
-        o.str(n.trend);
+        o.str(n.trend == null ? null : n.trend.name());
         final Rollups.NodeMemory m = n.rollup;
         map(o, m.open, StateCodec::writeRollup);
         o.optLong(m.lastWal);
@@ -118,7 +135,7 @@ public final class StateCodec {
         o.optInt(m.lastTimeline);
         o.optLong(m.lastConflicts);
         map(o, n.trackers, StateCodec::writeTracker);
-        o.str(n.state);
+        o.str(n.state.name());
         o.optLong(n.stateSince);
         o.varLong(n.firingRules.size());
         n.firingRules.forEach(o::str);
@@ -130,12 +147,12 @@ public final class StateCodec {
         final NodeState n = new NodeState();
         n.cluster = i.str();
         n.node = i.str();
-        n.role = i.str();
+        n.role = enumOf(NodeState.Role.class, i.str());
         n.labels = map(i, new HashMap<>(), Bin.In::str);
         n.lastSampleAt = i.optLong();
         n.lastSeenWall = i.optLong();
         n.intervalMs = i.optLong();
-        n.status = i.str();
+        n.status = enumOf(PollStatus.class, i.str());
         n.message = i.str();
         n.timeline = i.optInt();
         n.inRecovery = i.optBool();
@@ -149,12 +166,16 @@ public final class StateCodec {
             w.timeline = in.optInt();
             return w;
         });
-        n.lagPoints = points(i);
-        n.conflictPoints = points(i);
+        for (final long[] p : points(i, 5)) {
+            n.lagPoints.add(new Trend.Point(p[0], p[1], p[2], p[3], p[4] < 0 ? null : (int) p[4]));
+        }
+        for (final long[] p : points(i, 2)) {
+            n.conflictPoints.add(new NodeState.ConflictPoint(p[0], p[1]));
+        }
         n.stalledSince = i.optLong();
         n.replayLagBytes = i.optLong();
         n.timeLagMs = i.optLong();
-        n.trend = i.str();
+        n.trend = enumOf(LagTrend.class, i.str());
         final Rollups.NodeMemory m = n.rollup;
         map(i, m.open, StateCodec::readRollup);
         m.lastWal = i.optLong();
@@ -162,7 +183,7 @@ public final class StateCodec {
         m.lastTimeline = i.optInt();
         m.lastConflicts = i.optLong();
         map(i, n.trackers, StateCodec::readTracker);
-        n.state = i.str();
+        n.state = enumOf(HealthState.class, i.str());
         n.stateSince = i.optLong();
         for (int c = i.count(); c > 0; c--) {
             n.firingRules.add(i.str());
@@ -215,14 +236,14 @@ public final class StateCodec {
         o.optLong(c.primarySampleAt);
         o.varLong(c.replicas.size());
         for (final ClusterState.Replica r : c.replicas) {
-            o.optInt(r.pid);
-            o.str(r.applicationName);
-            o.str(r.state);
-            o.optLong(r.sentLsn);
-            o.optLong(r.writeLsn);
-            o.optLong(r.flushLsn);
-            o.optLong(r.replayLsn);
-            o.str(r.syncState);
+            o.optInt(r.pid());
+            o.str(r.applicationName());
+            o.str(r.state());
+            o.optLong(r.sentLsn());
+            o.optLong(r.writeLsn());
+            o.optLong(r.flushLsn());
+            o.optLong(r.replayLsn());
+            o.str(r.syncState());
         }
         map(o, c.slotActivePids, Bin.Out::varLong);
         map(o, c.outOfRecovery, Bin.Out::varLong);
@@ -239,16 +260,8 @@ public final class StateCodec {
         c.timeline = i.optInt();
         c.primarySampleAt = i.optLong();
         for (int n = i.count(); n > 0; n--) {
-            final ClusterState.Replica r = new ClusterState.Replica();
-            r.pid = i.optInt();
-            r.applicationName = i.str();
-            r.state = i.str();
-            r.sentLsn = i.optLong();
-            r.writeLsn = i.optLong();
-            r.flushLsn = i.optLong();
-            r.replayLsn = i.optLong();
-            r.syncState = i.str();
-            c.replicas.add(r);
+            c.replicas.add(new ClusterState.Replica(i.optInt(), i.str(), i.str(), i.optLong(), i.optLong(),
+                    i.optLong(), i.optLong(), i.str()));
         }
         c.slotActivePids = map(i, new HashMap<>(), Bin.In::varLong);
         c.outOfRecovery = map(i, new HashMap<>(), Bin.In::varLong);
@@ -315,27 +328,33 @@ public final class StateCodec {
         return h;
     }
 
-    private static void points(final Bin.Out o, final List<long[]> pts) {
-        o.varLong(pts.size());
-        for (final long[] p : pts) {
-            o.varLong(p.length);
-            for (final long v : p) {
-                o.varLong(v);
-            }
-        }
-    }
-
-    private static List<long[]> points(final Bin.In i) {
+    /** A list of number tuples, each written with its length; every tuple must have {@code width} numbers. */
+    private static List<long[]> points(final Bin.In i, final int width) {
         final int n = i.count();
         final List<long[]> pts = new ArrayList<>(n);
         for (int c = 0; c < n; c++) {
             final long[] p = new long[i.count()];
+            if (p.length != width) {
+                throw new SerializationException("state point has " + p.length + " numbers, expected " + width);
+            }
             for (int k = 0; k < p.length; k++) {
                 p[k] = i.varLong();
             }
             pts.add(p);
         }
         return pts;
+    }
+
+    /** An enum constant by name; null stays null, an unknown name is corrupt state. */
+    private static <E extends Enum<E>> E enumOf(final Class<E> type, final String name) {
+        if (name == null) {
+            return null;
+        }
+        try {
+            return Enum.valueOf(type, name);
+        } catch (final IllegalArgumentException e) {
+            throw new SerializationException("unknown " + type.getSimpleName() + " '" + name + "' in state");
+        }
     }
 
     /** A map with string keys, each value written by {@code value}. */

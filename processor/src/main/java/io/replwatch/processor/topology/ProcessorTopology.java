@@ -6,6 +6,8 @@ import io.replwatch.avro.LagRate;
 import io.replwatch.avro.NodeHealth;
 import io.replwatch.avro.ReplicationSample;
 import io.replwatch.avro.WalThroughput;
+import io.replwatch.processor.config.StoreKind;
+import io.replwatch.processor.config.TopologySettings;
 import io.replwatch.processor.state.ClusterState;
 import io.replwatch.processor.state.HashKeyValueStore;
 import io.replwatch.processor.state.StateCodec;
@@ -27,7 +29,7 @@ import org.apache.kafka.streams.state.Stores;
  * Builds the processor's topology; tests drive this very topology with TopologyTestDriver.
  *
  * <pre>
- * replwatch.samples (raw bytes) -> replication-state [node-state, cluster-state, node-health]
+ * replwatch.samples (raw bytes) -> replication-state [node-state, cluster-state, primary-history, node-health]
  *     -> replwatch.wal-throughput | replwatch.lag-rates | replwatch.health-transitions
  *     -> replwatch.node-health (compacted, key cluster/node) | replwatch.dead-letter
  * </pre>
@@ -39,15 +41,6 @@ public final class ProcessorTopology {
 
     private ProcessorTopology() {
     }
-
-    /**
-     * Where the state stores keep their data between changelog writes. Either way every change goes to a
-     * changelog topic and the processor works from its own in-memory copy; {@link #MEMORY} (the default) saves
-     * RocksDB's write path on every sample (about 10 % of throughput, BENCHMARKS.md) and costs a changelog
-     * restore at start-up; its node, cluster and history stores are hash maps ({@link HashKeyValueStore}).
-     * {@link #ROCKSDB} restores from local disk after a clean restart.
-     */
-    public enum StoreKind { MEMORY, ROCKSDB }
 
     /** @param serdeConfig serde settings ({@code schema.registry.url} and friends) */
     public static Topology build(final TopologySettings settings, final Map<String, ?> serdeConfig) {

@@ -5,7 +5,8 @@ import io.replwatch.avro.PollStatus;
 import io.replwatch.avro.ReplicationSample;
 import io.replwatch.processor.Samples;
 import io.replwatch.processor.topology.ProcessorTopology;
-import io.replwatch.processor.topology.TopologySettings;
+import io.replwatch.processor.config.StoreKind;
+import io.replwatch.processor.config.TopologySettings;
 import io.replwatch.sandbox.Sandbox;
 import io.replwatch.schemas.Topics;
 import io.replwatch.serde.AvroDeserializer;
@@ -56,7 +57,7 @@ import org.apache.kafka.streams.kstream.Produced;
 public final class ProcessorBenchmark {
 
     private static final int NODES_PER_CLUSTER = 5;
-    private static final ProcessorTopology.StoreKind STORE = ProcessorTopology.StoreKind.valueOf(
+    private static final StoreKind STORE = StoreKind.valueOf(
             System.getProperty("bench.store", "memory").toUpperCase(java.util.Locale.ROOT));
 
     private ProcessorBenchmark() {

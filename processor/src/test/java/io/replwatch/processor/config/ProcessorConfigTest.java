@@ -24,7 +24,7 @@ class ProcessorConfigTest {
                   orders: {rules: {LAG_TIME: {warning: 10s}}}
                 """, k -> null);
         assertThat(c.topology().walWindows()).containsExactly(Duration.ofSeconds(30), Duration.ofMinutes(5));
-        assertThat(c.stateStore()).isEqualTo(io.replwatch.processor.topology.ProcessorTopology.StoreKind.MEMORY);
+        assertThat(c.stateStore()).isEqualTo(StoreKind.MEMORY);
         assertThat(c.streamThreads()).isEqualTo(Runtime.getRuntime().availableProcessors());
         final var t = c.topology().thresholds();
         assertThat(t.get("any", Rules.LAG_TIME).warning()).isEqualTo(90_000d);

@@ -19,119 +19,88 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RulesTest {
 
     /** A healthy streaming standby, caught up. */
-    private static final Base STANDBY = new Base(true);
+    private static final NodeView STANDBY = NodeView.builder("c", "s1")
+            .inRecovery(true).replayPaused(false).receiverStatus("streaming").timeLagMs(0L).replayLagBytes(0L)
+            .trend(LagTrend.OK).standbyListedUpstream(true)
+            .slots(List.of(new NodeView.SlotView("s1", true, false, 0L, "reserved", null)))
+            .walSenders(1).maxWalSenders(10).maxReplicationSlots(10)
+            .build();
     /** A healthy primary with one synchronous standby streaming. */
-    private static final Base PRIMARY = new Base(false);
+    private static final NodeView PRIMARY = NodeView.builder("c", "p")
+            .inRecovery(false).syncMissing(0).syncStandbyNames("FIRST 1 (s1)")
+            .slots(List.of(new NodeView.SlotView("s1", true, false, 0L, "reserved", null)))
+            .walSenders(1).maxWalSenders(10).maxReplicationSlots(10)
+            .build();
 
-    private record Base(boolean standby) {
-        NodeView view() {
-            return new NodeView("c", standby ? "s1" : "p", PollStatus.OK, null, false, 0, standby, standby ? false : null,
-                    standby ? "streaming" : null, standby ? 0L : null, standby ? 0L : null, standby ? LagTrend.OK : null,
-                    0, 0, standby ? true : null, standby ? null : 0, standby ? null : "FIRST 1 (s1)",
-                    List.of(new NodeView.SlotView("s1", true, false, 0L, "reserved", null)), 1, 10, 10, false, null,
-                    false, List.of());
-        }
-    }
-
-    /** A copy of the view with one change, through a mutable builder-ish record copy. */
-    private static NodeView with(final NodeView v, final UnaryOperator<Object[]> change) {
-        final var comps = NodeView.class.getRecordComponents();
-        final Object[] args = new Object[comps.length];
-        try {
-            for (int i = 0; i < comps.length; i++) {
-                args[i] = comps[i].getAccessor().invoke(v);
-            }
-            final Object[] changed = change.apply(args);
-            final Class<?>[] types = Stream.of(comps).map(java.lang.reflect.RecordComponent::getType).toArray(Class<?>[]::new);
-            return NodeView.class.getDeclaredConstructor(types).newInstance(changed);
-        } catch (final ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    private static int idx(final String component) {
-        final var comps = NodeView.class.getRecordComponents();
-        for (int i = 0; i < comps.length; i++) {
-            if (comps[i].getName().equals(component)) {
-                return i;
-            }
-        }
-        throw new IllegalArgumentException(component);
-    }
-
-    private static NodeView set(final Base base, final Object... pairs) {
-        return with(base.view(), a -> {
-            for (int i = 0; i < pairs.length; i += 2) {
-                a[idx((String) pairs[i])] = pairs[i + 1];
-            }
-            return a;
-        });
+    /** The base view with the changes of one row. */
+    private static NodeView view(final NodeView base, final UnaryOperator<NodeView.Builder> change) {
+        return change.apply(base.toBuilder()).build();
     }
 
     static Stream<Arguments> table() {
         return Stream.of(
                 // 1. Healthy standby: nothing fires.
-                Arguments.of(1, set(STANDBY), List.of(), HealthState.HEALTHY),
+                Arguments.of(1, view(STANDBY, b -> b), List.of(), HealthState.HEALTHY),
                 // 2. Healthy primary: nothing fires.
-                Arguments.of(2, set(PRIMARY), List.of(), HealthState.HEALTHY),
+                Arguments.of(2, view(PRIMARY, b -> b), List.of(), HealthState.HEALTHY),
                 // 3. Connection refused: the node is DOWN.
-                Arguments.of(3, set(STANDBY, "status", PollStatus.UNREACHABLE), List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
+                Arguments.of(3, view(STANDBY, b -> b.status(PollStatus.UNREACHABLE)), List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
                 // 4. A poll timeout is as good as unreachable.
-                Arguments.of(4, set(PRIMARY, "status", PollStatus.TIMEOUT), List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
+                Arguments.of(4, view(PRIMARY, b -> b.status(PollStatus.TIMEOUT)), List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
                 // 5. Wrong password: the server is there but we are blind: WARNING, not DOWN.
-                Arguments.of(5, set(PRIMARY, "status", PollStatus.AUTH_FAILED), List.of(Rules.MONITORING_FAILED), HealthState.WARNING),
+                Arguments.of(5, view(PRIMARY, b -> b.status(PollStatus.AUTH_FAILED)), List.of(Rules.MONITORING_FAILED), HealthState.WARNING),
                 // 6. No sample for a while (wall clock): UNKNOWN.
-                Arguments.of(6, set(STANDBY, "stale", true, "staleForMs", 20_000L), List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN),
+                Arguments.of(6, view(STANDBY, b -> b.stale(true).staleForMs(20_000L)), List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN),
                 // 7. Time lag 61 s: over the 60 s warning.
-                Arguments.of(7, set(STANDBY, "timeLagMs", 61_000L), List.of(Rules.LAG_TIME), HealthState.WARNING),
+                Arguments.of(7, view(STANDBY, b -> b.timeLagMs(61_000L)), List.of(Rules.LAG_TIME), HealthState.WARNING),
                 // 8. Time lag 301 s: over the 300 s critical.
-                Arguments.of(8, set(STANDBY, "timeLagMs", 301_000L), List.of(Rules.LAG_TIME), HealthState.CRITICAL),
+                Arguments.of(8, view(STANDBY, b -> b.timeLagMs(301_000L)), List.of(Rules.LAG_TIME), HealthState.CRITICAL),
                 // 9. Exactly at the threshold does not fire (strictly over).
-                Arguments.of(9, set(STANDBY, "timeLagMs", 60_000L), List.of(), HealthState.HEALTHY),
+                Arguments.of(9, view(STANDBY, b -> b.timeLagMs(60_000L)), List.of(), HealthState.HEALTHY),
                 // 10. 300 MiB behind: over the 256 MiB warning.
-                Arguments.of(10, set(STANDBY, "replayLagBytes", 300L << 20), List.of(Rules.LAG_BYTES), HealthState.WARNING),
+                Arguments.of(10, view(STANDBY, b -> b.replayLagBytes(300L << 20)), List.of(Rules.LAG_BYTES), HealthState.WARNING),
                 // 11. Replay stalled 10 s: WARNING at once.
-                Arguments.of(11, set(STANDBY, "trend", LagTrend.STALLED, "stalledForMs", 10_000L), List.of(Rules.REPLAY_STALLED), HealthState.WARNING),
+                Arguments.of(11, view(STANDBY, b -> b.trend(LagTrend.STALLED).stalledForMs(10_000L)), List.of(Rules.REPLAY_STALLED), HealthState.WARNING),
                 // 12. Replay stalled 60 s: CRITICAL.
-                Arguments.of(12, set(STANDBY, "trend", LagTrend.STALLED, "stalledForMs", 60_000L), List.of(Rules.REPLAY_STALLED), HealthState.CRITICAL),
+                Arguments.of(12, view(STANDBY, b -> b.trend(LagTrend.STALLED).stalledForMs(60_000L)), List.of(Rules.REPLAY_STALLED), HealthState.CRITICAL),
                 // 13. Replay paused by hand: WARNING.
-                Arguments.of(13, set(STANDBY, "replayPaused", true), List.of(Rules.REPLAY_PAUSED), HealthState.WARNING),
+                Arguments.of(13, view(STANDBY, b -> b.replayPaused(true)), List.of(Rules.REPLAY_PAUSED), HealthState.WARNING),
                 // 14. WAL receiver gone although receive == replay: the link is cut, CRITICAL.
-                Arguments.of(14, set(STANDBY, "receiverStatus", null), List.of(Rules.RECEIVER_DISCONNECTED), HealthState.CRITICAL),
+                Arguments.of(14, view(STANDBY, b -> b.receiverStatus(null)), List.of(Rules.RECEIVER_DISCONNECTED), HealthState.CRITICAL),
                 // 15. Receiver not streaming and the primary no longer lists it: both views say so.
-                Arguments.of(15, set(STANDBY, "receiverStatus", "waiting", "standbyListedUpstream", false),
+                Arguments.of(15, view(STANDBY, b -> b.receiverStatus("waiting").standbyListedUpstream(false)),
                         List.of(Rules.RECEIVER_DISCONNECTED, Rules.STANDBY_MISSING), HealthState.CRITICAL),
                 // 16. Not listed by the primary but streaming (a cascading standby): not missing.
-                Arguments.of(16, set(STANDBY, "standbyListedUpstream", false), List.of(), HealthState.HEALTHY),
+                Arguments.of(16, view(STANDBY, b -> b.standbyListedUpstream(false)), List.of(), HealthState.HEALTHY),
                 // 17. The named synchronous standby is not streaming: commits wait, CRITICAL.
-                Arguments.of(17, set(PRIMARY, "syncMissing", 1), List.of(Rules.SYNC_STANDBY_MISSING), HealthState.CRITICAL),
+                Arguments.of(17, view(PRIMARY, b -> b.syncMissing(1)), List.of(Rules.SYNC_STANDBY_MISSING), HealthState.CRITICAL),
                 // 18. A slot whose WAL is lost: CRITICAL.
-                Arguments.of(18, set(PRIMARY, "slots", List.of(new NodeView.SlotView("s1", false, false, 5L << 30, "lost", null))),
+                Arguments.of(18, view(PRIMARY, b -> b.slots(List.of(new NodeView.SlotView("s1", false, false, 5L << 30, "lost", null)))),
                         List.of(Rules.SLOT_WAL_AT_RISK, Rules.SLOT_INACTIVE), HealthState.CRITICAL),
                 // 19. An inactive permanent slot retaining WAL: WARNING.
-                Arguments.of(19, set(PRIMARY, "slots", List.of(new NodeView.SlotView("old", false, false, 1L << 30, "extended", null))),
+                Arguments.of(19, view(PRIMARY, b -> b.slots(List.of(new NodeView.SlotView("old", false, false, 1L << 30, "extended", null)))),
                         List.of(Rules.SLOT_INACTIVE), HealthState.WARNING),
                 // 20. A temporary inactive slot is someone's pg_basebackup in passing: not flagged.
-                Arguments.of(20, set(PRIMARY, "slots", List.of(new NodeView.SlotView("tmp", false, true, 1L << 20, "reserved", null))),
+                Arguments.of(20, view(PRIMARY, b -> b.slots(List.of(new NodeView.SlotView("tmp", false, true, 1L << 20, "reserved", null)))),
                         List.of(), HealthState.HEALTHY),
                 // 21. 512 MiB from losing a slot's WAL: WARNING.
-                Arguments.of(21, set(PRIMARY, "slots", List.of(new NodeView.SlotView("s1", true, false, 0L, "reserved", 512L << 20))),
+                Arguments.of(21, view(PRIMARY, b -> b.slots(List.of(new NodeView.SlotView("s1", true, false, 0L, "reserved", 512L << 20)))),
                         List.of(Rules.SLOT_WAL_AT_RISK), HealthState.WARNING),
                 // 22. 8 of 10 WAL senders in use: WARNING.
-                Arguments.of(22, set(PRIMARY, "walSenders", 8), List.of(Rules.SENDERS_EXHAUSTED), HealthState.WARNING),
+                Arguments.of(22, view(PRIMARY, b -> b.walSenders(8)), List.of(Rules.SENDERS_EXHAUSTED), HealthState.WARNING),
                 // 23. 101 recovery conflicts in the window: WARNING.
-                Arguments.of(23, set(STANDBY, "conflictsInWindow", 101L), List.of(Rules.CONFLICTS), HealthState.WARNING),
+                Arguments.of(23, view(STANDBY, b -> b.conflictsInWindow(101L)), List.of(Rules.CONFLICTS), HealthState.WARNING),
                 // 24. Exactly 100 conflicts: not over.
-                Arguments.of(24, set(STANDBY, "conflictsInWindow", 100L), List.of(), HealthState.HEALTHY),
+                Arguments.of(24, view(STANDBY, b -> b.conflictsInWindow(100L)), List.of(), HealthState.HEALTHY),
                 // 25. The new primary after a failover: WARNING while the hold lasts.
-                Arguments.of(25, set(PRIMARY, "failoverActive", true, "failoverFrom", "old"), List.of(Rules.FAILOVER), HealthState.WARNING),
+                Arguments.of(25, view(PRIMARY, b -> b.failoverActive(true).failoverFrom("old")), List.of(Rules.FAILOVER), HealthState.WARNING),
                 // 26. Two primaries at once: CRITICAL.
-                Arguments.of(26, set(PRIMARY, "splitBrain", true, "splitBrainNodes", List.of("p", "s2")), List.of(Rules.SPLIT_BRAIN), HealthState.CRITICAL),
+                Arguments.of(26, view(PRIMARY, b -> b.splitBrain(true).splitBrainNodes(List.of("p", "s2"))), List.of(Rules.SPLIT_BRAIN), HealthState.CRITICAL),
                 // 27. Worst wins: paused (WARNING) and receiver gone (CRITICAL) gives CRITICAL.
-                Arguments.of(27, set(STANDBY, "replayPaused", true, "receiverStatus", null),
+                Arguments.of(27, view(STANDBY, b -> b.replayPaused(true).receiverStatus(null)),
                         List.of(Rules.RECEIVER_DISCONNECTED, Rules.REPLAY_PAUSED), HealthState.CRITICAL),
                 // 28. A stale node evaluates no data rules even if its last view had lag.
-                Arguments.of(28, set(STANDBY, "stale", true, "staleForMs", 20_000L, "timeLagMs", 999_000L),
+                Arguments.of(28, view(STANDBY, b -> b.stale(true).staleForMs(20_000L).timeLagMs(999_000L)),
                         List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN));
     }
 

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.replwatch.avro.HealthState;
+import io.replwatch.avro.LagTrend;
+import io.replwatch.avro.PollStatus;
 import io.replwatch.processor.health.Finding;
 import io.replwatch.processor.health.RuleTracker;
+import io.replwatch.processor.lag.Trend;
 import io.replwatch.processor.rollup.RollupAcc;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
@@ -23,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class StateCodecTest {
 
     private static JsonNode tree(final Object o) {
-        return JsonSerde.JSON.valueToTree(o);
+        return LegacyStateSerde.JSON.valueToTree(o);
     }
 
     private static <T> T roundTrip(final Serde<T> serde, final T value) {
@@ -54,12 +57,12 @@ class StateCodecTest {
         final NodeState n = new NodeState();
         n.cluster = "orders";
         n.node = "pg-ü-2";
-        n.role = "STANDBY";
+        n.role = NodeState.Role.STANDBY;
         n.labels = Map.of("env", "prod", "team", "payments");
         n.lastSampleAt = 1_760_000_000_000L;
         n.lastSeenWall = 1_760_000_000_123L;
         n.intervalMs = 1000L;
-        n.status = "OK";
+        n.status = PollStatus.OK;
         n.message = "fine";
         n.timeline = 3;
         n.inRecovery = true;
@@ -71,12 +74,12 @@ class StateCodecTest {
         w.samples = 20;
         w.timeline = 3;
         n.walWindows.put("60000@1759999980000", w);
-        n.lagPoints = new ArrayList<>(List.of(new long[] {1, 2, 3, 4, -1}, new long[] {5, Long.MIN_VALUE, 7, 8, 3}));
-        n.conflictPoints = new ArrayList<>(List.of(new long[] {1, 0}, new long[] {2, 5}));
+        n.lagPoints = new ArrayList<>(List.of(new Trend.Point(1, 2, 3, 4, null), new Trend.Point(5, Long.MIN_VALUE, 7, 8, 3)));
+        n.conflictPoints = new ArrayList<>(List.of(new NodeState.ConflictPoint(1, 0), new NodeState.ConflictPoint(2, 5)));
         n.stalledSince = 99L;
         n.replayLagBytes = 0L;
         n.timeLagMs = 12L;
-        n.trend = "CATCHING_UP";
+        n.trend = LagTrend.CATCHING_UP;
         n.rollup.open.put("HOUR@0", rollup("HOUR", 0));
         n.rollup.lastWal = 42L;
         n.rollup.lastWalAt = 43L;
@@ -90,7 +93,7 @@ class StateCodecTest {
         t.downgradeSince = 4L;
         t.current = new Finding("TIME_LAG", HealthState.CRITICAL, 301.5, 300.0, "s", "replay is 301 s behind");
         n.trackers.put("TIME_LAG", t);
-        n.state = "CRITICAL";
+        n.state = HealthState.CRITICAL;
         n.stateSince = 2L;
         n.firingRules = new ArrayList<>(List.of("TIME_LAG", "REPLAY_STALLED"));
         n.healthEmittedWall = 5L;
@@ -107,16 +110,7 @@ class StateCodecTest {
         c.history.times.add(1L);
         c.history.lsns.add(2L);
         c.history.timeline = 3;
-        final ClusterState.Replica r = new ClusterState.Replica();
-        r.pid = 4242;
-        r.applicationName = "pg-2";
-        r.state = "streaming";
-        r.sentLsn = 100L;
-        r.writeLsn = 90L;
-        r.flushLsn = 80L;
-        r.replayLsn = 70L;
-        r.syncState = "async";
-        c.replicas.add(r);
+        c.replicas.add(new ClusterState.Replica(4242, "pg-2", "streaming", 100L, 90L, 80L, 70L, "async"));
         c.slotActivePids = Map.of("pg_2", 4242L);
         c.outOfRecovery = Map.of("pg-1", 10L);
         c.rollups.put("DAY@0", rollup("DAY", 0));
@@ -166,7 +160,8 @@ class StateCodecTest {
         assertEveryFieldSet(n, "NodeState");
         final NodeState back = roundTrip(StateCodec.nodeSerde(), n);
         assertThat(tree(back)).isEqualTo(tree(n));
-        assertThat(back.lagPoints.get(1)).containsExactly(5, Long.MIN_VALUE, 7, 8, 3);
+        assertThat(back.lagPoints.get(1)).isEqualTo(new Trend.Point(5, Long.MIN_VALUE, 7, 8, 3));
+        assertThat(back.lagPoints.get(0).timeline()).isNull();
     }
 
     @Test
@@ -191,7 +186,7 @@ class StateCodecTest {
     @Test
     void stateWrittenByEarlierVersionsIsStillRead() {
         final NodeState n = fullNode();
-        final byte[] smile = new JsonSerde<>(NodeState.class).serializer().serialize("t", n);
+        final byte[] smile = new LegacyStateSerde<>(NodeState.class).serializer().serialize("t", n);
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", smile))).isEqualTo(tree(n));
         final byte[] binary = StateCodec.nodeSerde().serializer().serialize("t", n);
         assertThat(binary.length).as("binary vs Smile bytes").isLessThan(smile.length / 2);
@@ -211,5 +206,49 @@ class StateCodecTest {
         assertThatThrownBy(() -> StateCodec.nodeSerde().deserializer().deserialize("t",
                 new byte[] {1, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x40}))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("length");
+    }
+
+    /**
+     * Records written by the processor before its state was typed (enums as strings, lag points as number arrays;
+     * files in src/test/resources/state, written by that version from these same fixtures) still read, field for
+     * field: a running processor's changelogs restore after the upgrade. V1 is also still the layout written.
+     */
+    @Test
+    void recordsWrittenBeforeTheStateWasTypedStillRead() throws Exception {
+        final byte[] nodeV1 = fixture("node-v1.bin");
+        final byte[] clusterV1 = fixture("cluster-v1.bin");
+        assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", nodeV1))).isEqualTo(tree(fullNode()));
+        assertThat(tree(StateCodec.clusterSerde().deserializer().deserialize("t", clusterV1))).isEqualTo(tree(fullCluster()));
+        // Same layout: as long as the fixture (map order is the fixture JVM's, so bytes are compared by length).
+        assertThat(StateCodec.nodeSerde().serializer().serialize("t", fullNode())).as("V1 bytes").hasSameSizeAs(nodeV1);
+        assertThat(StateCodec.clusterSerde().serializer().serialize("t", fullCluster())).hasSameSizeAs(clusterV1);
+        for (final String legacy : List.of("node-smile.bin", "node.json")) {
+            final NodeState n = StateCodec.nodeSerde().deserializer().deserialize("t", fixture(legacy));
+            assertThat(tree(n)).as(legacy).isEqualTo(tree(fullNode()));
+            assertThat(n.lagPoints.get(0)).as(legacy).isEqualTo(new Trend.Point(1, 2, 3, 4, null));
+            assertThat(n.trend).as(legacy).isEqualTo(LagTrend.CATCHING_UP);
+        }
+        for (final String legacy : List.of("cluster-smile.bin", "cluster.json")) {
+            assertThat(tree(StateCodec.clusterSerde().deserializer().deserialize("t", fixture(legacy)))).as(legacy)
+                    .isEqualTo(tree(fullCluster()));
+        }
+    }
+
+    @Test
+    void anUnknownEnumNameIsCorruptState() {
+        final NodeState n = new NodeState();
+        n.trend = LagTrend.OK;
+        final byte[] bytes = StateCodec.nodeSerde().serializer().serialize("t", n);
+        final String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).replace("UNKNOWN", "UNKNOWX");
+        assertThatThrownBy(() -> StateCodec.nodeSerde().deserializer().deserialize("t",
+                text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                .isInstanceOf(SerializationException.class).hasMessageContaining("UNKNOWX");
+    }
+
+    private static byte[] fixture(final String name) throws java.io.IOException {
+        try (java.io.InputStream in = StateCodecTest.class.getResourceAsStream("/state/" + name)) {
+            assertThat(in).as(name).isNotNull();
+            return in.readAllBytes();
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.replwatch.processor.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.replwatch.processor.config.TopologySettings;
 import io.replwatch.avro.DeadLetter;
 import io.replwatch.avro.HealthReason;
 import io.replwatch.avro.HealthState;

@@ -2,6 +2,7 @@ package io.replwatch.processor.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.replwatch.processor.config.TopologySettings;
 import io.replwatch.avro.CapacityRollup;
 import io.replwatch.avro.PollStatus;
 import io.replwatch.avro.ReplicationSample;

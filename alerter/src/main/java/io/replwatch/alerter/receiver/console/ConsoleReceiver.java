@@ -1,6 +1,6 @@
 package io.replwatch.alerter.receiver.console;
 
-import io.replwatch.alerter.delivery.Attempt;
+import io.replwatch.alerter.receiver.Attempt;
 import io.replwatch.alerter.model.Notification;
 import io.replwatch.alerter.receiver.Receiver;
 import io.replwatch.alerter.receiver.ReceiverSettings;

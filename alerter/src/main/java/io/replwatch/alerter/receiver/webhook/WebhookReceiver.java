@@ -6,7 +6,7 @@ import io.replwatch.alerter.model.Alert;
 import io.replwatch.alerter.model.Notification;
 import io.replwatch.alerter.receiver.HttpReceiver;
 import io.replwatch.alerter.receiver.Payloads;
-import io.replwatch.alerter.state.StateCodec;
+import io.replwatch.alerter.state.AlertJson;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
@@ -61,7 +61,7 @@ public final class WebhookReceiver extends HttpReceiver {
             o.put("external_url", n.externalUrl());
         }
         final ArrayNode alerts = o.putArray("alerts");
-        n.alerts().forEach(a -> alerts.add(StateCodec.alert(a)));
+        n.alerts().forEach(a -> alerts.add(AlertJson.alert(a)));
         return Payloads.json(o);
     }
 

@@ -6,20 +6,18 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.replwatch.alerter.model.Alert;
 import io.replwatch.alerter.model.AlertStatus;
-import io.replwatch.alerter.routing.Matcher;
-import io.replwatch.alerter.routing.Silence;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** JSON for alerts and silences, as kept in the state topic and shown by the HTTP API. */
-public final class StateCodec {
+/** JSON for alerts, as kept in the state topic and shown by the HTTP API (silences: {@code Silence#toJson}). */
+public final class AlertJson {
 
     public static final ObjectMapper JSON = new ObjectMapper();
 
-    private StateCodec() {
+    private AlertJson() {
     }
 
     public static ObjectNode alert(final Alert a) {
@@ -58,29 +56,6 @@ public final class StateCodec {
                 n.path("message").asText(), dbl(n, "value"), dbl(n, "threshold"), text(n, "unit"),
                 Instant.parse(n.path("starts_at").asText()), instant(n, "ends_at"), n.path("transition_id").asText(),
                 labels);
-    }
-
-    public static ObjectNode silence(final Silence s, final Instant now) {
-        final ObjectNode n = JSON.createObjectNode();
-        n.put("id", s.id());
-        final ArrayNode m = n.putArray("matchers");
-        s.matchers().forEach(x -> m.add(x.toString()));
-        n.put("starts_at", s.startsAt().toString());
-        n.put("ends_at", s.endsAt().toString());
-        n.put("created_by", s.createdBy());
-        n.put("comment", s.comment());
-        if (now != null) {
-            n.put("state", s.state(now));
-        }
-        return n;
-    }
-
-    public static Silence silence(final JsonNode n) {
-        final List<Matcher> matchers = new ArrayList<>();
-        n.path("matchers").forEach(x -> matchers.add(Matcher.parse(x.asText())));
-        return new Silence(n.path("id").asText(), matchers, Instant.parse(n.path("starts_at").asText()),
-                Instant.parse(n.path("ends_at").asText()), n.path("created_by").asText(""),
-                n.path("comment").asText(""));
     }
 
     static Double dbl(final JsonNode n, final String f) {

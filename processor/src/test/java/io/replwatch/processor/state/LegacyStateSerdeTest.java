@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-class JsonSerdeTest {
+class LegacyStateSerdeTest {
 
     private static byte[] json(final Object o) {
         try {
-            return JsonSerde.JSON.writeValueAsBytes(o);
+            return LegacyStateSerde.JSON.writeValueAsBytes(o);
         } catch (final com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
@@ -17,7 +17,7 @@ class JsonSerdeTest {
 
     @Test
     void writesSmileAndStillReadsStateWrittenAsJson() {
-        final JsonSerde<NodeState> serde = new JsonSerde<>(NodeState.class);
+        final LegacyStateSerde<NodeState> serde = new LegacyStateSerde<>(NodeState.class);
         final NodeState ns = new NodeState();
         ns.cluster = "orders";
         ns.node = "pg-2";

@@ -1,4 +1,4 @@
-package io.replwatch.processor.topology;
+package io.replwatch.processor.config;
 
 import io.replwatch.processor.health.Thresholds;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.replwatch.alerter.delivery;
+package io.replwatch.alerter.receiver;
 
 import java.time.Duration;
 

@@ -1,0 +1,128 @@
+package io.replwatch.processor.topology;
+
+import io.replwatch.avro.HealthReason;
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.HealthTransition;
+import io.replwatch.avro.NodeHealth;
+import io.replwatch.processor.config.TopologySettings;
+import io.replwatch.processor.health.Finding;
+import io.replwatch.processor.health.HealthEvaluator;
+import io.replwatch.processor.health.NodeView;
+import io.replwatch.processor.health.RuleTracker;
+import io.replwatch.processor.health.Rules;
+import io.replwatch.processor.state.NodeState;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Stage: the rules and what follows from them. Runs every rule over a node's view through its trackers
+ * ({@code for} / {@code clear_for}), publishes a {@link HealthTransition} when the node's state or its set of firing
+ * rules changed (with a deterministic id, so receivers can drop duplicates), and publishes the node's
+ * {@link NodeHealth} on every transition and at least every {@code node_health_every} otherwise.
+ */
+final class HealthStage {
+
+    private final TopologySettings settings;
+    private final Outputs out;
+
+    HealthStage(final TopologySettings settings, final Outputs out) {
+        this.settings = settings;
+        this.out = out;
+    }
+
+    /** Evaluates {@code view} at event time {@code t}; {@code wall} paces the NodeHealth refresh. */
+    void evaluate(final NodeView view, final long t, final NodeState ns, final long wall) {
+        final HealthEvaluator.Outcome outcome = HealthEvaluator.evaluate(view, settings.thresholds(), ns.trackers, t);
+        final List<String> rules = outcome.firing().stream().map(Finding::rule).toList();
+        final HealthState from = ns.state;
+        // Rule codes are unique in both lists: same size and one containing the other is set equality.
+        final boolean changed = from != outcome.state() || rules.size() != ns.firingRules.size()
+                || !ns.firingRules.containsAll(rules);
+        final List<String> cleared = new ArrayList<>(ns.firingRules);
+        cleared.removeAll(rules);
+        if (from != outcome.state()) {
+            ns.stateSince = t;
+        }
+        ns.state = outcome.state();
+        ns.firingRules = new ArrayList<>(rules);
+        final String key = Names.nodeKey(view.cluster(), view.node());
+        if (changed) {
+            out.transition(view.cluster(), HealthTransition.newBuilder()
+                    .setId(transitionId(key, t, from, outcome.state(), rules))
+                    .setCluster(view.cluster())
+                    .setNode(view.node())
+                    .setFromState(from)
+                    .setToState(outcome.state())
+                    .setAt(Instant.ofEpochMilli(t))
+                    .setReasons(reasons(outcome.firing(), ns))
+                    .setCleared(cleared)
+                    .setRole(ns.roleName())
+                    .setLabels(ns.labels)
+                    .build(), t);
+        }
+        // The queryable store and the compacted topic follow every transition, and refresh lag figures at least
+        // every node_health_every: writing them on every sample would double the topology's cost.
+        if (changed || ns.healthEmittedWall == null || wall - ns.healthEmittedWall >= settings.nodeHealthEvery().toMillis()) {
+            ns.healthEmittedWall = wall;
+            out.nodeHealth(key, nodeHealth(ns, t), t);
+        }
+    }
+
+    /** The same node, time, states and rules always give the same id: a replayed transition is recognisable. */
+    static String transitionId(final String nodeKey, final long t, final HealthState from, final HealthState to,
+                               final List<String> rules) {
+        return UUID.nameUUIDFromBytes((nodeKey + "|" + t + "|" + from + "|" + to + "|"
+                + String.join(",", rules.stream().sorted().toList())).getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    private static List<HealthReason> reasons(final List<Finding> firing, final NodeState ns) {
+        final List<HealthReason> reasons = new ArrayList<>(firing.size());
+        for (final Finding f : firing) {
+            final RuleTracker tracker = ns.trackers.get(f.rule());
+            final Long since = tracker == null ? null : tracker.firedAt != null ? tracker.firedAt : tracker.pendingSince;
+            reasons.add(HealthReason.newBuilder()
+                    .setRule(f.rule())
+                    .setSeverity(f.severity())
+                    .setMessage(f.message())
+                    .setValue(f.value())
+                    .setThreshold(f.threshold())
+                    .setUnit(f.unit())
+                    .setSince(since == null ? null : Instant.ofEpochMilli(since))
+                    .build());
+        }
+        return reasons;
+    }
+
+    /** The firing findings, from the trackers (in rule order). */
+    private static List<Finding> currentFindings(final NodeState ns) {
+        final List<Finding> firing = new ArrayList<>();
+        for (final Rules.Rule r : Rules.ALL) {
+            final RuleTracker tr = ns.trackers.get(r.code());
+            if (tr != null && tr.firing && tr.current != null) {
+                firing.add(tr.current);
+            }
+        }
+        return firing;
+    }
+
+    private static NodeHealth nodeHealth(final NodeState ns, final long t) {
+        return NodeHealth.newBuilder()
+                .setCluster(ns.cluster)
+                .setNode(ns.node)
+                .setRole(ns.roleName())
+                .setState(ns.state)
+                .setSince(Instant.ofEpochMilli(ns.stateSince == null ? t : ns.stateSince))
+                .setUpdatedAt(Instant.ofEpochMilli(t))
+                .setLastSampleAt(ns.lastSampleAt == null ? null : Instant.ofEpochMilli(ns.lastSampleAt))
+                .setReasons(reasons(currentFindings(ns), ns))
+                .setReplayLagBytes(ns.replayLagBytes)
+                .setTimeLagMs(ns.timeLagMs)
+                .setTrend(ns.trend)
+                .setTimeline(ns.timeline)
+                .setLabels(ns.labels)
+                .build();
+    }
+}

@@ -1,0 +1,96 @@
+package io.replwatch.processor.topology;
+
+import io.replwatch.avro.ReplicaRow;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.avro.SlotRow;
+import io.replwatch.processor.config.TopologySettings;
+import io.replwatch.processor.state.ClusterState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage: which node of a cluster is the primary. Keeps the set of nodes seen out of recovery (split brain),
+ * recognises a failover (another node out of recovery on a newer timeline, or a timeline bump on the same node),
+ * and for the current primary records its identity, its pg_stat_replication rows, its active slots and a new
+ * point of its (time, LSN) history, persisted through {@link HistoryStore}.
+ */
+final class PrimaryTracker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PrimaryTracker.class);
+    /** The most history points kept per primary; older halves are thinned beyond it. */
+    static final int MAX_HISTORY_POINTS = 512;
+
+    private final TopologySettings settings;
+    private final HistoryStore history;
+
+    PrimaryTracker(final TopologySettings settings, final HistoryStore history) {
+        this.settings = settings;
+        this.history = history;
+    }
+
+    /**
+     * Folds one sample of the cluster into its state. Returns whether the cluster's state changed (it must then be
+     * saved); {@link #isPrimarySample} says whether the sample came from the current primary.
+     */
+    boolean onSample(final ReplicationSample s, final long t, final ClusterState cs) {
+        if (!Samples.isOk(s) || Samples.isStandby(s)) {
+            // Not (or no longer known to be) out of recovery.
+            return cs.outOfRecovery.remove(s.getNode()) != null;
+        }
+        if (!Samples.isPrimary(s) || s.getWalLsn() == null) {
+            return false;
+        }
+        final String node = s.getNode();
+        cs.outOfRecovery.put(node, t);
+        final Integer tl = s.getTimeline();
+        if (cs.primary == null) {
+            cs.primary = node;
+        } else if (!cs.primary.equals(node)) {
+            // A different node out of recovery: a failover when it is on a newer timeline (or the old primary's
+            // identity is gone); a second primary on an older timeline is only split brain.
+            if (cs.timeline == null || tl == null || tl >= cs.timeline) {
+                cs.failoverAt = t;
+                cs.failoverFrom = cs.primary;
+                cs.failoverTo = node;
+                cs.primary = node;
+                history.clear(s.getCluster(), cs.history);
+                cs.history.times.clear();
+                cs.history.lsns.clear();
+                LOG.info("{}: failover from {} to {} (timeline {})", s.getCluster(), cs.failoverFrom, node, tl);
+            }
+        } else if (cs.timeline != null && tl != null && tl > cs.timeline) {
+            cs.failoverAt = t;
+            cs.failoverFrom = node;
+            cs.failoverTo = node;
+        }
+        if (!node.equals(cs.primary)) {
+            return true;
+        }
+        cs.timeline = tl;
+        cs.systemIdentifier = s.getSystemIdentifier();
+        cs.primarySampleAt = t;
+        final List<Long> before = new ArrayList<>(cs.history.times);
+        cs.history.add(t, s.getWalLsn(), tl, settings.historyRetention().toMillis(), MAX_HISTORY_POINTS);
+        history.persist(s.getCluster(), before, cs.history);
+        cs.replicas = new ArrayList<>(s.getReplicas().size());
+        for (final ReplicaRow r : s.getReplicas()) {
+            cs.replicas.add(new ClusterState.Replica(r.getPid(), r.getApplicationName(), r.getState(), r.getSentLsn(),
+                    r.getWriteLsn(), r.getFlushLsn(), r.getReplayLsn(), r.getSyncState()));
+        }
+        cs.slotActivePids = new HashMap<>();
+        for (final SlotRow slot : s.getSlots()) {
+            if (slot.getActivePid() != null) {
+                cs.slotActivePids.put(slot.getSlotName(), (long) slot.getActivePid());
+            }
+        }
+        return true;
+    }
+
+    /** Whether {@code s} is a sample of the cluster's current primary (after {@link #onSample}). */
+    static boolean isPrimarySample(final ReplicationSample s, final ClusterState cs) {
+        return Samples.isOk(s) && Samples.isPrimary(s) && s.getWalLsn() != null && s.getNode().equals(cs.primary);
+    }
+}

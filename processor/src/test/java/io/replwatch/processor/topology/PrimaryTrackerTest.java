@@ -1,0 +1,105 @@
+package io.replwatch.processor.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.replwatch.avro.PollStatus;
+import io.replwatch.processor.Samples;
+import io.replwatch.processor.config.TopologySettings;
+import io.replwatch.processor.state.ClusterState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The primary-tracking stage: who is primary, failover versus split brain, and the persisted LSN history. */
+class PrimaryTrackerTest {
+
+    private KeyValueStore<String, Long> store;
+    private PrimaryTracker tracker;
+    private final ClusterState cs = new ClusterState();
+
+    @BeforeEach
+    void setUp() {
+        store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore("h"), Serdes.String(), Serdes.Long())
+                .withLoggingDisabled().build();
+        store.init(new MockProcessorContext<>().getStateStoreContext(), store);
+        tracker = new PrimaryTracker(TopologySettings.defaults(), new HistoryStore(store));
+    }
+
+    private List<Long> storedTimes() {
+        final List<Long> times = new ArrayList<>();
+        try (KeyValueIterator<String, Long> it = store.all()) {
+            while (it.hasNext()) {
+                final KeyValue<String, Long> kv = it.next();
+                times.add(Long.parseLong(kv.key.substring(kv.key.indexOf('\u0000') + 1), 16));
+            }
+        }
+        return times;
+    }
+
+    @Test
+    void thePrimarysSamplesBuildItsHistoryAndTheStoreFollows() {
+        assertThat(tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of("s1", 90L)), 1_000, cs)).isTrue();
+        assertThat(tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of("s1", 190L)), 2_000, cs)).isTrue();
+        assertThat(cs.primary).isEqualTo("p");
+        assertThat(cs.history.times).containsExactly(1_000L, 2_000L);
+        assertThat(cs.history.lsns).containsExactly(100L, 200L);
+        assertThat(storedTimes()).containsExactly(1_000L, 2_000L);
+        assertThat(cs.replicas).extracting(ClusterState.Replica::replayLsn).containsExactly(190L);
+        assertThat(cs.slotActivePids).containsKey("s1");
+        assertThat(PrimaryTracker.isPrimarySample(Samples.primary("p", 3_000, 300, 1, Map.of()), cs)).isTrue();
+    }
+
+    @Test
+    void aStandbySampleLeavesTheHistoryAndClearsTheNodeFromThePrimaries() {
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs);
+        tracker.onSample(Samples.primary("s1", 1_500, 100, 1, Map.of()), 1_500, cs);
+        assertThat(cs.outOfRecovery).containsOnlyKeys("p", "s1");
+        // s1 back in recovery: no longer a primary; the cluster changed.
+        assertThat(tracker.onSample(Samples.streaming("s1", 2_000, 100), 2_000, cs)).isTrue();
+        assertThat(cs.outOfRecovery).containsOnlyKeys("p");
+        // A failed poll of a node that was not out of recovery changes nothing.
+        assertThat(tracker.onSample(Samples.failed("s2", 2_000, PollStatus.UNREACHABLE), 2_000, cs)).isFalse();
+    }
+
+    @Test
+    void anotherNodeOnANewerTimelineIsAFailoverAndStartsANewHistory() {
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs);
+        tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of()), 2_000, cs);
+        tracker.onSample(Samples.primary("s1", 3_000, 250, 2, Map.of()), 3_000, cs);
+        assertThat(cs.primary).isEqualTo("s1");
+        assertThat(cs.failoverFrom).isEqualTo("p");
+        assertThat(cs.failoverTo).isEqualTo("s1");
+        assertThat(cs.failoverAt).isEqualTo(3_000L);
+        assertThat(cs.history.times).containsExactly(3_000L);
+        assertThat(storedTimes()).as("the old primary's points are deleted").containsExactly(3_000L);
+    }
+
+    @Test
+    void aSecondPrimaryOnAnOlderTimelineIsNotAFailover() {
+        tracker.onSample(Samples.primary("s1", 1_000, 100, 2, Map.of()), 1_000, cs);
+        tracker.onSample(Samples.primary("p", 1_500, 90, 1, Map.of()), 1_500, cs);
+        assertThat(cs.primary).isEqualTo("s1");
+        assertThat(cs.failoverAt).isNull();
+        assertThat(cs.outOfRecovery).containsOnlyKeys("s1", "p");
+        assertThat(PrimaryTracker.isPrimarySample(Samples.primary("p", 1_500, 90, 1, Map.of()), cs)).isFalse();
+    }
+
+    @Test
+    void aTimelineBumpOnThePrimaryItselfIsAFailoverToItself() {
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs);
+        tracker.onSample(Samples.primary("p", 2_000, 200, 2, Map.of()), 2_000, cs);
+        assertThat(cs.failoverFrom).isEqualTo("p");
+        assertThat(cs.failoverTo).isEqualTo("p");
+        assertThat(cs.timeline).isEqualTo(2);
+        assertThat(cs.history.times).as("a new timeline starts the history afresh").containsExactly(2_000L);
+        assertThat(storedTimes()).containsExactly(2_000L);
+    }
+}
