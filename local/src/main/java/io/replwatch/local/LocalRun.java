@@ -154,16 +154,15 @@ public final class LocalRun implements AutoCloseable {
     }
 
     /** A real fleet's collector config, re-pointed at the sandbox's Kafka and registry. */
-    private static CollectorConfig fleet(final Path file, final String bootstrap, final String registry) {
+    static CollectorConfig fleet(final Path file, final String bootstrap, final String registry) {
         final Map<String, String> env = new LinkedHashMap<>(System.getenv());
         env.put("KAFKA_BOOTSTRAP", bootstrap);
         env.put("SCHEMA_REGISTRY_URL", registry);
-        final CollectorConfig c = CollectorConfig.from(ConfigNode.load(file, env::get));
-        final Map<String, String> k = new LinkedHashMap<>(c.kafka());
-        k.put("bootstrap.servers", bootstrap);
-        final Map<String, String> r = new LinkedHashMap<>(c.registry());
-        r.put("schema.registry.url", registry);
-        return c.withKafka(k, r);
+        // The file's own kafka and schema_registry sections, if it has any, are replaced by the local ones.
+        final ConfigNode root = ConfigNode.load(file, env::get);
+        root.replaceSection("kafka", Map.of("bootstrap.servers", bootstrap));
+        root.replaceSection("schema_registry", Map.of("url", registry));
+        return CollectorConfig.from(root);
     }
 
     public StatusPage page() {

@@ -10,8 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The command line's contract without services: --help everywhere, bad configuration lists every problem, exit 2. */
 class MainTest {
 
-
-
     @Test
     void everyCommandHasHelp() {
         for (final String[] cmd : new String[][] {{"--help"}, {"sandbox", "--help"}, {"sandbox", "up", "--help"},
@@ -102,5 +100,25 @@ class MainTest {
         final Cli.Run r = Cli.run("sandbox", "status", "--dir", dir.resolve("none").toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("No sandbox recorded");
+    }
+
+    /** Every service validates its configuration with --check: 0 when valid (nothing started), 2 with every problem. */
+    @Test
+    void everyServiceHasCheck(@TempDir final Path dir) throws Exception {
+        final String kafka = "kafka: {bootstrap.servers: \"127.0.0.1:1\"}\nschema_registry: {url: \"http://127.0.0.1:1\"}\n";
+        final Path processor = Files.writeString(dir.resolve("processor.yaml"), kafka + "rules: {LAG_TIME: {warning: 90s}}\n");
+        final Cli.Run ok = Cli.run("processor", "--config", processor.toString(), "--check");
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("valid");
+        final Path badProcessor = Files.writeString(dir.resolve("bad-processor.yaml"), kafka + "rules: {LAG_TIME: {warning: 60}}\n");
+        final Cli.Run bad = Cli.run("processor", "--config", badProcessor.toString(), "--check");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("rules.LAG_TIME.warning: '60' has no unit: write a duration such as 60s or 5m");
+        final Path lake = Files.writeString(dir.resolve("lake.yaml"), kafka + "output: {type: local, path: \"" + dir + "/lake\"}\n");
+        final Cli.Run lakeOk = Cli.run("lake", "--config", lake.toString(), "--check");
+        assertThat(lakeOk.exit()).as(lakeOk.err()).isZero();
+        assertThat(lakeOk.out()).contains("valid");
+        final Path badLake = Files.writeString(dir.resolve("bad-lake.yaml"), kafka + "output: {type: tape}\n");
+        assertThat(Cli.run("lake", "--config", badLake.toString(), "--check").exit()).isEqualTo(2);
     }
 }

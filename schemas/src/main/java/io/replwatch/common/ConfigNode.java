@@ -94,6 +94,18 @@ public final class ConfigNode {
                 new Problems(source), env);
     }
 
+    /**
+     * Replaces the mapping under {@code key} (whatever the file says there, if anything) by {@code values}: how a
+     * command points a user's file elsewhere before it is read, for example {@code replwatch local --config} at the
+     * local broker (whose plain listener the file's SASL or TLS settings would not fit).
+     */
+    public void replaceSection(final String key, final Map<String, String> values) {
+        if (node instanceof ObjectNode obj) {
+            final ObjectNode section = obj.putObject(key);
+            values.forEach(section::put);
+        }
+    }
+
     private String sub(final String key) {
         return path.isEmpty() ? key : path + "." + key;
     }

@@ -63,12 +63,6 @@ public record CollectorConfig(
     private static final Set<String> SSLMODES = Set.of("disable", "allow", "prefer", "require", "verify-ca",
             "verify-full");
 
-    /** The same configuration publishing to another Kafka and registry (replwatch local --config). */
-    public CollectorConfig withKafka(final Map<String, String> newKafka, final Map<String, String> newRegistry) {
-        return new CollectorConfig(collectorId, pollInterval, connectTimeout, statementTimeout, settingsRefresh,
-                maxConcurrentPolls, topic, httpPort, Map.copyOf(newKafka), Map.copyOf(newRegistry), nodes);
-    }
-
     public static CollectorConfig load(final Path file) {
         return from(ConfigNode.load(file, System::getenv));
     }

@@ -10,13 +10,16 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code replwatch lake --config FILE}. */
+/** {@code replwatch lake --config FILE [--check]}. */
 @Command(name = "lake", mixinStandardHelpOptions = true,
         description = "Write samples and capacity rollups to Parquet, partitioned by cluster and date (local directory or S3).")
 public final class LakeCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, description = "YAML configuration file.")
     Path config;
+
+    @Option(names = "--check", description = "Validate the configuration, print what it sets, exit 0 (or 2 with every problem).")
+    boolean check;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -29,6 +32,12 @@ public final class LakeCommand implements Callable<Integer> {
         } catch (final InvalidConfigException e) {
             spec.commandLine().getErr().println(e.getMessage());
             return 2;
+        }
+        if (check) {
+            spec.commandLine().getOut().printf("%s: valid; group %s, output %s, Kafka %s%n", config, cfg.groupId(),
+                    cfg.output().type(), cfg.kafka().get("bootstrap.servers"));
+            spec.commandLine().getOut().flush();
+            return 0;
         }
         final CountDownLatch stop = new CountDownLatch(1);
         final LakeService service = new LakeService(cfg).start();

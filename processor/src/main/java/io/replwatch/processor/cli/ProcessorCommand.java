@@ -10,13 +10,16 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code replwatch processor --config FILE}. */
+/** {@code replwatch processor --config FILE [--check]}. */
 @Command(name = "processor", mixinStandardHelpOptions = true,
         description = "Run the Kafka Streams topology: WAL throughput, lag rates, health transitions, health API.")
 public final class ProcessorCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, description = "YAML configuration file.")
     Path config;
+
+    @Option(names = "--check", description = "Validate the configuration, print what it sets, exit 0 (or 2 with every problem).")
+    boolean check;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -29,6 +32,13 @@ public final class ProcessorCommand implements Callable<Integer> {
         } catch (final InvalidConfigException e) {
             spec.commandLine().getErr().println(e.getMessage());
             return 2;
+        }
+        if (check) {
+            spec.commandLine().getOut().printf("%s: valid; application %s, %d stream thread(s), %s state, Kafka %s%n",
+                    config, cfg.applicationId(), cfg.streamThreads(), cfg.stateStore().name().toLowerCase(java.util.Locale.ROOT),
+                    cfg.kafka().get("bootstrap.servers"));
+            spec.commandLine().getOut().flush();
+            return 0;
         }
         final CountDownLatch stop = new CountDownLatch(1);
         final ProcessorService service = new ProcessorService(cfg).start();

@@ -1,7 +1,10 @@
 package io.replwatch.processor.config;
 
+import io.replwatch.common.ConfigKey;
 import io.replwatch.common.ConfigNode;
 import io.replwatch.common.Durations;
+import io.replwatch.processor.health.Rules;
+import io.replwatch.processor.health.ThresholdUnit;
 import io.replwatch.processor.health.Thresholds;
 import io.replwatch.processor.config.TopologySettings;
 import java.nio.file.Path;
@@ -9,38 +12,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * The processor's configuration (YAML, {@code ${ENV}} substitution, every problem listed at once).
+ * The processor's configuration (YAML, {@code ${ENV}} substitution, every problem listed at once). Every key is
+ * declared once, in {@link #KEYS} (its default, bounds and description); the README's key table is that list
+ * ({@code ProcessorConfigTest} checks it), and the rules' thresholds are declared with the rules
+ * ({@code health.Rules#ALL}: each rule's unit and defaults).
  *
  * <pre>
- * application_id: replwatch-processor   # Kafka Streams application.id (consumer group, state, internal topics)
- * http_port: 9188                       # /api/v1/..., /metrics, /health; 0 = any free port
- * advertised_url: http://proc-1:9188    # how other instances reach this one (default http://host:port)
- * state_dir: /var/lib/replwatch/streams
- * num_stream_threads: 2                 # default: the machine's cores
- * state_store: memory                   # memory (default) or rocksdb; both are backed by changelog topics
- * partitions: 6                         # for topics replwatch creates when missing
- * kafka: {bootstrap.servers: kafka:9092}   # any Streams / client property, passed through
+ * application_id: replwatch-processor
+ * kafka: {bootstrap.servers: kafka:9092}
  * schema_registry: {url: http://registry:8081}
- * grace: 10s
- * wal_windows: [1m, 1h]
- * lag_window: 60s
- * history_retention: 1h
- * punctuate_interval: 1s
- * stale_intervals: 3
- * stale_min: 15s
- * failover_hold: 5m
- * node_health_every: 30s
- * conflicts_window: 5m
- * rules:                                # any rule: warning, critical, for, clear_for
+ * rules:                                # any rule: warning, critical (in the rule's unit), for, clear_for
  *   LAG_TIME: {warning: 60s, critical: 300s, for: 30s, clear_for: 15s}
- *   LAG_BYTES: {warning: 256MiB, critical: 1GiB}
+ *   LAG_BYTES: {warning: 256MB, critical: 1GB}
  * clusters:                             # per-cluster overrides of rules
  *   orders-eu: {rules: {LAG_TIME: {warning: 10s}}}
  * </pre>
@@ -57,11 +46,57 @@ public record ProcessorConfig(
         Map<String, String> registry,
         TopologySettings topology) {
 
-    private static final Set<String> TOP = Set.of("application_id", "http_port", "advertised_url", "state_dir",
-            "num_stream_threads", "state_store", "partitions", "kafka", "schema_registry", "grace", "wal_windows", "lag_window",
-            "history_retention", "punctuate_interval", "stale_intervals", "stale_min", "failover_hold",
-            "node_health_every", "conflicts_window", "rules", "clusters");
-    private static final Pattern SIZE = Pattern.compile("(?i)^\\s*(\\d+(?:\\.\\d+)?)\\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?\\s*$");
+    private static final TopologySettings D = TopologySettings.defaults();
+    private static final int CORES = Math.min(64, Runtime.getRuntime().availableProcessors());
+
+    static final ConfigKey<String> APPLICATION_ID = ConfigKey.string("application_id", "replwatch-processor",
+            "Kafka Streams application.id: its consumer group, state directory and internal topics");
+    static final ConfigKey<Integer> HTTP_PORT = ConfigKey.integer("http_port", 9188, 0, 65535,
+            "port of `/api/v1/...`, `/metrics` and `/health` (0: any free port)");
+    static final ConfigKey<String> ADVERTISED_URL = ConfigKey.string("advertised_url", null,
+            "how other instances reach this one's API (default `http://<host>:<http_port>`)");
+    static final ConfigKey<String> STATE_DIR = ConfigKey.of("state_dir",
+            Path.of(System.getProperty("java.io.tmpdir"), "replwatch-streams").toString(), "<java.io.tmpdir>/replwatch-streams",
+            "Kafka Streams' state directory", ConfigNode::string);
+    static final ConfigKey<Integer> NUM_STREAM_THREADS = ConfigKey.integer("num_stream_threads", CORES, "the machine's cores",
+            1, 64, "stream threads in this instance");
+    static final ConfigKey<StoreKind> STATE_STORE = ConfigKey.of("state_store", StoreKind.MEMORY, "memory",
+            "`memory` or `rocksdb`: where the state stores live between changelog writes", ProcessorConfig::storeKind);
+    static final ConfigKey<Integer> PARTITIONS = ConfigKey.integer("partitions", 6, 1, 10_000,
+            "partitions of the topics replwatch creates when they are missing");
+    static final ConfigKey<Void> KAFKA = ConfigKey.section("kafka",
+            "Kafka Streams and client properties, passed through (`bootstrap.servers` required)");
+    static final ConfigKey<Void> SCHEMA_REGISTRY = ConfigKey.section("schema_registry",
+            "`url` and Confluent's serde keys (basic auth, TLS)");
+    static final ConfigKey<Duration> GRACE = ConfigKey.duration("grace", D.grace(), Duration.ZERO,
+            "how long a window stays open for late samples (event time)");
+    static final ConfigKey<List<Duration>> WAL_WINDOWS = ConfigKey.of("wal_windows", D.walWindows(), "[1m, 1h]",
+            "tumbling window sizes of WAL throughput", ProcessorConfig::durations);
+    static final ConfigKey<Duration> LAG_WINDOW = ConfigKey.duration("lag_window", D.lagWindow(), Duration.ofSeconds(1),
+            "the sliding window behind lag rates and trends");
+    static final ConfigKey<Duration> HISTORY_RETENTION = ConfigKey.duration("history_retention", D.historyRetention(),
+            Duration.ofMinutes(1), "how much of a primary's (time, LSN) history is kept for true time lag");
+    static final ConfigKey<Duration> PUNCTUATE_INTERVAL = ConfigKey.duration("punctuate_interval", D.punctuateInterval(),
+            Duration.ofMillis(100), "how often silent nodes are looked for (wall clock)");
+    static final ConfigKey<Integer> STALE_INTERVALS = ConfigKey.integer("stale_intervals", D.staleIntervals(), 1, 1000,
+            "a node is stale after this many of its poll intervals without a sample");
+    static final ConfigKey<Duration> STALE_MIN = ConfigKey.duration("stale_min", D.staleMin(), Duration.ofMillis(100),
+            "... and never sooner than this");
+    static final ConfigKey<Duration> FAILOVER_HOLD = ConfigKey.duration("failover_hold", D.failoverHold(), Duration.ZERO,
+            "how long FAILOVER stays firing on a new primary");
+    static final ConfigKey<Duration> NODE_HEALTH_EVERY = ConfigKey.duration("node_health_every", D.nodeHealthEvery(),
+            Duration.ofSeconds(1), "a node's NodeHealth is re-published at least this often, besides every transition");
+    static final ConfigKey<Duration> CONFLICTS_WINDOW = ConfigKey.duration("conflicts_window", D.conflictsWindow(),
+            Duration.ofSeconds(1), "recovery conflicts are counted over this window");
+    static final ConfigKey<Void> RULES = ConfigKey.section("rules",
+            "per rule: `warning`, `critical` (in the rule's unit, see the rule table), `for`, `clear_for`");
+    static final ConfigKey<Void> CLUSTERS = ConfigKey.section("clusters", "per cluster: `rules`, overriding the above");
+
+    /** Every key of the processor's configuration, in the order the README lists them. */
+    public static final List<ConfigKey<?>> KEYS = List.of(APPLICATION_ID, HTTP_PORT, ADVERTISED_URL, STATE_DIR,
+            NUM_STREAM_THREADS, STATE_STORE, PARTITIONS, KAFKA, SCHEMA_REGISTRY, GRACE, WAL_WINDOWS, LAG_WINDOW,
+            HISTORY_RETENTION, PUNCTUATE_INTERVAL, STALE_INTERVALS, STALE_MIN, FAILOVER_HOLD, NODE_HEALTH_EVERY,
+            CONFLICTS_WINDOW, RULES, CLUSTERS);
 
     public static ProcessorConfig load(final Path file) {
         return from(ConfigNode.load(file, System::getenv));
@@ -72,58 +107,53 @@ public record ProcessorConfig(
     }
 
     public static ProcessorConfig from(final ConfigNode root) {
-        root.allowOnly(TOP);
-        final String appId = root.string("application_id", "replwatch-processor");
-        final int port = root.integer("http_port", 9188, 0, 65535);
-        final String advertised = root.string("advertised_url", null);
-        final Path stateDir = Path.of(root.string("state_dir",
-                Path.of(System.getProperty("java.io.tmpdir"), "replwatch-streams").toString()));
-        final int threads = root.integer("num_stream_threads",
-                Math.min(64, Runtime.getRuntime().availableProcessors()), 1, 64);
-        StoreKind store = StoreKind.MEMORY;
-        final String storeName = root.string("state_store", "memory");
-        try {
-            store = StoreKind.valueOf(storeName.trim().toUpperCase(java.util.Locale.ROOT));
-        } catch (final IllegalArgumentException e) {
-            root.problem("state_store", "must be memory or rocksdb, not '" + storeName + "'");
-        }
-        final int partitions = root.integer("partitions", 6, 1, 10_000);
+        root.allowOnly(ConfigKey.names(KEYS));
         final ConfigNode.KafkaSections sections = root.kafkaSections();
-        final TopologySettings d = TopologySettings.defaults();
-        final List<Duration> windows = new ArrayList<>();
-        if (root.has("wal_windows")) {
-            for (final String w : root.stringList("wal_windows")) {
-                try {
-                    windows.add(Durations.parse(w.trim()));
-                } catch (final IllegalArgumentException e) {
-                    root.problem("wal_windows", e.getMessage());
-                }
-            }
-        } else {
-            windows.addAll(d.walWindows());
-        }
-        final Map<String, Thresholds.RuleSettings> global = rules(root.child("rules"), Map.of());
+        final Map<String, Thresholds.RuleSettings> global = rules(root.child(RULES.name()), Map.of());
         final Map<String, Map<String, Thresholds.RuleSettings>> perCluster = new HashMap<>();
-        final ConfigNode clusters = root.child("clusters");
+        final ConfigNode clusters = root.child(CLUSTERS.name());
         for (final String cluster : fieldNames(clusters)) {
             final ConfigNode c = clusters.child(cluster);
-            c.allowOnly(Set.of("rules"));
-            perCluster.put(cluster, rules(c.child("rules"), global));
+            c.allowOnly(Set.of(RULES.name()));
+            perCluster.put(cluster, rules(c.child(RULES.name()), global));
         }
-        final TopologySettings topology = new TopologySettings(windows,
-                root.duration("grace", d.grace(), Duration.ZERO),
-                root.duration("lag_window", d.lagWindow(), Duration.ofSeconds(1)),
-                root.duration("history_retention", d.historyRetention(), Duration.ofMinutes(1)),
-                root.duration("punctuate_interval", d.punctuateInterval(), Duration.ofMillis(100)),
-                root.integer("stale_intervals", d.staleIntervals(), 1, 1000),
-                root.duration("stale_min", d.staleMin(), Duration.ofMillis(100)),
-                root.duration("failover_hold", d.failoverHold(), Duration.ZERO),
-                root.duration("node_health_every", d.nodeHealthEvery(), Duration.ofSeconds(1)),
-                root.duration("conflicts_window", d.conflictsWindow(), Duration.ofSeconds(1)),
-                new Thresholds(global, perCluster));
+        final TopologySettings topology = new TopologySettings(WAL_WINDOWS.read(root), GRACE.read(root),
+                LAG_WINDOW.read(root), HISTORY_RETENTION.read(root), PUNCTUATE_INTERVAL.read(root),
+                STALE_INTERVALS.read(root), STALE_MIN.read(root), FAILOVER_HOLD.read(root), NODE_HEALTH_EVERY.read(root),
+                CONFLICTS_WINDOW.read(root), new Thresholds(global, perCluster));
+        final ProcessorConfig config = new ProcessorConfig(APPLICATION_ID.read(root), HTTP_PORT.read(root),
+                ADVERTISED_URL.read(root), Path.of(STATE_DIR.read(root)), NUM_STREAM_THREADS.read(root),
+                STATE_STORE.read(root), PARTITIONS.read(root), sections.kafka(), sections.registry(), topology);
         root.throwIfProblems();
-        return new ProcessorConfig(appId, port, advertised, stateDir, threads, store, partitions, sections.kafka(),
-                sections.registry(), topology);
+        return config;
+    }
+
+    private static StoreKind storeKind(final ConfigNode node, final String key, final StoreKind dflt) {
+        final String name = node.string(key, null);
+        if (name == null) {
+            return dflt;
+        }
+        try {
+            return StoreKind.valueOf(name.trim().toUpperCase(Locale.ROOT));
+        } catch (final IllegalArgumentException e) {
+            node.problem(key, "must be memory or rocksdb, not '" + name + "'");
+            return dflt;
+        }
+    }
+
+    private static List<Duration> durations(final ConfigNode node, final String key, final List<Duration> dflt) {
+        if (!node.has(key)) {
+            return dflt;
+        }
+        final List<Duration> windows = new ArrayList<>();
+        for (final String w : node.stringList(key)) {
+            try {
+                windows.add(Durations.parse(w.trim()));
+            } catch (final IllegalArgumentException | ArithmeticException e) {
+                node.problem(key, e.getMessage());
+            }
+        }
+        return windows;
     }
 
     private static List<String> fieldNames(final ConfigNode node) {
@@ -136,41 +166,31 @@ public record ProcessorConfig(
                                                              final Map<String, Thresholds.RuleSettings> base) {
         rules.allowOnly(Thresholds.ruleNames());
         final Map<String, Thresholds.RuleSettings> out = new HashMap<>(base);
-        for (final String rule : fieldNames(rules)) {
-            if (!Thresholds.ruleNames().contains(rule)) {
+        for (final String code : fieldNames(rules)) {
+            final Rules.Rule rule = Rules.byCode(code);
+            if (rule == null) {
                 continue;
             }
-            final ConfigNode r = rules.child(rule);
-            r.allowOnly(Set.of("warning", "critical", "for", "clear_for"));
-            final Thresholds.RuleSettings current = out.getOrDefault(rule, Thresholds.defaultFor(rule));
-            out.put(rule, current.with(amount(r, "warning"), amount(r, "critical"),
+            final ConfigNode r = rules.child(code);
+            r.allowOnly(rule.unit() == ThresholdUnit.NONE ? Set.of("for", "clear_for")
+                    : Set.of("warning", "critical", "for", "clear_for"));
+            final Thresholds.RuleSettings current = out.getOrDefault(code, rule.defaults());
+            out.put(code, current.with(threshold(r, "warning", rule.unit()), threshold(r, "critical", rule.unit()),
                     r.duration("for", null, Duration.ZERO), r.duration("clear_for", null, Duration.ZERO)));
         }
         return out;
     }
 
-    /** A threshold: a duration (to ms), a size (to bytes: 256MiB, 1GB), or a plain number (count, ratio). */
-    static Double amount(final ConfigNode r, final String key) {
+    /** A threshold in the rule's unit ({@link ThresholdUnit}); anything else is a problem that names the unit. */
+    static Double threshold(final ConfigNode r, final String key, final ThresholdUnit unit) {
         final String v = r.string(key, null);
-        if (v == null) {
+        if (v == null || unit == ThresholdUnit.NONE) {
             return null;
         }
-        final Matcher m = SIZE.matcher(v);
-        if (m.matches()) {
-            final double n = Double.parseDouble(m.group(1));
-            final String unit = m.group(2) == null ? "" : m.group(2).toLowerCase();
-            return n * switch (unit) {
-                case "kb", "kib" -> 1024d;
-                case "mb", "mib" -> 1024d * 1024;
-                case "gb", "gib" -> 1024d * 1024 * 1024;
-                case "tb", "tib" -> 1024d * 1024 * 1024 * 1024;
-                default -> 1d;
-            };
-        }
         try {
-            return (double) Durations.parse(v).toMillis();
+            return unit.parse(v);
         } catch (final IllegalArgumentException e) {
-            r.problem(key, "must be a duration (60s), a size (256MiB) or a number (got '" + v + "')");
+            r.problem(key, e.getMessage());
             return null;
         }
     }

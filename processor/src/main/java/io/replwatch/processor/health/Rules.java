@@ -3,6 +3,7 @@ package io.replwatch.processor.health;
 import io.replwatch.avro.HealthState;
 import io.replwatch.avro.LagTrend;
 import io.replwatch.avro.PollStatus;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,28 +32,74 @@ public final class Rules {
     public static final String FAILOVER = "FAILOVER";
     public static final String SPLIT_BRAIN = "SPLIT_BRAIN";
 
-    /** A rule: a name and a pure function. */
-    public record Rule(String code, BiFunction<NodeView, Thresholds.RuleSettings, Optional<Finding>> check) {
+    /**
+     * A rule: its code, the unit of its thresholds, its default settings and a pure function. This list is the one
+     * place a rule is declared: the thresholds' defaults, the configuration's keys and units, and the order reasons
+     * are listed in all come from it.
+     */
+    public record Rule(String code, ThresholdUnit unit, Thresholds.RuleSettings defaults,
+                       BiFunction<NodeView, Thresholds.RuleSettings, Optional<Finding>> check) {
     }
 
-    /** Every rule, in the order reasons are listed. */
+    private static final Duration CLEAR = Duration.ofSeconds(15);
+    private static final double MIB = 1024d * 1024;
+
+    private static Thresholds.RuleSettings settings(final Double warning, final Double critical, final Duration enterFor,
+                                                    final Duration clearFor) {
+        return new Thresholds.RuleSettings(warning, critical, enterFor, clearFor);
+    }
+
+    /** Every rule, in the order reasons are listed, with its defaults (common practice; README's rule table). */
     public static final List<Rule> ALL = List.of(
-            new Rule(NODE_UNREACHABLE, Rules::nodeUnreachable),
-            new Rule(MONITORING_FAILED, Rules::monitoringFailed),
-            new Rule(SAMPLES_STALE, Rules::samplesStale),
-            new Rule(SPLIT_BRAIN, Rules::splitBrain),
-            new Rule(FAILOVER, Rules::failover),
-            new Rule(RECEIVER_DISCONNECTED, Rules::receiverDisconnected),
-            new Rule(STANDBY_MISSING, Rules::standbyMissing),
-            new Rule(REPLAY_STALLED, Rules::replayStalled),
-            new Rule(REPLAY_PAUSED, Rules::replayPaused),
-            new Rule(LAG_TIME, Rules::lagTime),
-            new Rule(LAG_BYTES, Rules::lagBytes),
-            new Rule(SYNC_STANDBY_MISSING, Rules::syncStandbyMissing),
-            new Rule(SLOT_WAL_AT_RISK, Rules::slotWalAtRisk),
-            new Rule(SLOT_INACTIVE, Rules::slotInactive),
-            new Rule(SENDERS_EXHAUSTED, Rules::sendersExhausted),
-            new Rule(CONFLICTS, Rules::conflicts));
+            new Rule(NODE_UNREACHABLE, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO),
+                    Rules::nodeUnreachable),
+            new Rule(MONITORING_FAILED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::monitoringFailed),
+            new Rule(SAMPLES_STALE, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::samplesStale),
+            new Rule(SPLIT_BRAIN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::splitBrain),
+            new Rule(FAILOVER, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::failover),
+            new Rule(RECEIVER_DISCONNECTED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR),
+                    Rules::receiverDisconnected),
+            new Rule(STANDBY_MISSING, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR),
+                    Rules::standbyMissing),
+            // Stalled replay: WARNING at once, CRITICAL once stalled for 60 s.
+            new Rule(REPLAY_STALLED, ThresholdUnit.DURATION, settings(0d, 60_000d, Duration.ZERO, CLEAR), Rules::replayStalled),
+            new Rule(REPLAY_PAUSED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::replayPaused),
+            // Time lag: over 60 s WARNING, over 300 s CRITICAL, held 30 s before it fires.
+            new Rule(LAG_TIME, ThresholdUnit.DURATION, settings(60_000d, 300_000d, Duration.ofSeconds(30), CLEAR), Rules::lagTime),
+            new Rule(LAG_BYTES, ThresholdUnit.BYTES, settings(256 * MIB, 1024 * MIB, Duration.ofSeconds(30), CLEAR),
+                    Rules::lagBytes),
+            new Rule(SYNC_STANDBY_MISSING, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR),
+                    Rules::syncStandbyMissing),
+            // safe_wal_size under 1 GiB: WARNING; wal_status unreserved or lost: CRITICAL.
+            new Rule(SLOT_WAL_AT_RISK, ThresholdUnit.BYTES, settings(1024 * MIB, null, Duration.ZERO, CLEAR), Rules::slotWalAtRisk),
+            new Rule(SLOT_INACTIVE, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(60), CLEAR), Rules::slotInactive),
+            // WAL senders or slots in use at 80 % of the maximum or more.
+            new Rule(SENDERS_EXHAUSTED, ThresholdUnit.RATIO, settings(0.8, null, Duration.ZERO, CLEAR), Rules::sendersExhausted),
+            new Rule(CONFLICTS, ThresholdUnit.COUNT, settings(100d, null, Duration.ZERO, Duration.ofMinutes(5)), Rules::conflicts));
+
+    /** A rule's defaults as the README's rule table shows them: {@code warning 60s, critical 5m, for 30s, clear_for 15s}. */
+    public static String defaultsText(final Rule r) {
+        final List<String> parts = new ArrayList<>();
+        if (r.defaults().warning() != null) {
+            parts.add("warning " + r.unit().format(r.defaults().warning()));
+        }
+        if (r.defaults().critical() != null) {
+            parts.add("critical " + r.unit().format(r.defaults().critical()));
+        }
+        parts.add("for " + io.replwatch.common.Durations.format(r.defaults().enterFor()));
+        parts.add("clear_for " + io.replwatch.common.Durations.format(r.defaults().clearFor()));
+        return String.join(", ", parts);
+    }
+
+    /** The rule of a code, or null. */
+    public static Rule byCode(final String code) {
+        for (final Rule r : ALL) {
+            if (r.code().equals(code)) {
+                return r;
+            }
+        }
+        return null;
+    }
 
     private Rules() {
     }
