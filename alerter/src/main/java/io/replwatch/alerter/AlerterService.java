@@ -3,6 +3,7 @@ package io.replwatch.alerter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.replwatch.alerter.config.AlerterConfig;
+import io.replwatch.runtime.kafka.KafkaTopics;
 import io.replwatch.alerter.delivery.AlerterMetrics;
 import io.replwatch.alerter.delivery.KafkaDeadLetters;
 import io.replwatch.alerter.delivery.ReceiverQueue;
@@ -18,36 +19,28 @@ import io.replwatch.alerter.state.KafkaStateStore;
 import io.replwatch.alerter.state.AlertJson;
 import io.replwatch.avro.DeadLetter;
 import io.replwatch.avro.HealthTransition;
-import io.replwatch.common.OpsServer;
+import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.schemas.Topics;
 import io.replwatch.serde.AvroDeserializer;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -241,35 +234,11 @@ public final class AlerterService implements AutoCloseable {
 
     /** Creates the state topic (compacted, one partition) and the dead-letter topic when missing. */
     private void ensureTopics() {
-        final Map<String, Object> admin = new HashMap<>(config.kafka());
-        try (Admin a = Admin.create(admin)) {
-            final Set<String> existing = a.listTopics().names().get(30, TimeUnit.SECONDS);
-            final List<NewTopic> create = new ArrayList<>();
-            if (!existing.contains(config.stateTopic())) {
-                create.add(new NewTopic(config.stateTopic(), Optional.of(1), Optional.empty())
-                        .configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "60000")));
-            }
-            for (final String t : List.of(Topics.DEAD_LETTER, Topics.HEALTH_TRANSITIONS)) {
-                if (!existing.contains(t)) {
-                    create.add(new NewTopic(t, Optional.empty(), Optional.empty()));
-                }
-            }
-            if (!create.isEmpty()) {
-                try {
-                    a.createTopics(create).all().get(30, TimeUnit.SECONDS);
-                } catch (final ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while checking topics", e);
-        } catch (final ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot reach Kafka at " + config.kafka().get("bootstrap.servers")
-                    + " to check topics: " + e.getMessage(), e);
-        }
+        KafkaTopics.ensure(config.kafka(), List.of(
+                KafkaTopics.Spec.of(config.stateTopic()).partitions(1)
+                        .configs(Map.of("cleanup.policy", "compact", "min.compaction.lag.ms", "60000")),
+                KafkaTopics.Spec.of(Topics.DEAD_LETTER),
+                KafkaTopics.Spec.of(Topics.HEALTH_TRANSITIONS)), Duration.ofSeconds(30));
     }
 
     OpsServer.Health health() {

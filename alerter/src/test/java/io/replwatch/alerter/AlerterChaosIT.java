@@ -200,7 +200,7 @@ class AlerterChaosIT {
             startGroupAtTheEnd("chaos-window");
             produce("w-", 5);
             final ProcessBuilder armed = childBuilder(cfg, tmp.resolve("first.log"));
-            armed.environment().put(io.replwatch.common.Failpoints.ENV, io.replwatch.common.Failpoints.ALERTER_AFTER_DELIVERY);
+            armed.environment().put(io.replwatch.runtime.fault.Failpoints.ENV, io.replwatch.runtime.fault.Failpoints.ALERTER_AFTER_DELIVERY);
             final Process first = armed.start();
             Process second = null;
             try {

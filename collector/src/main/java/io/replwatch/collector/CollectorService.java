@@ -4,7 +4,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.replwatch.collector.config.CollectorConfig;
 import io.replwatch.collector.publish.SamplePublisher;
-import io.replwatch.common.OpsServer;
+import io.replwatch.runtime.ops.OpsServer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

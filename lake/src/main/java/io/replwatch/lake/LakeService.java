@@ -2,7 +2,7 @@ package io.replwatch.lake;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.replwatch.common.OpsServer;
+import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.lake.config.LakeConfig;
 import io.replwatch.lake.sink.LakeSink;
 import io.replwatch.lake.store.LakeStore;

@@ -3,8 +3,8 @@ package io.replwatch.lake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.replwatch.common.ConfigNode;
-import io.replwatch.common.InvalidConfigException;
+import io.replwatch.runtime.config.ConfigNode;
+import io.replwatch.runtime.config.InvalidConfigException;
 import io.replwatch.lake.config.LakeConfig;
 import io.replwatch.lake.sink.FileNames;
 import io.replwatch.lake.sink.Table;

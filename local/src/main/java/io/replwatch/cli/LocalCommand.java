@@ -1,6 +1,6 @@
 package io.replwatch.cli;
 
-import io.replwatch.common.InvalidConfigException;
+import io.replwatch.runtime.config.InvalidConfigException;
 import io.replwatch.local.LocalRun;
 import io.replwatch.local.Scenarios;
 import java.nio.file.Path;

@@ -31,7 +31,7 @@ public final class Main implements Runnable {
     /** The configured command line, for tests. */
     public static CommandLine commandLine() {
         return new CommandLine(new Main())
-                .registerConverter(java.time.Duration.class, io.replwatch.common.Durations::parse)
+                .registerConverter(java.time.Duration.class, io.replwatch.runtime.config.Durations::parse)
                 .setExecutionExceptionHandler(SandboxCommand.errorHandler())
                 .setParameterExceptionHandler((ex, a) -> {
                     ex.getCommandLine().getErr().println("error: " + ex.getMessage());

@@ -4,7 +4,7 @@ import io.replwatch.alerter.AlerterService;
 import io.replwatch.alerter.config.AlerterConfig;
 import io.replwatch.collector.CollectorService;
 import io.replwatch.collector.config.CollectorConfig;
-import io.replwatch.common.ConfigNode;
+import io.replwatch.runtime.config.ConfigNode;
 import io.replwatch.processor.ProcessorService;
 import io.replwatch.processor.config.ProcessorConfig;
 import io.replwatch.sandbox.PgNode;

@@ -9,10 +9,9 @@ import io.replwatch.collector.CollectorService;
 import io.replwatch.collector.config.CollectorConfig;
 import io.replwatch.sandbox.PgNode;
 import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.TopicReader;
 import io.replwatch.schemas.Topics;
-import io.replwatch.serde.AvroDeserializer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +20,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -125,22 +120,6 @@ class BrokerOutageIT {
     }
 
     private static List<ReplicationSample> readAll(final String bootstrap, final String registry) {
-        final AvroDeserializer<ReplicationSample> de = new AvroDeserializer<>(ReplicationSample.class);
-        de.configure(Map.of("schema.registry.url", registry), false);
-        final List<ReplicationSample> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> parts = List.of(new TopicPartition(Topics.SAMPLES, 0),
-                    new TopicPartition(Topics.SAMPLES, 1), new TopicPartition(Topics.SAMPLES, 2));
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            final Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    out.add(de.deserialize(r.topic(), r.value()));
-                }
-            }
-        }
-        return out;
+        return TopicReader.values(bootstrap, registry, Topics.SAMPLES, ReplicationSample.class);
     }
 }

@@ -13,22 +13,14 @@ import io.replwatch.processor.config.ProcessorConfig;
 import io.replwatch.sandbox.PgNode;
 import io.replwatch.sandbox.PostgresCluster;
 import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.TopicReader;
 import io.replwatch.schemas.Topics;
-import io.replwatch.serde.AvroDeserializer;
-import io.replwatch.serde.SerdeConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -44,8 +36,8 @@ import org.junit.jupiter.api.Test;
 @Tag("chaos")
 class PostgresFaultsIT {
 
-    private final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();
-    private final List<Long> arrivals = new CopyOnWriteArrayList<>();
+    private List<HealthTransition> transitions = List.of();
+    private List<Long> arrivals = List.of();
     private final List<String> report = new ArrayList<>();
 
     @Test
@@ -71,9 +63,10 @@ class PostgresFaultsIT {
                     """.formatted(sb.dir().resolve("streams"), kafka, registry), k -> null);
             final String nodes = pg.nodes().stream()
                     .map(n -> "      - {name: " + n.name() + ", port: " + n.port() + "}").collect(Collectors.joining("\n"));
-            final AtomicBoolean reading = new AtomicBoolean(true);
-            final Thread reader = reader(kafka, registry, reading);
-            reader.start();
+            final TopicReader<HealthTransition> reader = TopicReader.follow(kafka, registry, Topics.HEALTH_TRANSITIONS,
+                    HealthTransition.class);
+            transitions = reader.records();
+            arrivals = reader.arrivals();
             try (ProcessorService processor = new ProcessorService(pc).start();
                  CollectorService collector = new CollectorService(CollectorConfig.parse("""
                          collector_id: chaos-pg
@@ -133,8 +126,7 @@ class PostgresFaultsIT {
                     writer.join(10_000);
                 }
             } finally {
-                reading.set(false);
-                reader.join(5000);
+                reader.close();
             }
             System.out.println("PostgreSQL faults, in order (lever -> transition readable):");
             report.forEach(r -> System.out.println("  " + r));
@@ -179,27 +171,6 @@ class PostgresFaultsIT {
 
     private static List<String> rules(final HealthTransition t) {
         return t.getReasons().stream().map(HealthReason::getRule).toList();
-    }
-
-    private Thread reader(final String kafka, final String registry, final AtomicBoolean reading) {
-        return new Thread(() -> {
-            final Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "chaos-pg-reader");
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            final AvroDeserializer<HealthTransition> de = new AvroDeserializer<>(HealthTransition.class);
-            de.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registry), false);
-            try (KafkaConsumer<String, HealthTransition> c = new KafkaConsumer<>(p, new StringDeserializer(), de)) {
-                c.subscribe(List.of(Topics.HEALTH_TRANSITIONS));
-                while (reading.get()) {
-                    for (final ConsumerRecord<String, HealthTransition> r : c.poll(Duration.ofMillis(50))) {
-                        arrivals.add(System.currentTimeMillis());
-                        transitions.add(r.value());
-                    }
-                }
-            }
-        }, "transitions-reader");
     }
 
     private static void sleep(final long ms) {

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.replwatch.alerter.config.AlerterConfig;
 import io.replwatch.collector.config.CollectorConfig;
 import io.replwatch.collector.config.NodeConfig;
-import io.replwatch.common.ConfigNode;
+import io.replwatch.runtime.config.ConfigNode;
 import io.replwatch.processor.config.ProcessorConfig;
 import java.net.URI;
 import java.nio.file.Files;

@@ -3,8 +3,9 @@ package io.replwatch.processor;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.replwatch.common.OpsServer;
+import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.processor.config.ProcessorConfig;
+import io.replwatch.runtime.kafka.KafkaTopics;
 import io.replwatch.processor.http.HealthApi;
 import io.replwatch.processor.topology.ProcessorTopology;
 import io.replwatch.schemas.Topics;
@@ -12,19 +13,11 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
@@ -106,36 +99,14 @@ public final class ProcessorService implements AutoCloseable {
 
     /** Creates replwatch's topics when missing (node-health compacted), with the broker's replication factor. */
     private void ensureTopics() {
-        final Map<String, Object> admin = new HashMap<>(config.kafka());
-        admin.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
-        try (Admin a = Admin.create(admin)) {
-            final Set<String> existing = a.listTopics().names().get(30, TimeUnit.SECONDS);
-            final List<NewTopic> create = new ArrayList<>();
-            for (final String t : Topics.all()) {
-                if (!existing.contains(t)) {
-                    final NewTopic nt = new NewTopic(t, java.util.Optional.of(config.partitions()), java.util.Optional.empty());
-                    if (t.equals(Topics.NODE_HEALTH)) {
-                        nt.configs(Map.of("cleanup.policy", "compact"));
-                    }
-                    create.add(nt);
-                }
-            }
-            if (!create.isEmpty()) {
-                try {
-                    a.createTopics(create).all().get(30, TimeUnit.SECONDS);
-                    LOG.info("Created topics {}", create.stream().map(NewTopic::name).toList());
-                } catch (final ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while checking topics", e);
-        } catch (final ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("Cannot reach Kafka at " + config.kafka().get("bootstrap.servers")
-                    + " to check topics: " + e.getMessage(), e);
+        final List<KafkaTopics.Spec> wanted = new ArrayList<>();
+        for (final String t : Topics.all()) {
+            final KafkaTopics.Spec spec = KafkaTopics.Spec.of(t).partitions(config.partitions());
+            wanted.add(t.equals(Topics.NODE_HEALTH) ? spec.configs(Map.of("cleanup.policy", "compact")) : spec);
+        }
+        final List<String> created = KafkaTopics.ensure(config.kafka(), wanted, Duration.ofSeconds(30));
+        if (!created.isEmpty()) {
+            LOG.info("Created topics {}", created);
         }
     }
 

@@ -8,8 +8,8 @@ import io.replwatch.avro.PollStatus;
 import io.replwatch.avro.ReplicationSample;
 import io.replwatch.processor.config.ProcessorConfig;
 import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.TopicReader;
 import io.replwatch.schemas.Topics;
-import io.replwatch.serde.AvroDeserializer;
 import io.replwatch.serde.AvroSerializer;
 import io.replwatch.serde.SerdeConfig;
 import java.nio.file.Files;
@@ -20,20 +20,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -252,22 +247,10 @@ class ProcessorCrashIT {
     private static void splitByRun(final String bootstrap, final Map<String, Object> serde,
                                    final Map<TopicPartition, Long> boundary, final List<HealthTransition> first,
                                    final List<HealthTransition> second) {
-        final AvroDeserializer<HealthTransition> de = new AvroDeserializer<>(HealthTransition.class);
-        de.configure(serde, false);
-        final Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            final List<TopicPartition> parts = new ArrayList<>(boundary.keySet());
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            final Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (final ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    final HealthTransition t = de.deserialize(r.topic(), r.value());
-                    (r.offset() < boundary.get(new TopicPartition(r.topic(), r.partition())) ? first : second).add(t);
-                }
-            }
+        for (final TopicReader.Read<HealthTransition> r : TopicReader.readAll(bootstrap,
+                (String) serde.get(SerdeConfig.SCHEMA_REGISTRY_URL), Topics.HEALTH_TRANSITIONS, HealthTransition.class)) {
+            (r.offset() < boundary.get(new TopicPartition(Topics.HEALTH_TRANSITIONS, r.partition())) ? first : second)
+                    .add(r.value());
         }
     }
 

@@ -15,26 +15,16 @@ import io.replwatch.processor.health.Rules;
 import io.replwatch.sandbox.PgNode;
 import io.replwatch.sandbox.PostgresCluster;
 import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.TopicReader;
 import io.replwatch.schemas.Topics;
-import io.replwatch.serde.AvroDeserializer;
-import io.replwatch.serde.SerdeConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -54,9 +44,8 @@ class ProcessorIT {
     private static CollectorService collector;
     private static ProcessorService processor;
     private static ProcessorConfig config;
-    private static final List<HealthTransition> transitions = new CopyOnWriteArrayList<>();
-    private static final AtomicBoolean consuming = new AtomicBoolean(true);
-    private static Thread consumer;
+    private static TopicReader<HealthTransition> reader;
+    private static List<HealthTransition> transitions = List.of();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
@@ -100,31 +89,14 @@ class ProcessorIT {
                   - name: sandbox
                     nodes:
                 %s""".formatted(kafka, registry, nodes), k -> null)).start();
-        consumer = new Thread(() -> {
-            final Properties p = new Properties();
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "processor-it-reader");
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            final AvroDeserializer<HealthTransition> de = new AvroDeserializer<>(HealthTransition.class);
-            de.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, registry), false);
-            try (KafkaConsumer<String, HealthTransition> c = new KafkaConsumer<>(p, new StringDeserializer(), de)) {
-                c.subscribe(List.of(Topics.HEALTH_TRANSITIONS));
-                while (consuming.get()) {
-                    for (final ConsumerRecord<String, HealthTransition> r : c.poll(Duration.ofMillis(100))) {
-                        transitions.add(r.value());
-                    }
-                }
-            }
-        }, "transitions-reader");
-        consumer.start();
+        reader = TopicReader.follow(kafka, registry, Topics.HEALTH_TRANSITIONS, HealthTransition.class);
+        transitions = reader.records();
     }
 
     @AfterAll
     static void down() throws InterruptedException {
-        consuming.set(false);
-        if (consumer != null) {
-            consumer.join(5000);
+        if (reader != null) {
+            reader.close();
         }
         if (collector != null) {
             collector.close();

@@ -2,8 +2,8 @@ package io.replwatch.alerter.cli;
 
 import io.replwatch.alerter.AlerterService;
 import io.replwatch.alerter.config.AlerterConfig;
-import io.replwatch.common.ConfigNode;
-import io.replwatch.common.InvalidConfigException;
+import io.replwatch.runtime.config.ConfigNode;
+import io.replwatch.runtime.config.InvalidConfigException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

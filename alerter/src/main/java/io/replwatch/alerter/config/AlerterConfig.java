@@ -19,7 +19,7 @@ import io.replwatch.alerter.routing.InhibitRule;
 import io.replwatch.alerter.routing.Matcher;
 import io.replwatch.alerter.routing.Route;
 import io.replwatch.alerter.routing.Silence;
-import io.replwatch.common.ConfigNode;
+import io.replwatch.runtime.config.ConfigNode;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -204,7 +204,7 @@ public final class Dispatcher {
 
     private void completed(final AggregationGroup g, final Notification n, final List<Token> carried) {
         // The one window where a crash can repeat a notification (under the same idempotency key).
-        io.replwatch.common.Failpoints.crashIf(io.replwatch.common.Failpoints.ALERTER_AFTER_DELIVERY);
+        io.replwatch.runtime.fault.Failpoints.crashIf(io.replwatch.runtime.fault.Failpoints.ALERTER_AFTER_DELIVERY);
         synchronized (this) {
             g.inFlight = false;
             g.lastSentAt = clock.instant();

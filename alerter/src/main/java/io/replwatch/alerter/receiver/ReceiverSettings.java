@@ -1,6 +1,6 @@
 package io.replwatch.alerter.receiver;
 
-import io.replwatch.common.ConfigNode;
+import io.replwatch.runtime.config.ConfigNode;
 import java.time.Duration;
 import java.util.Set;
 

@@ -1,6 +1,6 @@
 package io.replwatch.alerter.receiver;
 
-import io.replwatch.common.ConfigNode;
+import io.replwatch.runtime.config.ConfigNode;
 import java.net.URI;
 
 /** Receiver URLs from configuration: checked, and never quoted back (they often carry the secret). */

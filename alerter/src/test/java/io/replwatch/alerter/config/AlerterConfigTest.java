@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.replwatch.alerter.cli.AlerterCommand;
-import io.replwatch.common.InvalidConfigException;
+import io.replwatch.runtime.config.InvalidConfigException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -89,7 +89,7 @@ class AlerterConfigTest {
     @Test
     void theExampleConfigIsValid() {
         final Path example = Path.of(System.getProperty("replwatch.root", ".."), "examples", "alerter.yaml");
-        final AlerterConfig c = AlerterConfig.from(io.replwatch.common.ConfigNode.load(example,
+        final AlerterConfig c = AlerterConfig.from(io.replwatch.runtime.config.ConfigNode.load(example,
                 k -> k.equals("KAFKA_BOOTSTRAP") || k.equals("SCHEMA_REGISTRY_URL") ? "http://localhost:1" : "https://hooks.example.com/x"), System.out);
         assertThat(c.receivers()).isNotEmpty();
     }

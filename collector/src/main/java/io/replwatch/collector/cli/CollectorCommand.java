@@ -6,7 +6,7 @@ import io.replwatch.collector.CollectorService;
 import io.replwatch.collector.config.CollectorConfig;
 import io.replwatch.collector.config.NodeConfig;
 import io.replwatch.collector.poll.NodePoller;
-import io.replwatch.common.InvalidConfigException;
+import io.replwatch.runtime.config.InvalidConfigException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -49,7 +49,7 @@ public final class CollectorCommand implements Callable<Integer> {
             stop.countDown();
         }, "replwatch-shutdown"));
         out.printf("collector %s: %d nodes every %s; metrics on :%d/metrics%n", cfg.collectorId(), cfg.nodes().size(),
-                io.replwatch.common.Durations.format(cfg.pollInterval()), service.httpPort());
+                io.replwatch.runtime.config.Durations.format(cfg.pollInterval()), service.httpPort());
         out.flush();
         stop.await();
         return 0;

@@ -1,6 +1,6 @@
 package io.replwatch.collector.config;
 
-import io.replwatch.common.ConfigNode;
+import io.replwatch.runtime.config.ConfigNode;
 import io.replwatch.schemas.Topics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +71,7 @@ public record CollectorConfig(
         return from(ConfigNode.parse(yaml, "(inline)", env));
     }
 
-    /** Validates everything, then throws {@link io.replwatch.common.InvalidConfigException} listing every problem. */
+    /** Validates everything, then throws {@link io.replwatch.runtime.config.InvalidConfigException} listing every problem. */
     public static CollectorConfig from(final ConfigNode root) {
         root.allowOnly(TOP);
         final String id = root.string("collector_id", defaultCollectorId());

@@ -3,7 +3,7 @@ package io.replwatch.collector.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.replwatch.common.InvalidConfigException;
+import io.replwatch.runtime.config.InvalidConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

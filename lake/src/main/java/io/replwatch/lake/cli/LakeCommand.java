@@ -1,6 +1,6 @@
 package io.replwatch.lake.cli;
 
-import io.replwatch.common.InvalidConfigException;
+import io.replwatch.runtime.config.InvalidConfigException;
 import io.replwatch.lake.LakeService;
 import io.replwatch.lake.config.LakeConfig;
 import java.nio.file.Path;

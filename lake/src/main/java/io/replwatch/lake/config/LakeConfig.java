@@ -1,6 +1,6 @@
 package io.replwatch.lake.config;
 
-import io.replwatch.common.ConfigNode;
+import io.replwatch.runtime.config.ConfigNode;
 import io.replwatch.lake.sink.Table;
 import io.replwatch.lake.store.LakeStore;
 import io.replwatch.lake.store.LocalStore;

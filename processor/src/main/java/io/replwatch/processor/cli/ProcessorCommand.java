@@ -1,6 +1,6 @@
 package io.replwatch.processor.cli;
 
-import io.replwatch.common.InvalidConfigException;
+import io.replwatch.runtime.config.InvalidConfigException;
 import io.replwatch.processor.ProcessorService;
 import io.replwatch.processor.config.ProcessorConfig;
 import java.nio.file.Path;

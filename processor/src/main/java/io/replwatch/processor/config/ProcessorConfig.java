@@ -1,8 +1,8 @@
 package io.replwatch.processor.config;
 
-import io.replwatch.common.ConfigKey;
-import io.replwatch.common.ConfigNode;
-import io.replwatch.common.Durations;
+import io.replwatch.runtime.config.ConfigKey;
+import io.replwatch.runtime.config.ConfigNode;
+import io.replwatch.runtime.config.Durations;
 import io.replwatch.processor.health.Rules;
 import io.replwatch.processor.health.ThresholdUnit;
 import io.replwatch.processor.health.Thresholds;

@@ -86,8 +86,8 @@ public final class Rules {
         if (r.defaults().critical() != null) {
             parts.add("critical " + r.unit().format(r.defaults().critical()));
         }
-        parts.add("for " + io.replwatch.common.Durations.format(r.defaults().enterFor()));
-        parts.add("clear_for " + io.replwatch.common.Durations.format(r.defaults().clearFor()));
+        parts.add("for " + io.replwatch.runtime.config.Durations.format(r.defaults().enterFor()));
+        parts.add("clear_for " + io.replwatch.runtime.config.Durations.format(r.defaults().clearFor()));
         return String.join(", ", parts);
     }
 

@@ -1,6 +1,6 @@
 package io.replwatch.processor.health;
 
-import io.replwatch.common.Durations;
+import io.replwatch.runtime.config.Durations;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -126,7 +126,7 @@ public enum ThresholdUnit {
     /** A value of this unit as a person writes it in the config: {@code 60s}, {@code 256MB}, {@code 100}, {@code 0.8}. */
     public String format(final double value) {
         return switch (this) {
-            case DURATION -> io.replwatch.common.Durations.format(java.time.Duration.ofMillis((long) value));
+            case DURATION -> io.replwatch.runtime.config.Durations.format(java.time.Duration.ofMillis((long) value));
             case BYTES -> {
                 final String[] units = {"B", "kB", "MB", "GB", "TB"};
                 double v = value;

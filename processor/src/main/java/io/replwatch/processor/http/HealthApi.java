@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.replwatch.avro.HealthState;
 import io.replwatch.avro.NodeHealth;
-import io.replwatch.common.OpsServer;
+import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.processor.health.Severity;
 import io.replwatch.processor.topology.Names;
 import io.replwatch.serde.AvroJson;

@@ -3,7 +3,7 @@ package io.replwatch.processor.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.replwatch.common.InvalidConfigException;
+import io.replwatch.runtime.config.InvalidConfigException;
 import io.replwatch.processor.health.Rules;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -118,7 +118,7 @@ class ProcessorConfigTest {
     @Test
     void theReadmeShowsEveryDeclaredKeyAndRule() throws Exception {
         final String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
-        final String keys = "<!-- config-keys -->\n" + io.replwatch.common.ConfigKey.markdownTable(ProcessorConfig.KEYS)
+        final String keys = "<!-- config-keys -->\n" + io.replwatch.runtime.config.ConfigKey.markdownTable(ProcessorConfig.KEYS)
                 + "<!-- /config-keys -->";
         // The table as declared, to paste into the README when a key changes.
         java.nio.file.Files.writeString(java.nio.file.Path.of("target", "config-keys.md"), keys + "\n");

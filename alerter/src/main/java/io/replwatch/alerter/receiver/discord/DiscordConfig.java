@@ -2,7 +2,7 @@ package io.replwatch.alerter.receiver.discord;
 
 import io.replwatch.alerter.receiver.ReceiverSettings;
 import io.replwatch.alerter.receiver.Urls;
-import io.replwatch.common.ConfigNode;
+import io.replwatch.runtime.config.ConfigNode;
 import java.net.URI;
 import java.util.HashSet;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package io.replwatch.common;
+package io.replwatch.runtime.ops;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;

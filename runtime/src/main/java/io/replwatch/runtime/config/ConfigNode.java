@@ -1,4 +1,4 @@
-package io.replwatch.common;
+package io.replwatch.runtime.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

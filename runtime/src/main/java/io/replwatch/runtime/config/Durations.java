@@ -1,4 +1,4 @@
-package io.replwatch.common;
+package io.replwatch.runtime.config;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

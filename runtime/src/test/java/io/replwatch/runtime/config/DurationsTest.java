@@ -1,4 +1,4 @@
-package io.replwatch.common;
+package io.replwatch.runtime.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

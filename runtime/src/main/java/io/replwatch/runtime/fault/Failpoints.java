@@ -1,4 +1,4 @@
-package io.replwatch.common;
+package io.replwatch.runtime.fault;
 
 /**
  * Named places where a test can make the process die as if killed with SIGKILL, to prove what happens when a
