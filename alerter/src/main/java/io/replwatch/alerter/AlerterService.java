@@ -95,8 +95,8 @@ public final class AlerterService implements AutoCloseable {
         dispatcher = new Dispatcher(config.route(), config.inhibitRules(), silences, state,
                 (n, settled) -> queues.get(n.receiver()).submit(n, settled), clock, config.externalUrl());
         restore();
-        ops = OpsServer.start("0.0.0.0", config.httpPort(), registry::scrape, this::health);
-        new AlerterApi(dispatcher, silences, clock).register(ops);
+        ops = OpsServer.start(config.httpBind(), config.httpPort(), registry::scrape, this::health);
+        new AlerterApi(dispatcher, silences, clock, config.api()).register(ops);
         ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             final Thread t = new Thread(r, "replwatch-alerter-tick");
             t.setDaemon(true);

@@ -62,6 +62,8 @@ class AlerterIT {
         }
     }
 
+    private static final String TOKEN = "alerter-it-token-0123456789";
+
     private static AlerterConfig config(final LocalHttpServer hook) {
         return AlerterConfig.parse("""
                 group_id: alerter-it
@@ -71,7 +73,8 @@ class AlerterIT {
                 route: {receiver: hook, group_by: [cluster, node], group_wait: 0s, group_interval: 1s}
                 receivers:
                   - {name: hook, type: webhook, url: "%s"}
-                """.formatted(bootstrap, registry, hook.uri("/hook")), k -> null);
+                api: {token: "%s"}
+                """.formatted(bootstrap, registry, hook.uri("/hook"), TOKEN), k -> null);
     }
 
     private static void produce(final HealthTransition... ts) {
@@ -101,6 +104,7 @@ class AlerterIT {
                 final String api = "http://127.0.0.1:" + alerter.httpPort();
                 // A silence through the API, before the alert it mutes arrives.
                 final HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(api + "/api/v1/silences"))
+                        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString("{\"matchers\":[\"node=\\\"pg-3\\\"\"],\"duration\":\"1h\","
                                 + "\"created_by\":\"it\",\"comment\":\"rebuild\"}")).build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(created.statusCode()).isEqualTo(201);

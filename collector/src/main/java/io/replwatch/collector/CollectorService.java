@@ -22,7 +22,7 @@ public final class CollectorService implements AutoCloseable {
         this.publisher = new SamplePublisher(config.kafka(), config.registry(), config.topic(), metrics);
         this.collector = new Collector(config, publisher::publish, metrics);
         this.ops = config.httpPort() < 0 ? null
-                : OpsServer.start("0.0.0.0", config.httpPort(), metrics::scrape, this::health);
+                : OpsServer.start(config.httpBind(), config.httpPort(), metrics::scrape, this::health);
     }
 
     public CollectorService start() {

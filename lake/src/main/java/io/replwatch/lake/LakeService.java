@@ -26,7 +26,7 @@ public final class LakeService implements AutoCloseable {
     public LakeService start() throws IOException {
         store = config.output().open();
         sink = new LakeSink(config, store, metrics).start();
-        ops = OpsServer.start("0.0.0.0", config.httpPort(), metrics::scrape, () -> {
+        ops = OpsServer.start(config.httpBind(), config.httpPort(), metrics::scrape, () -> {
             final Map<String, Object> d = new LinkedHashMap<>();
             d.put("lake", store.describe());
             d.put("rows_written", sink.rowsWritten());

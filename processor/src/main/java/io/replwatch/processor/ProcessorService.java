@@ -66,7 +66,7 @@ public final class ProcessorService implements AutoCloseable {
 
     public ProcessorService start() {
         ensureTopics();
-        ops = OpsServer.start("0.0.0.0", config.httpPort(), metrics::scrape, this::health);
+        ops = OpsServer.start(config.httpBind(), config.httpPort(), metrics::scrape, this::health);
         final String advertised = config.advertisedUrl() != null ? config.advertisedUrl()
                 : "http://" + hostName() + ":" + ops.port();
         final URI adv = URI.create(advertised);

@@ -1,5 +1,6 @@
 package io.replwatch.alerter.config;
 
+import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.alerter.receiver.Receiver;
 import io.replwatch.alerter.receiver.ReceiverSettings;
 import io.replwatch.alerter.receiver.alertmanager.AlertmanagerConfig;
@@ -40,6 +41,7 @@ import java.util.function.Function;
  * <pre>
  * group_id: replwatch-alerter          # consumer group; also names the state topic (replwatch.alerter-state.GROUP)
  * http_port: 9189                      # /api/v1/silences, /api/v1/alerts, /metrics, /health; 0 = any
+ * http_bind: 127.0.0.1                 # the listener's address (0.0.0.0 in a container)
  * external_url: http://alerter:9189    # shown in payloads as the link back
  * kafka: {bootstrap.servers: kafka:9092}
  * schema_registry: {url: http://registry:8081}
@@ -58,11 +60,13 @@ import java.util.function.Function;
  *   - {source_matchers: ['severity="DOWN"'], target_matchers: ['rule=~"LAG_.*"'], equal: [cluster, node]}
  * silences:
  *   - {matchers: ['cluster="lab"'], ends_at: "2027-01-01T00:00:00Z", comment: "lab rebuild"}
+ * api: {token_file: /run/secrets/alerter-api-token}   # writes (silences) need it; see ApiSettings
  * </pre>
  */
 public record AlerterConfig(
         String groupId,
         int httpPort,
+        String httpBind,
         String externalUrl,
         Map<String, String> kafka,
         Map<String, String> registry,
@@ -70,10 +74,11 @@ public record AlerterConfig(
         Map<String, ReceiverSettings> receiverSettings,
         Map<String, Function<Clock, Receiver>> receivers,
         List<InhibitRule> inhibitRules,
-        List<Silence> silences) {
+        List<Silence> silences,
+        ApiSettings api) {
 
-    private static final Set<String> TOP = Set.of("group_id", "http_port", "external_url", "kafka", "schema_registry",
-            "route", "receivers", "inhibit_rules", "silences");
+    private static final Set<String> TOP = Set.of("group_id", "http_port", "http_bind", "external_url", "kafka", "schema_registry",
+            "route", "receivers", "inhibit_rules", "silences", "api");
     private static final Set<String> ROUTE = Set.of("receiver", "matchers", "continue", "group_by", "group_wait",
             "group_interval", "repeat_interval", "routes");
     public static final Set<String> TYPES = Set.of("webhook", "slack", "teams", "discord", "pagerduty",
@@ -91,6 +96,7 @@ public record AlerterConfig(
         root.allowOnly(TOP);
         final String groupId = root.string("group_id", "replwatch-alerter");
         final int port = root.integer("http_port", 9189, 0, 65535);
+        final String bind = OpsServer.BIND.read(root);
         final String external = root.string("external_url", null);
         final ConfigNode.KafkaSections sections = root.kafkaSections();
 
@@ -195,9 +201,10 @@ public record AlerterConfig(
                 silences.add(new Silence(id, m, starts, ends, s.string("created_by", "config"), comment));
             }
         }
+        final ApiSettings api = root.has("api") ? ApiSettings.read(root.child("api")) : ApiSettings.defaults();
         root.throwIfProblems();
-        return new AlerterConfig(groupId, port, external, sections.kafka(), sections.registry(), route, settings,
-                receivers, inhibit, silences);
+        return new AlerterConfig(groupId, port, bind, external, sections.kafka(), sections.registry(), route, settings,
+                receivers, inhibit, silences, api);
     }
 
     private static Route route(final ConfigNode n, final String id, final Route parent,

@@ -14,10 +14,18 @@ import io.replwatch.runtime.config.Durations;
 import io.replwatch.runtime.ops.OpsServer;
 import java.io.IOException;
 import java.io.InputStream;
+import io.replwatch.alerter.config.ApiSettings;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The alerter's HTTP API.
@@ -26,20 +34,34 @@ import java.util.List;
  * <li>{@code GET /api/v1/groups}: aggregation groups</li>
  * <li>{@code GET /api/v1/silences}: silences with their state (pending, active, expired)</li>
  * <li>{@code POST /api/v1/silences}: {@code {"matchers": ["cluster=\"orders\""], "duration": "2h"}} (or
- * {@code ends_at}; optional {@code starts_at}, {@code created_by}, {@code comment}); 201 with the silence</li>
+ * {@code ends_at}; optional {@code starts_at}, {@code created_by}, {@code comment}); 201 with the silence once it
+ * is durable in the state topic</li>
  * <li>{@code DELETE /api/v1/silences/{id}}: expires it now</li>
  * </ul>
+ *
+ * <p>Writes need {@code Authorization: Bearer <api.token>} (401 without it, 403 when no token is configured: writes
+ * are off) and a JSON body ({@code Content-Type: application/json}, so that no web page can send one with a
+ * cross-site form or {@code text/plain} POST) of at most {@link #MAX_BODY} bytes. A silence lasts at most
+ * {@code api.max_silence_duration}, starts at most that far ahead, and at most {@code api.max_silences} are pending
+ * or active at once.
  */
 public final class AlerterApi {
+
+    /** Largest request body accepted, in bytes. */
+    public static final int MAX_BODY = 64 * 1024;
+    /** How long a write waits to become durable before the API gives up on it (503, the silence taken back). */
+    static final Duration DURABLE_WITHIN = Duration.ofSeconds(10);
 
     private final Dispatcher dispatcher;
     private final Silences silences;
     private final Clock clock;
+    private final ApiSettings api;
 
-    public AlerterApi(final Dispatcher dispatcher, final Silences silences, final Clock clock) {
+    public AlerterApi(final Dispatcher dispatcher, final Silences silences, final Clock clock, final ApiSettings api) {
         this.dispatcher = dispatcher;
         this.silences = silences;
         this.clock = clock;
+        this.api = api;
     }
 
     public void register(final OpsServer server) {
@@ -70,27 +92,72 @@ public final class AlerterApi {
                     error(ex, 405, "POST to /api/v1/silences");
                     return;
                 }
-                create(ex);
+                if (authorized(ex)) {
+                    create(ex);
+                }
             }
             case "DELETE" -> {
+                if (!authorized(ex)) {
+                    return;
+                }
                 if (rest.isEmpty()) {
                     error(ex, 400, "DELETE /api/v1/silences/{id}");
-                } else if (silences.expire(rest)) {
-                    OpsServer.reply(ex, 200, "application/json", "{\"expired\":\"" + rest + "\"}");
-                } else {
+                    return;
+                }
+                final Silences.Write expired = silences.expire(rest);
+                if (expired == null) {
                     error(ex, 404, "no silence " + rest);
+                } else if (durable(ex, expired.durable())) {
+                    final ObjectNode o = AlertJson.JSON.createObjectNode();
+                    o.put("expired", rest);
+                    OpsServer.reply(ex, 200, "application/json", o.toString());
                 }
             }
             default -> error(ex, 405, "GET, POST or DELETE");
         }
     }
 
+    /** Whether the request carries the API token; answers 403 (writes off) or 401 itself when not. */
+    private boolean authorized(final HttpExchange ex) throws IOException {
+        if (!api.writesEnabled()) {
+            error(ex, 403, "writes are off: configure api.token or api.token_file to enable them");
+            return false;
+        }
+        final String auth = ex.getRequestHeaders().getFirst("Authorization");
+        final byte[] given = auth != null && auth.startsWith("Bearer ")
+                ? auth.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8) : new byte[0];
+        // Constant time: how much of a guess was right must not show in the response time.
+        if (!MessageDigest.isEqual(given, api.token().getBytes(StandardCharsets.UTF_8))) {
+            ex.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"replwatch-alerter\"");
+            error(ex, 401, "a valid bearer token is required");
+            return false;
+        }
+        return true;
+    }
+
     private void create(final HttpExchange ex) throws IOException {
-        final JsonNode body;
+        final String type = ex.getRequestHeaders().getFirst("Content-Type");
+        if (type == null || !type.toLowerCase(java.util.Locale.ROOT).strip().startsWith("application/json")) {
+            error(ex, 415, "Content-Type must be application/json");
+            return;
+        }
+        final byte[] raw;
         try (InputStream in = ex.getRequestBody()) {
-            body = AlertJson.JSON.readTree(in);
+            raw = in.readNBytes(MAX_BODY + 1);
+        }
+        if (raw.length > MAX_BODY) {
+            error(ex, 413, "body over " + MAX_BODY + " bytes");
+            return;
+        }
+        final JsonNode body;
+        try {
+            body = AlertJson.JSON.readTree(raw);
         } catch (final IOException e) {
             error(ex, 400, "body is not JSON");
+            return;
+        }
+        if (body == null || !body.isObject()) {
+            error(ex, 400, "body must be a JSON object");
             return;
         }
         final List<String> problems = new ArrayList<>();
@@ -122,17 +189,54 @@ public final class AlerterApi {
         } catch (final RuntimeException e) {
             problems.add("bad time: " + e.getMessage());
         }
+        final Duration longest = api.maxSilenceDuration();
+        if (ends != null && starts.isAfter(now.plus(longest))) {
+            problems.add("starts_at is more than " + Durations.format(longest) + " ahead (api.max_silence_duration)");
+        }
+        if (ends != null && ends.isAfter(starts.plus(longest))) {
+            problems.add("the silence lasts more than " + Durations.format(longest) + " (api.max_silence_duration)");
+        }
         if (!problems.isEmpty()) {
             error(ex, 400, String.join("; ", problems));
             return;
         }
+        if (silences.unexpired() >= api.maxSilences()) {
+            error(ex, 409, api.maxSilences() + " silences are pending or active already (api.max_silences): "
+                    + "expire some first");
+            return;
+        }
+        final Silences.Write created;
         try {
-            final Silence s = silences.create(matchers, starts, ends, body.path("created_by").asText("api"),
-                    body.path("comment").asText(""));
-            OpsServer.reply(ex, 201, "application/json", s.toJson(now).toString());
+            created = silences.create(matchers, starts, ends, text(body, "created_by", "api"), text(body, "comment", ""));
         } catch (final IllegalArgumentException e) {
             error(ex, 400, e.getMessage());
+            return;
         }
+        if (durable(ex, created.durable())) {
+            OpsServer.reply(ex, 201, "application/json", created.silence().toJson(now).toString());
+        } else {
+            // Not durable: do not keep a silence that a restart would lose.
+            silences.forget(created.silence());
+        }
+    }
+
+    /** Whether the write became durable in time; answers 503 itself when not. */
+    private static boolean durable(final HttpExchange ex, final CompletableFuture<Silence> write) throws IOException {
+        try {
+            write.get(DURABLE_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (final ExecutionException | TimeoutException e) {
+            // answered below
+        }
+        error(ex, 503, "the change could not be stored within " + DURABLE_WITHIN.toSeconds() + " s; try again");
+        return false;
+    }
+
+    private static String text(final JsonNode body, final String field, final String dflt) {
+        final String v = body.path(field).asText(dflt);
+        return v.length() > 1024 ? v.substring(0, 1024) : v;
     }
 
     private static void error(final HttpExchange ex, final int status, final String message) throws IOException {

@@ -44,8 +44,8 @@ public record ReceiverSettings(
         if (rate != null) {
             try {
                 r = Double.parseDouble(rate.trim());
-                if (r < 0) {
-                    n.problem("rate_limit", "must be 0 (none) or a positive number per second (got " + rate + ")");
+                if (!Double.isFinite(r) || r < 0 || r > 10_000) {
+                    n.problem("rate_limit", "must be 0 (none) or a number per second up to 10000 (got " + rate + ")");
                     r = defaultRate;
                 }
             } catch (final NumberFormatException e) {

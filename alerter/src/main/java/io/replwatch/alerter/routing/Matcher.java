@@ -1,13 +1,15 @@
 package io.replwatch.alerter.routing;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.Map;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * One label matcher in Alertmanager's syntax, which operators already write: {@code name="value"},
  * {@code name!="value"}, {@code name=~"regex"}, {@code name!~"regex"} (quotes optional). Regexes are anchored
- * at both ends, as in Alertmanager. A missing label matches as the empty string.
+ * at both ends, as in Alertmanager. A missing label matches as the empty string. Regexes are RE2 (as in
+ * Alertmanager, which is written in Go): matching takes time linear in the input, so no pattern a silence
+ * brings in can hang the dispatcher; backreferences and lookaround, which RE2 lacks, are refused.
  */
 public record Matcher(String name, Op op, String value, Pattern pattern) {
 
@@ -22,7 +24,7 @@ public record Matcher(String name, Op op, String value, Pattern pattern) {
         }
     }
 
-    private static final Pattern SYNTAX = Pattern.compile("^\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!~|!=|=)\\s*(.*?)\\s*$");
+    private static final java.util.regex.Pattern SYNTAX = java.util.regex.Pattern.compile("^\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*(=~|!~|!=|=)\\s*(.*?)\\s*$");
 
     /** Parses one matcher; throws IllegalArgumentException with a readable message when malformed. */
     public static Matcher parse(final String text) {

@@ -1,6 +1,5 @@
 package io.replwatch.alerter.routing;
 
-import io.replwatch.alerter.state.AlertJson;
 import io.replwatch.alerter.state.StateStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Silences from the configuration (fixed) and from the HTTP API (kept in the state store so they survive a
@@ -42,8 +42,17 @@ public final class Silences {
         return false;
     }
 
-    public synchronized Silence create(final List<Matcher> matchers, final Instant startsAt, final Instant endsAt,
-                                       final String createdBy, final String comment) {
+    /** A silence just written: it applies at once; {@code durable} completes once the state topic has it. */
+    public record Write(Silence silence, CompletableFuture<Silence> durable) {
+    }
+
+    /**
+     * Creates a silence; it mutes at once, and {@link Write#durable()} completes once it is written to the state
+     * topic, so an API can answer 201 only then (and {@link #forget} it otherwise).
+     */
+    public synchronized Write create(final List<Matcher> matchers, final Instant startsAt,
+                                                          final Instant endsAt, final String createdBy,
+                                                          final String comment) {
         if (matchers.isEmpty()) {
             throw new IllegalArgumentException("a silence needs at least one matcher");
         }
@@ -52,25 +61,31 @@ public final class Silences {
         }
         final Silence s = new Silence(UUID.randomUUID().toString(), matchers, startsAt, endsAt, createdBy, comment);
         all.put(s.id(), s);
-        persist(s);
-        return s;
+        return new Write(s, persist(s));
     }
 
-    /** Expires a silence now; false when there is no such silence. */
-    public synchronized boolean expire(final String id) {
+    /** Silences not yet expired (pending or active): what a cap on silences counts. */
+    public synchronized int unexpired() {
+        final Instant now = clock.instant();
+        return (int) all.values().stream().filter(s -> now.isBefore(s.endsAt())).count();
+    }
+
+    /** Expires a silence now; null when there is no such silence. */
+    public synchronized Write expire(final String id) {
         final Silence s = all.get(id);
         if (s == null) {
-            return false;
+            return null;
         }
         final Silence e = s.expiredAt(clock.instant());
         all.put(id, e);
-        persist(e);
-        return true;
+        return new Write(e, persist(e));
     }
 
     public synchronized List<Silence> list() {
         final Instant now = clock.instant();
-        all.values().removeIf(s -> s.endsAt().plus(RETENTION).isBefore(now));
+        // Compared as "ended before now - retention", which cannot overflow whatever ends_at a silence carries.
+        final Instant forgetBefore = now.minus(RETENTION);
+        all.values().removeIf(s -> s.endsAt().isBefore(forgetBefore));
         return new ArrayList<>(all.values());
     }
 
@@ -79,8 +94,15 @@ public final class Silences {
         all.put(s.id(), s);
     }
 
-    private void persist(final Silence s) {
-        store.put(PREFIX + s.id(), s.toJson(null).toString(), () -> { });
+    private CompletableFuture<Silence> persist(final Silence s) {
+        final CompletableFuture<Silence> durable = new CompletableFuture<>();
+        store.put(PREFIX + s.id(), s.toJson(null).toString(), () -> durable.complete(s));
+        return durable;
+    }
+
+    /** Takes back a silence whose write did not become durable. */
+    public synchronized void forget(final Silence s) {
+        all.remove(s.id(), s);
     }
 
     public static boolean isSilenceKey(final String key) {

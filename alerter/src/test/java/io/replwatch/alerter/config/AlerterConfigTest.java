@@ -93,4 +93,31 @@ class AlerterConfigTest {
                 k -> k.equals("KAFKA_BOOTSTRAP") || k.equals("SCHEMA_REGISTRY_URL") ? "http://localhost:1" : "https://hooks.example.com/x"), System.out);
         assertThat(c.receivers()).isNotEmpty();
     }
+
+    /** Issue 17: NaN was accepted as a rate; a short token or both token and token_file are problems. */
+    @Test
+    void nanRatesAndWeakTokensAreProblems() {
+        assertThatThrownBy(() -> AlerterConfig.parse("""
+                kafka: {bootstrap.servers: "localhost:9092"}
+                schema_registry: {url: "mock://cfg"}
+                route: {receiver: hook}
+                receivers:
+                  - {name: hook, type: webhook, url: "https://hooks.example.com/x", rate_limit: NaN}
+                api: {token: short, token_file: /nonexistent}
+                """, k -> null))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems())
+                        .anyMatch(p -> p.startsWith("receivers[0].rate_limit: must be 0 (none) or a number"))
+                        .anyMatch(p -> p.equals("api.token: give token or token_file, not both"))
+                        .noneMatch(p -> p.contains("short")));
+        final AlerterConfig ok = AlerterConfig.parse("""
+                kafka: {bootstrap.servers: "localhost:9092"}
+                schema_registry: {url: "mock://cfg"}
+                route: {receiver: hook}
+                receivers: [{name: hook, type: webhook, url: "https://hooks.example.com/x"}]
+                api: {token: "0123456789abcdef-secret"}
+                """, k -> null);
+        assertThat(ok.api().writesEnabled()).isTrue();
+        assertThat(ok.toString()).doesNotContain("0123456789abcdef-secret");
+        assertThat(ok.httpBind()).isEqualTo("127.0.0.1");
+    }
 }

@@ -1,5 +1,6 @@
 package io.replwatch.collector.config;
 
+import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.runtime.config.ConfigNode;
 import io.replwatch.schemas.Topics;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.function.Function;
  * max_concurrent_polls: 32            # worker threads; a slow node never holds up another
  * topic: replwatch.samples
  * http_port: 9187                     # /metrics and /health; 0 picks a free port, -1 turns it off
+ * http_bind: 127.0.0.1                # the listener's address (0.0.0.0 in a container)
  * kafka:                              # Kafka producer properties, passed through
  *   bootstrap.servers: 127.0.0.1:9092
  * schema_registry:                    # serde properties (schema.registry.url is `url` here)
@@ -51,12 +53,13 @@ public record CollectorConfig(
         int maxConcurrentPolls,
         String topic,
         int httpPort,
+        String httpBind,
         Map<String, String> kafka,
         Map<String, String> registry,
         List<NodeConfig> nodes) {
 
     private static final Set<String> TOP = Set.of("collector_id", "poll_interval", "connect_timeout",
-            "statement_timeout", "settings_refresh", "max_concurrent_polls", "topic", "http_port", "kafka",
+            "statement_timeout", "settings_refresh", "max_concurrent_polls", "topic", "http_port", "http_bind", "kafka",
             "schema_registry", "defaults", "clusters");
     private static final Set<String> NODE_KEYS = Set.of("name", "host", "port", "database", "user", "password",
             "password_file", "sslmode", "sslrootcert", "sslcert", "sslkey", "labels");
@@ -82,6 +85,7 @@ public record CollectorConfig(
         final int workers = root.integer("max_concurrent_polls", 32, 1, 1024);
         final String topic = root.string("topic", Topics.SAMPLES);
         final int httpPort = root.integer("http_port", 9187, -1, 65535);
+        final String httpBind = OpsServer.BIND.read(root);
 
         final ConfigNode.KafkaSections sections = root.kafkaSections();
 
@@ -134,7 +138,7 @@ public record CollectorConfig(
             }
         }
         root.throwIfProblems();
-        return new CollectorConfig(id, interval, connect, statement, refresh, workers, topic, httpPort,
+        return new CollectorConfig(id, interval, connect, statement, refresh, workers, topic, httpPort, httpBind,
                 sections.kafka(), sections.registry(), List.copyOf(nodes));
     }
 

@@ -76,7 +76,7 @@ class CollectorConfigTest {
                 """;
         assertThatThrownBy(() -> CollectorConfig.parse(bad, k -> null))
                 .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "pol_interval: unknown key (known: clusters, collector_id, connect_timeout, defaults, http_port,"
+                        "pol_interval: unknown key (known: clusters, collector_id, connect_timeout, defaults, http_bind, http_port,"
                                 + " kafka, max_concurrent_polls, poll_interval, schema_registry, settings_refresh,"
                                 + " statement_timeout, topic)",
                         "poll_interval: must be at least 100ms (got 10ms)",

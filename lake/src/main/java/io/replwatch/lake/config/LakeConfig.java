@@ -1,5 +1,6 @@
 package io.replwatch.lake.config;
 
+import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.runtime.config.ConfigNode;
 import io.replwatch.lake.sink.Table;
 import io.replwatch.lake.store.LakeStore;
@@ -23,6 +24,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * <pre>
  * group_id: replwatch-lake
  * http_port: 9191                   # /metrics, /health; 0 = any
+ * http_bind: 127.0.0.1               # the listener's address (0.0.0.0 in a container)
  * kafka: {bootstrap.servers: kafka:9092}
  * schema_registry: {url: http://registry:8081}
  * tables: [samples, rollups]        # default both
@@ -42,6 +44,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 public record LakeConfig(
         String groupId,
         int httpPort,
+        String httpBind,
         Map<String, String> kafka,
         Map<String, String> registry,
         List<Table> tables,
@@ -73,10 +76,11 @@ public record LakeConfig(
     }
 
     public static LakeConfig from(final ConfigNode root) {
-        root.allowOnly(Set.of("group_id", "http_port", "kafka", "schema_registry", "tables", "output", "roll",
+        root.allowOnly(Set.of("group_id", "http_port", "http_bind", "kafka", "schema_registry", "tables", "output", "roll",
                 "compression", "threads"));
         final String group = root.string("group_id", "replwatch-lake");
         final int port = root.integer("http_port", 9191, 0, 65535);
+        final String bind = OpsServer.BIND.read(root);
         final ConfigNode.KafkaSections k = root.kafkaSections();
         final List<Table> tables = new ArrayList<>();
         final List<String> names = root.has("tables") ? root.stringList("tables") : List.of("samples", "rollups");
@@ -134,7 +138,7 @@ public record LakeConfig(
                 endpoint, o.bool("path_style", false),
                 Path.of(o.string("staging", Path.of(System.getProperty("java.io.tmpdir"), "replwatch-lake-staging").toString())));
         root.throwIfProblems();
-        return new LakeConfig(group, port, k.kafka(), k.registry(), tables, out, maxRows, maxBytes, maxAge, maxOpen,
+        return new LakeConfig(group, port, bind, k.kafka(), k.registry(), tables, out, maxRows, maxBytes, maxAge, maxOpen,
                 codec, threads);
     }
 

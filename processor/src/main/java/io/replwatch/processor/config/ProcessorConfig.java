@@ -2,6 +2,7 @@ package io.replwatch.processor.config;
 
 import io.replwatch.runtime.config.ConfigKey;
 import io.replwatch.runtime.config.ConfigNode;
+import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.runtime.config.Durations;
 import io.replwatch.processor.health.Rules;
 import io.replwatch.processor.health.ThresholdUnit;
@@ -37,6 +38,7 @@ import java.util.function.Function;
 public record ProcessorConfig(
         String applicationId,
         int httpPort,
+        String httpBind,
         String advertisedUrl,
         Path stateDir,
         int streamThreads,
@@ -53,6 +55,7 @@ public record ProcessorConfig(
             "Kafka Streams application.id: its consumer group, state directory and internal topics");
     static final ConfigKey<Integer> HTTP_PORT = ConfigKey.integer("http_port", 9188, 0, 65535,
             "port of `/api/v1/...`, `/metrics` and `/health` (0: any free port)");
+    static final ConfigKey<String> HTTP_BIND = OpsServer.BIND;
     static final ConfigKey<String> ADVERTISED_URL = ConfigKey.string("advertised_url", null,
             "how other instances reach this one's API (default `http://<host>:<http_port>`)");
     static final ConfigKey<String> STATE_DIR = ConfigKey.of("state_dir",
@@ -93,7 +96,7 @@ public record ProcessorConfig(
     static final ConfigKey<Void> CLUSTERS = ConfigKey.section("clusters", "per cluster: `rules`, overriding the above");
 
     /** Every key of the processor's configuration, in the order the README lists them. */
-    public static final List<ConfigKey<?>> KEYS = List.of(APPLICATION_ID, HTTP_PORT, ADVERTISED_URL, STATE_DIR,
+    public static final List<ConfigKey<?>> KEYS = List.of(APPLICATION_ID, HTTP_PORT, HTTP_BIND, ADVERTISED_URL, STATE_DIR,
             NUM_STREAM_THREADS, STATE_STORE, PARTITIONS, KAFKA, SCHEMA_REGISTRY, GRACE, WAL_WINDOWS, LAG_WINDOW,
             HISTORY_RETENTION, PUNCTUATE_INTERVAL, STALE_INTERVALS, STALE_MIN, FAILOVER_HOLD, NODE_HEALTH_EVERY,
             CONFLICTS_WINDOW, RULES, CLUSTERS);
@@ -122,7 +125,7 @@ public record ProcessorConfig(
                 STALE_INTERVALS.read(root), STALE_MIN.read(root), FAILOVER_HOLD.read(root), NODE_HEALTH_EVERY.read(root),
                 CONFLICTS_WINDOW.read(root), new Thresholds(global, perCluster));
         final ProcessorConfig config = new ProcessorConfig(APPLICATION_ID.read(root), HTTP_PORT.read(root),
-                ADVERTISED_URL.read(root), Path.of(STATE_DIR.read(root)), NUM_STREAM_THREADS.read(root),
+                HTTP_BIND.read(root), ADVERTISED_URL.read(root), Path.of(STATE_DIR.read(root)), NUM_STREAM_THREADS.read(root),
                 STATE_STORE.read(root), PARTITIONS.read(root), sections.kafka(), sections.registry(), topology);
         root.throwIfProblems();
         return config;

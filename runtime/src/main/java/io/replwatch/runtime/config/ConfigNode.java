@@ -32,7 +32,11 @@ import java.util.regex.Pattern;
 public final class ConfigNode {
 
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Duplicate keys are errors: a second {@code clusters:} must not silently replace the first. */
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /** No setting of any service is meaningfully longer than this; longer is a typo. */
+    public static final Duration MAX_DURATION = Duration.ofDays(3650);
 
     private final JsonNode node;
     private final String path;
@@ -159,7 +163,8 @@ public final class ConfigNode {
         } else {
             registry.put("schema.registry.url", url);
         }
-        return new KafkaSections(Map.copyOf(kafka), Map.copyOf(registry));
+        // Secrets (sasl.jaas.config, basic.auth.user.info ...) stay readable but never print.
+        return new KafkaSections(SecretMasking.of(kafka), SecretMasking.of(registry));
     }
 
     /** A list of scalars (a single scalar counts as a list of one). */
@@ -306,6 +311,10 @@ public final class ConfigNode {
             final Duration d = Durations.parse(v);
             if (min != null && d.compareTo(min) < 0) {
                 problems.add(sub(key), "must be at least " + Durations.format(min) + " (got " + v + ")");
+                return dflt;
+            }
+            if (d.compareTo(MAX_DURATION) > 0) {
+                problems.add(sub(key), "must be at most 3650d (got " + v + ")");
                 return dflt;
             }
             return d;

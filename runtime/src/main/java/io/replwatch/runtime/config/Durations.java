@@ -24,7 +24,11 @@ public final class Durations {
         final String t = text.trim().toLowerCase();
         if (t.startsWith("pt") || t.startsWith("p")) {
             try {
-                return Duration.parse(text.trim().toUpperCase());
+                final Duration d = Duration.parse(text.trim().toUpperCase());
+                d.toMillis();
+                return d;
+            } catch (final ArithmeticException e) {
+                throw new IllegalArgumentException("Too long a duration: '" + text + "'");
             } catch (final java.time.format.DateTimeParseException e) {
                 throw new IllegalArgumentException("Not a duration: '" + text + "' (use e.g. 500ms, 5s, 2m, 1h)");
             }
@@ -36,14 +40,19 @@ public final class Durations {
             if (m.start() != end) {
                 break;
             }
-            final long n = Long.parseLong(m.group(1));
-            total = total.plus(switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            });
+            try {
+                final long n = Long.parseLong(m.group(1));
+                total = total.plus(switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                });
+                total.toMillis(); // what every caller needs: it must fit
+            } catch (final NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException("Too long a duration: '" + text + "'");
+            }
             end = m.end();
         }
         if (end != t.length() || end == 0) {

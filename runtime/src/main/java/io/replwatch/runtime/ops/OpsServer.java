@@ -12,10 +12,40 @@ import java.util.function.Supplier;
 
 /**
  * The operations endpoints every replwatch service exposes: {@code GET /metrics} (Prometheus text format) and
- * {@code GET /health} (JSON; 200 when healthy, 503 otherwise). Built on the JDK's HTTP server: two read-only
- * endpoints do not justify a web framework in a collector meant to stay small.
+ * {@code GET /health} (JSON; 200 when healthy, 503 otherwise), plus the routes a service adds. Built on the JDK's
+ * HTTP server: a few endpoints do not justify a web framework in a collector meant to stay small.
+ *
+ * <p>Hardened against clients that do not play along: a pool of {@link #THREADS} handler threads, so that a few
+ * connections sending a request slowly cannot keep {@code /health} from answering; a request must arrive whole
+ * within {@link #MAX_REQUEST_SECONDS} and a response be taken within {@link #MAX_RESPONSE_SECONDS}, or the
+ * connection is closed; at most {@link #MAX_HEADERS} request headers. The server binds the address it is given:
+ * services default to loopback ({@code http_bind}).
  */
 public final class OpsServer implements AutoCloseable {
+
+    /** Handler threads: more than the slow or stuck connections a test holds open (ten), few enough to stay small. */
+    public static final int THREADS = 32;
+    /** Seconds a client has to send its whole request. */
+    public static final int MAX_REQUEST_SECONDS = 10;
+    /** Seconds a client has to take its whole response. */
+    public static final int MAX_RESPONSE_SECONDS = 30;
+    /** Request headers accepted at most. */
+    public static final int MAX_HEADERS = 100;
+
+    /** Every service's {@code http_bind} key: loopback unless the operator says otherwise. */
+    public static final io.replwatch.runtime.config.ConfigKey<String> BIND = io.replwatch.runtime.config.ConfigKey.string(
+            "http_bind", "127.0.0.1", "address the HTTP listener binds: loopback by default; `0.0.0.0` for every "
+                    + "interface (in a container, behind its published port)");
+
+    static {
+        // The JDK server reads these once, when its first instance is made; a value set on the command line wins.
+        System.setProperty("sun.net.httpserver.maxReqTime",
+                System.getProperty("sun.net.httpserver.maxReqTime", String.valueOf(MAX_REQUEST_SECONDS)));
+        System.setProperty("sun.net.httpserver.maxRspTime",
+                System.getProperty("sun.net.httpserver.maxRspTime", String.valueOf(MAX_RESPONSE_SECONDS)));
+        System.setProperty("sun.net.httpserver.maxReqHeaders",
+                System.getProperty("sun.net.httpserver.maxReqHeaders", String.valueOf(MAX_HEADERS)));
+    }
 
     /** What /health reports. */
     public record Health(boolean healthy, Map<String, Object> details) {
@@ -34,7 +64,7 @@ public final class OpsServer implements AutoCloseable {
                                   final Supplier<Health> health) {
         try {
             final HttpServer s = HttpServer.create(new InetSocketAddress(bind, port), 64);
-            s.setExecutor(Executors.newFixedThreadPool(2, r -> {
+            s.setExecutor(Executors.newFixedThreadPool(THREADS, r -> {
                 final Thread t = new Thread(r, "replwatch-ops-http");
                 t.setDaemon(true);
                 return t;
@@ -100,6 +130,11 @@ public final class OpsServer implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** The address and port it listens on. */
+    public InetSocketAddress address() {
+        return server.getAddress();
     }
 
     @Override
