@@ -58,6 +58,11 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--timeout", description = "Stop after this long without a new record, e.g. 10s.")
     Duration timeout;
 
+    @Option(names = "--client-config", paramLabel = "FILE", description = "Kafka client properties (security.protocol, "
+            + "sasl.*, ssl.*) and serde properties (basic.auth.user.info, schema.registry.ssl.*), as for Kafka's own "
+            + "--command-config: to reach a secured cluster. Its values are never printed.")
+    Path clientConfig;
+
     @Option(names = "--sandbox-dir", defaultValue = ".replwatch/sandbox", hidden = true)
     Path sandboxDir;
 
@@ -85,9 +90,22 @@ public final class TailCommand implements Callable<Integer> {
         final String url = firstOf(registry, System.getenv("REPLWATCH_REGISTRY"),
                 sandbox.raw().path("registry").path("url").asText(null), "http://localhost:8081");
 
+        final Properties client = new Properties();
+        if (clientConfig != null) {
+            try (java.io.Reader in = java.nio.file.Files.newBufferedReader(clientConfig, StandardCharsets.UTF_8)) {
+                client.load(in);
+            } catch (final java.io.IOException | IllegalArgumentException e) {
+                err.println("error: cannot read --client-config " + clientConfig + ": " + e.getClass().getSimpleName());
+                return 2;
+            }
+        }
+        final Map<String, Object> serde = new java.util.HashMap<>();
+        client.stringPropertyNames().forEach(k -> serde.put(k, client.getProperty(k)));
+        serde.put(SerdeConfig.SCHEMA_REGISTRY_URL, url);
         final AvroDeserializer<GenericContainer> de = new AvroDeserializer<>();
-        de.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, url), false);
+        de.configure(serde, false);
         final Properties p = new Properties();
+        p.putAll(client);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "replwatch-tail-" + UUID.randomUUID());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -96,8 +114,16 @@ public final class TailCommand implements Callable<Integer> {
         final ObjectMapper json = new ObjectMapper();
         long seen = 0;
         long lastRecord = System.nanoTime();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        final KafkaConsumer<byte[], byte[]> opened;
+        try {
+            opened = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        } catch (final org.apache.kafka.common.KafkaException e) {
+            // Kafka's messages name a bad setting's key and hide password-type values.
+            err.println("error: cannot create a Kafka consumer: " + (e.getCause() != null ? e.getCause().getMessage()
+                    : e.getMessage()));
+            return 2;
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = opened) {
             consumer.subscribe(List.of(topic));
             while (max == null || seen < max) {
                 for (final ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {

@@ -93,6 +93,18 @@ class SandboxCliIT {
         assertThat(first.at("/value/wal_lsn").asText()).isEqualTo("16/B374D848");
         assertThat(first.at("/value/sampled_at").asText()).isEqualTo("2025-11-24T16:00:00Z");
         assertThat(first.at("/value/replicas/0/sync_state").asText()).isEqualTo("sync");
+        // Client properties from a file (how tail reaches a secured cluster; issue 17): applied, never printed.
+        final java.nio.file.Path props = java.nio.file.Files.writeString(dir.resolve("client.properties"),
+                "security.protocol=PLAINTEXT\nclient.id=tail-it\nbasic.auth.user.info=u:do-not-print\n");
+        final Cli.Run secured = Cli.run("tail", Topics.SAMPLES, "--max", "1", "--timeout", "20s", "--client-config",
+                props.toString(), "--sandbox-dir", dir.toString());
+        assertThat(secured.exit()).as(secured.err()).isZero();
+        assertThat(secured.out().strip().split("\n")).hasSize(1);
+        assertThat(secured.out() + secured.err()).doesNotContain("do-not-print");
+        final Cli.Run wrongProtocol = Cli.run("tail", Topics.SAMPLES, "--max", "1", "--timeout", "5s", "--client-config",
+                java.nio.file.Files.writeString(dir.resolve("bad.properties"), "security.protocol=NOPE\n").toString(),
+                "--sandbox-dir", dir.toString());
+        assertThat(wrongProtocol.exit()).isNotZero();
 
         // Simulate a crash that lost the state file: down must still find and stop everything.
         final List<Long> pids = new ArrayList<>();

@@ -100,6 +100,9 @@ public record CollectorConfig(
         for (final ConfigNode c : clusters) {
             c.allowOnly(Set.of("name", "labels", "nodes"));
             final String cluster = c.requiredString("name");
+            if (cluster != null && !NAME.matcher(cluster).matches()) {
+                c.problem("name", NAME_RULE + " (got '" + cluster + "')");
+            }
             if (cluster != null && !clusterNames.add(cluster)) {
                 c.problem("name", "duplicate cluster name '" + cluster + "'");
             }
@@ -112,12 +115,18 @@ public record CollectorConfig(
             for (final ConfigNode n : nodeNodes) {
                 n.allowOnly(NODE_KEYS);
                 final String name = n.requiredString("name");
+                if (name != null && !NAME.matcher(name).matches()) {
+                    n.problem("name", NAME_RULE + " (got '" + name + "')");
+                }
                 if (name != null && !nodeNames.add(name)) {
                     n.problem("name", "duplicate node name '" + name + "' in cluster '" + cluster + "'");
                 }
                 final String host = pick(n, defaults, "host", null);
                 if (host == null) {
                     n.problem("host", "is required");
+                } else if (!HOST.matcher(host).matches()) {
+                    n.problem(n.has("host") ? "host" : "defaults.host", "must be a host name or an IP address, nothing "
+                            + "else (got '" + host + "')");
                 }
                 final int port = n.has("port") ? n.integer("port", 5432, 1, 65535) : defaults.integer("port", 5432, 1, 65535);
                 final String sslmode = pick(n, defaults, "sslmode", "prefer");
@@ -132,7 +141,13 @@ public record CollectorConfig(
                 final Map<String, String> labels = new LinkedHashMap<>(clusterLabels);
                 labels.putAll(defaults.stringMap("labels"));
                 labels.putAll(n.stringMap("labels"));
-                nodes.add(new NodeConfig(cluster, name, host, port, pick(n, defaults, "database", "postgres"), user,
+                final String database = pick(n, defaults, "database", "postgres");
+                if (!DATABASE.matcher(database).matches()) {
+                    // It goes into the JDBC URL: "postgres?sslmode=disable" would override the TLS mode.
+                    n.problem(n.has("database") ? "database" : "defaults.database", "must be a database name without "
+                            + "? & = / # ; % or spaces (connection settings are keys of their own, such as sslmode)");
+                }
+                nodes.add(new NodeConfig(cluster, name, host, port, database, user,
                         password, sslmode, pick(n, defaults, "sslrootcert", null), pick(n, defaults, "sslcert", null),
                         pick(n, defaults, "sslkey", null), Map.copyOf(labels)));
             }
@@ -141,6 +156,17 @@ public record CollectorConfig(
         return new CollectorConfig(id, interval, connect, statement, refresh, workers, topic, httpPort, httpBind,
                 sections.kafka(), sections.registry(), List.copyOf(nodes));
     }
+
+    /**
+     * Cluster and node names: they make the state keys ({@code cluster/node}) and the API's paths, so no
+     * separators. Letters, digits, {@code . _ -}, up to 128 characters.
+     */
+    static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    static final String NAME_RULE = "must be letters, digits, '.', '_' or '-' (no '/' or spaces), starting with a letter or digit";
+    /** A host name, an IPv4 address or an IPv6 address (bracketed or not): nothing that could end a JDBC URL's host. */
+    private static final java.util.regex.Pattern HOST = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9._-]{1,253}|\\[?[0-9A-Fa-f:.]+(%[A-Za-z0-9]+)?]?");
+    private static final java.util.regex.Pattern DATABASE = java.util.regex.Pattern.compile("[^?&=/#;%\\s\\\\]{1,63}");
 
     private static String pick(final ConfigNode node, final ConfigNode defaults, final String key, final String dflt) {
         return node.has(key) ? node.string(key, dflt) : defaults.string(key, dflt);

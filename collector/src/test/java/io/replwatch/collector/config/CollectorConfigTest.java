@@ -114,4 +114,31 @@ class CollectorConfigTest {
                 "password_file: " + dir.resolve("missing")), ENV::get))
                 .hasMessageContaining("defaults.password_file: cannot read");
     }
+
+    /**
+     * Issue 17: the JDBC URL was built by concatenation, so a database of "postgres?sslmode=disable&options=..."
+     * turned TLS off and overrode the read-only session; a host could carry a path or parameters too; a '/' in a
+     * cluster or node name collides in the processor's state keys.
+     */
+    @Test
+    void namesHostsAndDatabasesCannotCarrySeparators() {
+        final String bad = """
+                kafka: {bootstrap.servers: k:9092}
+                schema_registry: {url: http://r:8081}
+                clusters:
+                  - name: orders/eu
+                    nodes:
+                      - {name: pg1, host: db1, user: u, database: "postgres?sslmode=disable&options=-c%20default_transaction_read_only=off"}
+                      - {name: "pg 2", host: "db2/other?ssl=false", user: u}
+                      - {name: pg3, host: "[fe80::1%eth0]", user: u}
+                      - {name: pg4, host: 10.0.0.4, user: u, database: orders_eu}
+                """;
+        assertThatThrownBy(() -> CollectorConfig.parse(bad, k -> null))
+                .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "clusters[0].name: " + CollectorConfig.NAME_RULE + " (got 'orders/eu')",
+                        "clusters[0].nodes[0].database: must be a database name without ? & = / # ; % or spaces "
+                                + "(connection settings are keys of their own, such as sslmode)",
+                        "clusters[0].nodes[1].name: " + CollectorConfig.NAME_RULE + " (got 'pg 2')",
+                        "clusters[0].nodes[1].host: must be a host name or an IP address, nothing else (got 'db2/other?ssl=false')"));
+    }
 }

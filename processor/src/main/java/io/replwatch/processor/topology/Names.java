@@ -19,6 +19,28 @@ public final class Names {
     private Names() {
     }
 
+    /**
+     * Cluster and node names make the state keys ({@code cluster/node}) and the HTTP API's paths and prefix scans:
+     * a '/' (or a control character) in one would collide with another node's key. The collector refuses such
+     * names in its configuration; a sample that carries one anyway is not processed.
+     *
+     * @throws IllegalArgumentException naming the problem
+     */
+    public static void requireValid(final String cluster, final String node) {
+        for (final String name : new String[] {cluster, node}) {
+            if (name == null || name.isEmpty() || name.length() > 128) {
+                throw new IllegalArgumentException("cluster and node names must be 1 to 128 characters");
+            }
+            for (int i = 0; i < name.length(); i++) {
+                final char c = name.charAt(i);
+                if (c == '/' || c < 0x20 || c == 0x7f) {
+                    throw new IllegalArgumentException("'" + name.replaceAll("\\p{Cntrl}", "?") + "': cluster and node "
+                            + "names cannot hold '/' or control characters (they make the state keys cluster/node)");
+                }
+            }
+        }
+    }
+
     /** The key of a node in node-state, node-health and replwatch.node-health. */
     public static String nodeKey(final String cluster, final String node) {
         return cluster + "/" + node;

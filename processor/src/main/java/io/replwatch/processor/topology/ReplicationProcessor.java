@@ -88,6 +88,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             if (s == null) {
                 throw new IllegalArgumentException("null value (a tombstone) where a sample was expected");
             }
+            Names.requireValid(s.getCluster(), s.getNode());
         } catch (final RuntimeException e) {
             LOG.warn("Undecodable record on {} sent to the dead-letter topic: {}", Topics.SAMPLES, e.getMessage());
             deadLetter(record, e);

@@ -293,6 +293,16 @@ class ProcessorTopologyTest {
         assertThat(transitions.readValuesToList()).hasSize(3);
     }
 
+    /** Issue 17: a '/' in a name would make "a/b" + "c" and "a" + "b/c" one state key ("a/b/c"). */
+    @Test
+    void row8b_aSampleWhoseNameHoldsASeparatorIsDeadLetteredNotMerged() {
+        send(io.replwatch.avro.ReplicationSample.newBuilder(Samples.streaming("s1", T0, 100 * MB)).setCluster("c/s1").build());
+        send(io.replwatch.avro.ReplicationSample.newBuilder(Samples.streaming("x/y", T0, 100 * MB)).build());
+        assertThat(deadLetters.readValuesToList()).hasSize(2).allSatisfy(d ->
+                assertThat(d.getReason()).contains("cannot hold '/'"));
+        assertThat(transitions.readValuesToList()).isEmpty();
+    }
+
     @Test
     void row9_walThroughputIsEmittedOnceWhenTheWindowClosesAndNeverNegative() {
         // 1 MB every 5 s for two minutes, then the primary's position goes back (a restore): no negative bytes.
