@@ -14,6 +14,7 @@ import java.util.List;
  *        pg_stat_replication lists this standby
  * @param syncMissing null unless this is a primary with synchronous_standby_names set: how many named standbys
  *        are missing (needed minus streaming)
+ * @param identityConflict null, or why this node belongs to another database system than its cluster's primary
  */
 public record NodeView(
         String cluster,
@@ -40,7 +41,8 @@ public record NodeView(
         boolean failoverActive,
         String failoverFrom,
         boolean splitBrain,
-        List<String> splitBrainNodes) {
+        List<String> splitBrainNodes,
+        String identityConflict) {
 
     /** A replication slot as the rules see it. */
     public record SlotView(String name, boolean active, boolean temporary, Long retainedBytes, String walStatus,
@@ -92,7 +94,8 @@ public record NodeView(
                 .failoverActive(failoverActive)
                 .failoverFrom(failoverFrom)
                 .splitBrain(splitBrain)
-                .splitBrainNodes(splitBrainNodes);
+                .splitBrainNodes(splitBrainNodes)
+                .identityConflict(identityConflict);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -122,6 +125,7 @@ public record NodeView(
         private String failoverFrom;
         private boolean splitBrain;
         private List<String> splitBrainNodes = List.of();
+        private String identityConflict;
 
         public Builder cluster(final String value) {
             this.cluster = value;
@@ -248,11 +252,17 @@ public record NodeView(
             return this;
         }
 
+        public Builder identityConflict(final String value) {
+            this.identityConflict = value;
+            return this;
+        }
+
         public NodeView build() {
             return new NodeView(cluster, node, status, message, stale, staleForMs, inRecovery, replayPaused,
                     receiverStatus, timeLagMs, replayLagBytes, trend, stalledForMs, conflictsInWindow,
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
-                    maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes);
+                    maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
+                    identityConflict);
         }
     }
 }

@@ -31,6 +31,7 @@ public final class Rules {
     public static final String SENDERS_EXHAUSTED = "SENDERS_EXHAUSTED";
     public static final String FAILOVER = "FAILOVER";
     public static final String SPLIT_BRAIN = "SPLIT_BRAIN";
+    public static final String CLUSTER_IDENTITY_CONFLICT = "CLUSTER_IDENTITY_CONFLICT";
 
     /**
      * A rule: its code, the unit of its thresholds, its default settings and a pure function. This list is the one
@@ -55,6 +56,8 @@ public final class Rules {
                     Rules::nodeUnreachable),
             new Rule(MONITORING_FAILED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::monitoringFailed),
             new Rule(SAMPLES_STALE, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::samplesStale),
+            new Rule(CLUSTER_IDENTITY_CONFLICT, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR),
+                    Rules::clusterIdentityConflict),
             new Rule(SPLIT_BRAIN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::splitBrain),
             new Rule(FAILOVER, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::failover),
             new Rule(RECEIVER_DISCONNECTED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR),
@@ -133,6 +136,17 @@ public final class Rules {
         }
         return fire(SAMPLES_STALE, HealthState.UNKNOWN, (double) v.staleForMs(), null, "ms",
                 "no sample for " + v.staleForMs() / 1000 + " s");
+    }
+
+    /**
+     * Rule: the node is another database system (its system identifier) than its cluster's primary: two clusters
+     * are configured under one name. Not a failover, not split brain: a monitoring configuration to fix.
+     */
+    static Optional<Finding> clusterIdentityConflict(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || v.identityConflict() == null) {
+            return Optional.empty();
+        }
+        return fire(CLUSTER_IDENTITY_CONFLICT, HealthState.WARNING, null, null, null, v.identityConflict());
     }
 
     /** Rule: two nodes of one cluster out of recovery at once: both take writes. */

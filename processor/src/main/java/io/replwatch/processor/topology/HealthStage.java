@@ -71,6 +71,12 @@ final class HealthStage {
         }
     }
 
+    /** A forgotten node: its node-health record is deleted (a tombstone on the compacted topic). */
+    void forget(final NodeState ns) {
+        out.nodeHealth(Names.nodeKey(ns.cluster, ns.node), null,
+                ns.lastSampleAt == null ? 0 : ns.lastSampleAt);
+    }
+
     /** The same node, time, states and rules always give the same id: a replayed transition is recognisable. */
     static String transitionId(final String nodeKey, final long t, final HealthState from, final HealthState to,
                                final List<String> rules) {

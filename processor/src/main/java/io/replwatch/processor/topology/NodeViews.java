@@ -36,11 +36,13 @@ final class NodeViews {
         final boolean ok = Samples.isOk(s);
         final boolean standby = ok && Samples.isStandby(s);
         final boolean primary = ok && Samples.isPrimary(s);
+        final String conflict = PrimaryTracker.identityConflict(s, t, cs, staleAfter(ns));
         final NodeView.Builder v = NodeView.builder(s.getCluster(), s.getNode())
+                .identityConflict(conflict)
                 .status(s.getStatus())
                 .message(s.getMessage())
                 .inRecovery(ok ? s.getInRecovery() : ns.inRecovery)
-                .standbyListedUpstream(listedUpstream(s, t, ns, cs, ok))
+                .standbyListedUpstream(conflict != null ? null : listedUpstream(s, t, ns, cs, ok))
                 .conflictsInWindow(StandbyLag.conflictsInWindow(ns))
                 .stalledForMs(ns.stalledSince == null ? 0 : t - ns.stalledSince)
                 .walSenders(s.getReplicas().size());
@@ -68,7 +70,7 @@ final class NodeViews {
             }
         });
         primaries.sort(String::compareTo);
-        return v.splitBrain(primary && primaries.size() > 1 && primaries.contains(s.getNode()))
+        return v.splitBrain(conflict == null && primary && primaries.size() > 1 && primaries.contains(s.getNode()))
                 .splitBrainNodes(primaries)
                 .failoverActive(primary && s.getNode().equals(cs.failoverTo) && cs.failoverAt != null
                         && t - cs.failoverAt < settings.failoverHold().toMillis())

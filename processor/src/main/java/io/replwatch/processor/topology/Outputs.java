@@ -19,7 +19,10 @@ interface Outputs {
 
     void transition(String cluster, HealthTransition value, long timestamp);
 
-    /** The node's latest health: to the queryable store and the compacted topic, key {@code cluster/node}. */
+    /**
+     * The node's latest health: to the queryable store and the compacted topic, key {@code cluster/node}; null
+     * deletes it from both (a forgotten node).
+     */
     void nodeHealth(String nodeKey, NodeHealth value, long timestamp);
 
     void rollup(String cluster, CapacityRollup value, long timestamp);

@@ -35,13 +35,18 @@ final class PrimaryTracker {
      * Folds one sample of the cluster into its state. Returns whether the cluster's state changed (it must then be
      * saved); {@link #isPrimarySample} says whether the sample came from the current primary.
      */
-    boolean onSample(final ReplicationSample s, final long t, final ClusterState cs) {
+    boolean onSample(final ReplicationSample s, final long t, final ClusterState cs, final long freshMs) {
         if (!Samples.isOk(s) || Samples.isStandby(s)) {
             // Not (or no longer known to be) out of recovery.
             return cs.outOfRecovery.remove(s.getNode()) != null;
         }
         if (!Samples.isPrimary(s) || s.getWalLsn() == null) {
             return false;
+        }
+        if (identityConflict(s, t, cs, freshMs) != null) {
+            // Another database system under this cluster's name (two collectors, one name): neither a failover nor
+            // a second primary of this cluster. CLUSTER_IDENTITY_CONFLICT says so on the node.
+            return cs.outOfRecovery.remove(s.getNode()) != null;
         }
         final String node = s.getNode();
         cs.outOfRecovery.put(node, t);
@@ -87,6 +92,22 @@ final class PrimaryTracker {
             }
         }
         return true;
+    }
+
+    /**
+     * Null unless {@code s} comes from another database system than the cluster's primary, which was seen within
+     * {@code freshMs}: then why, for the rule. (A primary silent longer than that may have been rebuilt with a new
+     * identity; the new one is then taken as the cluster's.)
+     */
+    static String identityConflict(final ReplicationSample s, final long t, final ClusterState cs, final long freshMs) {
+        if (!Samples.isOk(s) || cs.primary == null || s.getNode().equals(cs.primary) || cs.systemIdentifier == null
+                || s.getSystemIdentifier() == null || cs.systemIdentifier.equals(s.getSystemIdentifier())
+                || cs.primarySampleAt == null || t - cs.primarySampleAt > freshMs) {
+            return null;
+        }
+        return "system identifier " + Long.toUnsignedString(s.getSystemIdentifier()) + " is not the cluster's ("
+                + Long.toUnsignedString(cs.systemIdentifier) + ", primary " + cs.primary + "): two database systems are "
+                + "configured under the cluster name '" + s.getCluster() + "'";
     }
 
     /** Whether {@code s} is a sample of the cluster's current primary (after {@link #onSample}). */

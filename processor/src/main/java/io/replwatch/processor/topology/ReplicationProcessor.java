@@ -76,7 +76,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         this.views = new NodeViews(settings);
         this.health = new HealthStage(settings, out);
         this.rollups = new RollupStage(settings, out);
-        final Staleness staleness = new Staleness(state, views, health, wal);
+        final Staleness staleness = new Staleness(state, views, health, wal, settings.nodeRetention());
         ctx.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, staleness::punctuate);
     }
 
@@ -111,7 +111,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         if (!intake.admit(s, t, wall, ns)) {
             return;
         }
-        boolean clusterChanged = primaries.onSample(s, t, cs);
+        boolean clusterChanged = primaries.onSample(s, t, cs, views.staleAfter(ns));
         if (PrimaryTracker.isPrimarySample(s, cs)) {
             wal.onPrimarySample(s, t, ns);
         }
@@ -153,7 +153,11 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
 
         @Override
         public void nodeHealth(final String nodeKey, final NodeHealth value, final long timestamp) {
-            healthStore.put(nodeKey, value);
+            if (value == null) {
+                healthStore.delete(nodeKey);
+            } else {
+                healthStore.put(nodeKey, value);
+            }
             context.forward(new Record<>(nodeKey, value, timestamp), Names.NODE_HEALTH_SINK);
         }
 

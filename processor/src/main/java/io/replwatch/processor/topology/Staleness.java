@@ -6,7 +6,8 @@ import io.replwatch.processor.state.NodeState;
  * Stage, on wall-clock time: nodes whose samples stopped arriving. Stream time does not move on an idle
  * partition, so a punctuator asks every node of the task how long it has been silent; a node silent longer than
  * its stale limit is evaluated once more as stale (SAMPLES_STALE) at its last event time plus the silence, and its
- * open WAL windows are closed.
+ * open WAL windows are closed. A node silent for {@code node_retention} is forgotten: a node removed from the
+ * collectors' configuration must not stay UNKNOWN on the status page and the API for ever.
  */
 final class Staleness {
 
@@ -14,20 +15,31 @@ final class Staleness {
     private final NodeViews views;
     private final HealthStage health;
     private final WalWindows wal;
+    private final long retentionMs;
 
-    Staleness(final TaskState state, final NodeViews views, final HealthStage health, final WalWindows wal) {
+    Staleness(final TaskState state, final NodeViews views, final HealthStage health, final WalWindows wal,
+              final java.time.Duration retention) {
         this.state = state;
         this.views = views;
         this.health = health;
         this.wal = wal;
+        this.retentionMs = retention.toMillis();
     }
 
     void punctuate(final long wall) {
+        final java.util.List<NodeState> forgotten = new java.util.ArrayList<>();
         for (final NodeState ns : state.nodes()) {
-            if (ns.lastSeenWall == null || ns.stale) {
+            if (ns.lastSeenWall == null) {
                 continue;
             }
             final long silent = wall - ns.lastSeenWall;
+            if (silent > retentionMs) {
+                forgotten.add(ns);
+                continue;
+            }
+            if (ns.stale) {
+                continue;
+            }
             if (silent > views.staleAfter(ns)) {
                 ns.stale = true;
                 // Event time advanced by the silence, so that trackers and transitions move on too.
@@ -36,6 +48,10 @@ final class Staleness {
                 wal.closeDue(ns, t);
                 state.saveNode(ns);
             }
+        }
+        for (final NodeState ns : forgotten) {
+            state.forget(ns);
+            health.forget(ns);
         }
     }
 }

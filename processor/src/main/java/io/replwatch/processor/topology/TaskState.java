@@ -83,6 +83,17 @@ final class TaskState {
         nodeStore.put(Names.nodeKey(ns.cluster, ns.node), ns);
     }
 
+    /** Deletes a node's state, and its place among its cluster's primaries. */
+    void forget(final NodeState ns) {
+        final String key = Names.nodeKey(ns.cluster, ns.node);
+        nodes.remove(key);
+        nodeStore.delete(key);
+        final ClusterState cs = clusters.get(ns.cluster);
+        if (cs != null && cs.outOfRecovery.remove(ns.node) != null) {
+            clusterStore.put(ns.cluster, cs);
+        }
+    }
+
     void saveCluster(final String cluster, final ClusterState cs) {
         clusterStore.put(cluster, cs);
     }

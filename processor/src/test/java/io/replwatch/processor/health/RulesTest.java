@@ -101,7 +101,11 @@ class RulesTest {
                         List.of(Rules.RECEIVER_DISCONNECTED, Rules.REPLAY_PAUSED), HealthState.CRITICAL),
                 // 28. A stale node evaluates no data rules even if its last view had lag.
                 Arguments.of(28, view(STANDBY, b -> b.stale(true).staleForMs(20_000L).timeLagMs(999_000L)),
-                        List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN));
+                        List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN),
+                // 29. Another database system under the cluster's name: a configuration to fix, WARNING; never
+                //     SPLIT_BRAIN (the view sets no split brain for it).
+                Arguments.of(29, view(PRIMARY, b -> b.identityConflict("system identifier 42 is not the cluster's")),
+                        List.of(Rules.CLUSTER_IDENTITY_CONFLICT), HealthState.WARNING));
     }
 
     @ParameterizedTest(name = "row {0}")

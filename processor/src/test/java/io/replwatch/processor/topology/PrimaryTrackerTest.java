@@ -3,6 +3,7 @@ package io.replwatch.processor.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.replwatch.avro.PollStatus;
+import io.replwatch.avro.ReplicationSample;
 import io.replwatch.processor.Samples;
 import io.replwatch.processor.config.TopologySettings;
 import io.replwatch.processor.state.ClusterState;
@@ -20,6 +21,9 @@ import org.junit.jupiter.api.Test;
 
 /** The primary-tracking stage: who is primary, failover versus split brain, and the persisted LSN history. */
 class PrimaryTrackerTest {
+
+    /** How recently the primary must have been seen for another identity to be a conflict (the stale limit). */
+    private static final long FRESH = 15_000;
 
     private KeyValueStore<String, Long> store;
     private PrimaryTracker tracker;
@@ -46,8 +50,8 @@ class PrimaryTrackerTest {
 
     @Test
     void thePrimarysSamplesBuildItsHistoryAndTheStoreFollows() {
-        assertThat(tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of("s1", 90L)), 1_000, cs)).isTrue();
-        assertThat(tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of("s1", 190L)), 2_000, cs)).isTrue();
+        assertThat(tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of("s1", 90L)), 1_000, cs, FRESH)).isTrue();
+        assertThat(tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of("s1", 190L)), 2_000, cs, FRESH)).isTrue();
         assertThat(cs.primary).isEqualTo("p");
         assertThat(cs.history.times).containsExactly(1_000L, 2_000L);
         assertThat(cs.history.lsns).containsExactly(100L, 200L);
@@ -59,21 +63,21 @@ class PrimaryTrackerTest {
 
     @Test
     void aStandbySampleLeavesTheHistoryAndClearsTheNodeFromThePrimaries() {
-        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs);
-        tracker.onSample(Samples.primary("s1", 1_500, 100, 1, Map.of()), 1_500, cs);
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH);
+        tracker.onSample(Samples.primary("s1", 1_500, 100, 1, Map.of()), 1_500, cs, FRESH);
         assertThat(cs.outOfRecovery).containsOnlyKeys("p", "s1");
         // s1 back in recovery: no longer a primary; the cluster changed.
-        assertThat(tracker.onSample(Samples.streaming("s1", 2_000, 100), 2_000, cs)).isTrue();
+        assertThat(tracker.onSample(Samples.streaming("s1", 2_000, 100), 2_000, cs, FRESH)).isTrue();
         assertThat(cs.outOfRecovery).containsOnlyKeys("p");
         // A failed poll of a node that was not out of recovery changes nothing.
-        assertThat(tracker.onSample(Samples.failed("s2", 2_000, PollStatus.UNREACHABLE), 2_000, cs)).isFalse();
+        assertThat(tracker.onSample(Samples.failed("s2", 2_000, PollStatus.UNREACHABLE), 2_000, cs, FRESH)).isFalse();
     }
 
     @Test
     void anotherNodeOnANewerTimelineIsAFailoverAndStartsANewHistory() {
-        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs);
-        tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of()), 2_000, cs);
-        tracker.onSample(Samples.primary("s1", 3_000, 250, 2, Map.of()), 3_000, cs);
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH);
+        tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of()), 2_000, cs, FRESH);
+        tracker.onSample(Samples.primary("s1", 3_000, 250, 2, Map.of()), 3_000, cs, FRESH);
         assertThat(cs.primary).isEqualTo("s1");
         assertThat(cs.failoverFrom).isEqualTo("p");
         assertThat(cs.failoverTo).isEqualTo("s1");
@@ -84,8 +88,8 @@ class PrimaryTrackerTest {
 
     @Test
     void aSecondPrimaryOnAnOlderTimelineIsNotAFailover() {
-        tracker.onSample(Samples.primary("s1", 1_000, 100, 2, Map.of()), 1_000, cs);
-        tracker.onSample(Samples.primary("p", 1_500, 90, 1, Map.of()), 1_500, cs);
+        tracker.onSample(Samples.primary("s1", 1_000, 100, 2, Map.of()), 1_000, cs, FRESH);
+        tracker.onSample(Samples.primary("p", 1_500, 90, 1, Map.of()), 1_500, cs, FRESH);
         assertThat(cs.primary).isEqualTo("s1");
         assertThat(cs.failoverAt).isNull();
         assertThat(cs.outOfRecovery).containsOnlyKeys("s1", "p");
@@ -94,12 +98,33 @@ class PrimaryTrackerTest {
 
     @Test
     void aTimelineBumpOnThePrimaryItselfIsAFailoverToItself() {
-        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs);
-        tracker.onSample(Samples.primary("p", 2_000, 200, 2, Map.of()), 2_000, cs);
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH);
+        tracker.onSample(Samples.primary("p", 2_000, 200, 2, Map.of()), 2_000, cs, FRESH);
         assertThat(cs.failoverFrom).isEqualTo("p");
         assertThat(cs.failoverTo).isEqualTo("p");
         assertThat(cs.timeline).isEqualTo(2);
         assertThat(cs.history.times).as("a new timeline starts the history afresh").containsExactly(2_000L);
         assertThat(storedTimes()).containsExactly(2_000L);
+    }
+
+    /** Issue 17: two collectors watching different clusters under one name gave a false FAILOVER and SPLIT_BRAIN. */
+    @Test
+    void anotherDatabaseSystemUnderTheSameNameIsAConflictNotAFailover() {
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH);
+        final ReplicationSample other = ReplicationSample.newBuilder(Samples.primary("q", 2_000, 999, 3, Map.of()))
+                .setSystemIdentifier(42L).build();
+        tracker.onSample(other, 2_000, cs, FRESH);
+        assertThat(cs.primary).isEqualTo("p");
+        assertThat(cs.failoverAt).isNull();
+        assertThat(cs.outOfRecovery).containsOnlyKeys("p");
+        assertThat(PrimaryTracker.identityConflict(other, 2_000, cs, FRESH)).contains("42").contains("primary p");
+        assertThat(PrimaryTracker.identityConflict(Samples.primary("p", 2_000, 200, 1, Map.of()), 2_000, cs, FRESH)).isNull();
+        // The cluster's primary silent beyond the stale limit: a rebuilt cluster with a new identity is taken as it.
+        final ReplicationSample rebuilt = ReplicationSample.newBuilder(Samples.primary("q", 60_000, 5, 1, Map.of()))
+                .setSystemIdentifier(42L).build();
+        assertThat(PrimaryTracker.identityConflict(rebuilt, 60_000, cs, FRESH)).isNull();
+        tracker.onSample(rebuilt, 60_000, cs, FRESH);
+        assertThat(cs.primary).isEqualTo("q");
+        assertThat(cs.systemIdentifier).isEqualTo(42L);
     }
 }

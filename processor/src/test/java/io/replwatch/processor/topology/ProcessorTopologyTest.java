@@ -303,6 +303,22 @@ class ProcessorTopologyTest {
         assertThat(transitions.readValuesToList()).isEmpty();
     }
 
+    /** Issue 17: a second collector watching another cluster under the name "c" gave FAILOVER and SPLIT_BRAIN. */
+    @Test
+    void row8c_anotherDatabaseSystemUnderTheSameNameIsAnIdentityConflictNotAFailover() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        send(io.replwatch.avro.ReplicationSample.newBuilder(Samples.primary("q", T0 + 1000, 7 * MB, 4, Map.of()))
+                .setSystemIdentifier(42L).build());
+        round(T0 + 2000, 100 * MB, 100 * MB, 100 * MB);
+        final List<HealthTransition> tr = transitions.readValuesToList();
+        assertThat(tr).singleElement().satisfies(t -> {
+            assertThat(t.getNode()).isEqualTo("q");
+            assertThat(t.getToState()).isEqualTo(HealthState.WARNING);
+            assertThat(t.getReasons()).extracting(HealthReason::getRule).containsExactly(Rules.CLUSTER_IDENTITY_CONFLICT);
+        });
+    }
+
     @Test
     void row9_walThroughputIsEmittedOnceWhenTheWindowClosesAndNeverNegative() {
         // 1 MB every 5 s for two minutes, then the primary's position goes back (a restore): no negative bytes.
