@@ -76,7 +76,12 @@ public final class ProcessorService implements AutoCloseable {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, adv.getHost() + ":" + adv.getPort());
         p.putAll(config.kafka());
-        streams = new KafkaStreams(ProcessorTopology.build(config.topology(), config.registry(), config.stateStore()), p);
+        final io.micrometer.core.instrument.Counter skewed = io.micrometer.core.instrument.Counter
+                .builder("replwatch_processor_clock_skewed_samples")
+                .description("Samples whose collector's clock was off by more than clock_skew_window (CLOCK_SKEW)")
+                .register(metrics);
+        streams = new KafkaStreams(ProcessorTopology.build(config.topology(), config.registry(), config.stateStore(),
+                skewed::increment), p);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it: {}", e.toString(), e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

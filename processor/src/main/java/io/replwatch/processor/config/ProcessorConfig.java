@@ -94,6 +94,9 @@ public record ProcessorConfig(
     static final ConfigKey<Duration> NODE_RETENTION = ConfigKey.duration("node_retention", D.nodeRetention(),
             Duration.ofMinutes(1), "a node silent this long is forgotten: its state and node-health record are deleted "
                     + "(a node removed from the collectors' configuration does not stay UNKNOWN for ever)");
+    static final ConfigKey<Duration> CLOCK_SKEW_WINDOW = ConfigKey.duration("clock_skew_window", D.clockSkewWindow(),
+            Duration.ofSeconds(1), "a sample dated further ahead of the processor's clock, or whose collector's clock "
+                    + "jumped back further, raises CLOCK_SKEW and is taken at the processor's time");
     static final ConfigKey<Void> RULES = ConfigKey.section("rules",
             "per rule: `warning`, `critical` (in the rule's unit, see the rule table), `for`, `clear_for`");
     static final ConfigKey<Void> CLUSTERS = ConfigKey.section("clusters", "per cluster: `rules`, overriding the above");
@@ -102,7 +105,7 @@ public record ProcessorConfig(
     public static final List<ConfigKey<?>> KEYS = List.of(APPLICATION_ID, HTTP_PORT, HTTP_BIND, ADVERTISED_URL, STATE_DIR,
             NUM_STREAM_THREADS, STATE_STORE, PARTITIONS, KAFKA, SCHEMA_REGISTRY, GRACE, WAL_WINDOWS, LAG_WINDOW,
             HISTORY_RETENTION, PUNCTUATE_INTERVAL, STALE_INTERVALS, STALE_MIN, FAILOVER_HOLD, NODE_HEALTH_EVERY,
-            CONFLICTS_WINDOW, NODE_RETENTION, RULES, CLUSTERS);
+            CONFLICTS_WINDOW, NODE_RETENTION, CLOCK_SKEW_WINDOW, RULES, CLUSTERS);
 
     public static ProcessorConfig load(final Path file) {
         return from(ConfigNode.load(file, System::getenv));
@@ -126,7 +129,8 @@ public record ProcessorConfig(
         final TopologySettings topology = new TopologySettings(WAL_WINDOWS.read(root), GRACE.read(root),
                 LAG_WINDOW.read(root), HISTORY_RETENTION.read(root), PUNCTUATE_INTERVAL.read(root),
                 STALE_INTERVALS.read(root), STALE_MIN.read(root), FAILOVER_HOLD.read(root), NODE_HEALTH_EVERY.read(root),
-                CONFLICTS_WINDOW.read(root), new Thresholds(global, perCluster), NODE_RETENTION.read(root));
+                CONFLICTS_WINDOW.read(root), new Thresholds(global, perCluster), NODE_RETENTION.read(root),
+                CLOCK_SKEW_WINDOW.read(root));
         final ProcessorConfig config = new ProcessorConfig(APPLICATION_ID.read(root), HTTP_PORT.read(root),
                 HTTP_BIND.read(root), ADVERTISED_URL.read(root), Path.of(STATE_DIR.read(root)), NUM_STREAM_THREADS.read(root),
                 STATE_STORE.read(root), PARTITIONS.read(root), sections.kafka(), sections.registry(), topology);

@@ -17,6 +17,8 @@ import java.util.List;
  * @param failoverHold how long FAILOVER stays firing on a new primary
  * @param nodeHealthEvery a node's NodeHealth is re-published at least this often (besides every transition)
  * @param conflictsWindow recovery conflicts are counted over this window
+ * @param clockSkewWindow a sample dated further ahead of the processor's clock than this, or whose clock jumped back
+ *        further than this, is a CLOCK_SKEW (and is processed at the processor's time, so it hides no later sample)
  * @param nodeRetention a node silent this long is forgotten (a node removed from the collectors' configuration
  *        must not stay UNKNOWN for ever): its state goes, its node-health record is deleted
  */
@@ -32,16 +34,23 @@ public record TopologySettings(
         Duration nodeHealthEvery,
         Duration conflictsWindow,
         Thresholds thresholds,
-        Duration nodeRetention) {
+        Duration nodeRetention,
+        Duration clockSkewWindow) {
 
     public static TopologySettings defaults() {
         return new TopologySettings(List.of(Duration.ofMinutes(1), Duration.ofHours(1)), Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(1), 3, Duration.ofSeconds(15),
-                Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(5), Thresholds.defaults(), Duration.ofDays(1));
+                Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(5), Thresholds.defaults(), Duration.ofDays(1),
+                Duration.ofSeconds(60));
     }
 
     public TopologySettings withThresholds(final Thresholds t) {
         return new TopologySettings(walWindows, grace, lagWindow, historyRetention, punctuateInterval, staleIntervals,
-                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, t, nodeRetention);
+                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, t, nodeRetention, clockSkewWindow);
+    }
+
+    public TopologySettings withClockSkewWindow(final Duration window) {
+        return new TopologySettings(walWindows, grace, lagWindow, historyRetention, punctuateInterval, staleIntervals,
+                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, thresholds, nodeRetention, window);
     }
 }

@@ -15,6 +15,7 @@ import java.util.List;
  * @param syncMissing null unless this is a primary with synchronous_standby_names set: how many named standbys
  *        are missing (needed minus streaming)
  * @param identityConflict null, or why this node belongs to another database system than its cluster's primary
+ * @param clockSkewMs null, or how far the sample's clock was off the processor's (ms, positive: ahead)
  */
 public record NodeView(
         String cluster,
@@ -42,7 +43,8 @@ public record NodeView(
         String failoverFrom,
         boolean splitBrain,
         List<String> splitBrainNodes,
-        String identityConflict) {
+        String identityConflict,
+        Long clockSkewMs) {
 
     /** A replication slot as the rules see it. */
     public record SlotView(String name, boolean active, boolean temporary, Long retainedBytes, String walStatus,
@@ -95,7 +97,8 @@ public record NodeView(
                 .failoverFrom(failoverFrom)
                 .splitBrain(splitBrain)
                 .splitBrainNodes(splitBrainNodes)
-                .identityConflict(identityConflict);
+                .identityConflict(identityConflict)
+                .clockSkewMs(clockSkewMs);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -126,6 +129,7 @@ public record NodeView(
         private boolean splitBrain;
         private List<String> splitBrainNodes = List.of();
         private String identityConflict;
+        private Long clockSkewMs;
 
         public Builder cluster(final String value) {
             this.cluster = value;
@@ -257,12 +261,17 @@ public record NodeView(
             return this;
         }
 
+        public Builder clockSkewMs(final Long value) {
+            this.clockSkewMs = value;
+            return this;
+        }
+
         public NodeView build() {
             return new NodeView(cluster, node, status, message, stale, staleForMs, inRecovery, replayPaused,
                     receiverStatus, timeLagMs, replayLagBytes, trend, stalledForMs, conflictsInWindow,
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
-                    identityConflict);
+                    identityConflict, clockSkewMs);
         }
     }
 }

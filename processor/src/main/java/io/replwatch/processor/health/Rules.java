@@ -32,6 +32,7 @@ public final class Rules {
     public static final String FAILOVER = "FAILOVER";
     public static final String SPLIT_BRAIN = "SPLIT_BRAIN";
     public static final String CLUSTER_IDENTITY_CONFLICT = "CLUSTER_IDENTITY_CONFLICT";
+    public static final String CLOCK_SKEW = "CLOCK_SKEW";
 
     /**
      * A rule: its code, the unit of its thresholds, its default settings and a pure function. This list is the one
@@ -56,6 +57,7 @@ public final class Rules {
                     Rules::nodeUnreachable),
             new Rule(MONITORING_FAILED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::monitoringFailed),
             new Rule(SAMPLES_STALE, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::samplesStale),
+            new Rule(CLOCK_SKEW, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::clockSkew),
             new Rule(CLUSTER_IDENTITY_CONFLICT, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR),
                     Rules::clusterIdentityConflict),
             new Rule(SPLIT_BRAIN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::splitBrain),
@@ -136,6 +138,20 @@ public final class Rules {
         }
         return fire(SAMPLES_STALE, HealthState.UNKNOWN, (double) v.staleForMs(), null, "ms",
                 "no sample for " + v.staleForMs() / 1000 + " s");
+    }
+
+    /**
+     * Rule: the collector's clock is off (a sample from the future, or a clock that jumped back): its times cannot be
+     * trusted for time lag, so the processor used its own. Fix NTP on the collector's host.
+     */
+    static Optional<Finding> clockSkew(final NodeView v, final Thresholds.RuleSettings t) {
+        if (v.stale() || v.clockSkewMs() == null) {
+            return Optional.empty();
+        }
+        final long ms = v.clockSkewMs();
+        return fire(CLOCK_SKEW, HealthState.WARNING, (double) ms, null, "ms", "the collector's clock is "
+                + Math.abs(ms) / 1000 + " s " + (ms > 0 ? "ahead of" : "behind") + " the processor's: samples are taken "
+                + "at the processor's time");
     }
 
     /**

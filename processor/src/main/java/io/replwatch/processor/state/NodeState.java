@@ -32,6 +32,11 @@ public final class NodeState {
     public Long lastSampleAt;
     public Long lastSeenWall;
     public Long intervalMs;
+    /** The collector of the last sample and that sample's sequence number (a clock that jumps back is told apart). */
+    public String collectorId;
+    public Long lastSequence;
+    /** How far the last sample's clock was off the processor's beyond the skew window (ms, + ahead); else null. */
+    public Long clockSkewMs;
     public PollStatus status;
     public String message;
     public Integer timeline;

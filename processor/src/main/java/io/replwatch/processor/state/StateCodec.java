@@ -25,36 +25,38 @@ import org.apache.kafka.common.serialization.Serializer;
  * on every sample under exactly-once, so this is on the hot path: it writes no field names and goes straight from
  * the fields to bytes (about a third of the bytes of Smile and several times faster, see BENCHMARKS.md).
  *
- * <p>Every record starts with a format byte. {@link #V1} is this layout; a record that starts otherwise is state
+ * <p>Every record starts with a format byte. {@link #V1} is this layout; {@link #V2} (node state only) is V1 followed by
+ * the node's collector, last sequence number and clock skew. A record that starts otherwise is state
  * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
 public final class StateCodec {
 
     static final int V1 = 1;
+    static final int V2 = 2;
 
     private StateCodec() {
     }
 
     public static Serde<NodeState> nodeSerde() {
-        return serde(NodeState.class, StateCodec::writeNode, StateCodec::readNode);
+        return serde(NodeState.class, V2, StateCodec::writeNode, StateCodec::readNode);
     }
 
     public static Serde<ClusterState> clusterSerde() {
-        return serde(ClusterState.class, StateCodec::writeCluster, StateCodec::readCluster);
+        return serde(ClusterState.class, V1, StateCodec::writeCluster, (in, version) -> readCluster(in));
     }
 
-    private static <T> Serde<T> serde(final Class<T> type, final BiConsumer<Bin.Out, T> writer,
-                                      final Function<Bin.In, T> reader) {
+    private static <T> Serde<T> serde(final Class<T> type, final int version, final BiConsumer<Bin.Out, T> writer,
+                                      final java.util.function.BiFunction<Bin.In, Integer, T> reader) {
         final Deserializer<T> legacy = new LegacyStateSerde<>(type).deserializer();
-        final Serializer<T> ser = (topic, value) -> value == null ? null : encode(value, writer);
+        final Serializer<T> ser = (topic, value) -> value == null ? null : encode(value, version, writer);
         final Deserializer<T> de = (topic, data) -> {
             if (data == null) {
                 return null;
             }
-            if (data.length > 0 && data[0] == V1) {
+            if (data.length > 0 && data[0] >= V1 && data[0] <= version) {
                 final Bin.In in = new Bin.In(data, 1);
-                final T value = reader.apply(in);
+                final T value = reader.apply(in, (int) data[0]);
                 if (!in.atEnd()) {
                     throw new SerializationException(type.getSimpleName() + " state has trailing bytes");
                 }
@@ -78,10 +80,10 @@ public final class StateCodec {
     /** One buffer per stream thread, reused: a node's state is encoded on every sample. */
     private static final ThreadLocal<Bin.Out> BUFFER = ThreadLocal.withInitial(Bin.Out::new);
 
-    static <T> byte[] encode(final T value, final BiConsumer<Bin.Out, T> writer) {
+    static <T> byte[] encode(final T value, final int version, final BiConsumer<Bin.Out, T> writer) {
         final Bin.Out out = BUFFER.get();
         out.reset();
-        out.u8(V1);
+        out.u8(version);
         writer.accept(out, value);
         return out.toBytes();
     }
@@ -141,9 +143,13 @@ public final class StateCodec {
         n.firingRules.forEach(o::str);
         o.optLong(n.healthEmittedWall);
         o.bool(n.stale);
+        // V2
+        o.str(n.collectorId);
+        o.optLong(n.lastSequence);
+        o.optLong(n.clockSkewMs);
     }
 
-    static NodeState readNode(final Bin.In i) {
+    static NodeState readNode(final Bin.In i, final int version) {
         final NodeState n = new NodeState();
         n.cluster = i.str();
         n.node = i.str();
@@ -190,6 +196,11 @@ public final class StateCodec {
         }
         n.healthEmittedWall = i.optLong();
         n.stale = i.bool();
+        if (version >= V2) {
+            n.collectorId = i.str();
+            n.lastSequence = i.optLong();
+            n.clockSkewMs = i.optLong();
+        }
         return n;
     }
 

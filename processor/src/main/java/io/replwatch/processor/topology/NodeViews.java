@@ -39,6 +39,7 @@ final class NodeViews {
         final String conflict = PrimaryTracker.identityConflict(s, t, cs, staleAfter(ns));
         final NodeView.Builder v = NodeView.builder(s.getCluster(), s.getNode())
                 .identityConflict(conflict)
+                .clockSkewMs(ns.clockSkewMs)
                 .status(s.getStatus())
                 .message(s.getMessage())
                 .inRecovery(ok ? s.getInRecovery() : ns.inRecovery)

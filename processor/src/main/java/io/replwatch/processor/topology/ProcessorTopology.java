@@ -48,11 +48,17 @@ public final class ProcessorTopology {
     }
 
     public static Topology build(final TopologySettings settings, final Map<String, ?> serdeConfig, final StoreKind kind) {
+        return build(settings, serdeConfig, kind, ProcessorMetrics.NONE);
+    }
+
+    /** @param metrics counts what Kafka Streams' metrics do not (samples with a skewed clock) */
+    public static Topology build(final TopologySettings settings, final Map<String, ?> serdeConfig, final StoreKind kind,
+                                 final ProcessorMetrics metrics) {
         final AvroDeserializer<ReplicationSample> samples = new AvroDeserializer<>(ReplicationSample.class);
         samples.configure(serdeConfig, false);
         final Topology t = new Topology();
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.SAMPLES);
-        t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples), Names.SOURCE);
+        t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples, metrics), Names.SOURCE);
         // The processor reads these three by key, from its own copy, and walks them once at task start.
         t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.NODE_STATE_STORE),
                 Serdes.String(), StateCodec.nodeSerde()), Names.PROCESSOR);

@@ -45,6 +45,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
 
     private final TopologySettings settings;
     private final Deserializer<ReplicationSample> deserializer;
+    private final ProcessorMetrics metrics;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, NodeHealth> healthStore;
     private final Outputs out = new Forwarder();
@@ -57,9 +58,11 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     private HealthStage health;
     private RollupStage rollups;
 
-    ReplicationProcessor(final TopologySettings settings, final Deserializer<ReplicationSample> deserializer) {
+    ReplicationProcessor(final TopologySettings settings, final Deserializer<ReplicationSample> deserializer,
+                         final ProcessorMetrics metrics) {
         this.settings = settings;
         this.deserializer = deserializer;
+        this.metrics = metrics;
     }
 
     @Override
@@ -69,7 +72,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final HistoryStore history = new HistoryStore(ctx.getStateStore(Names.HISTORY_STORE));
         this.state = new TaskState(ctx.getStateStore(Names.NODE_STATE_STORE), ctx.getStateStore(Names.CLUSTER_STATE_STORE));
         state.load(ctx.currentSystemTimeMs(), history.loadAll());
-        this.intake = new SampleIntake(settings);
+        this.intake = new SampleIntake(settings, metrics::clockSkewed);
         this.primaries = new PrimaryTracker(settings, history);
         this.wal = new WalWindows(settings, out);
         this.lag = new StandbyLag(settings);
@@ -104,11 +107,12 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     }
 
     private void process(final ReplicationSample s) {
-        final long t = s.getSampledAt().toEpochMilli();
+        final long sampledAt = s.getSampledAt().toEpochMilli();
         final long wall = context.currentSystemTimeMs();
-        final NodeState ns = state.node(s.getCluster(), s.getNode(), t);
+        final NodeState ns = state.node(s.getCluster(), s.getNode(), Math.min(sampledAt, wall));
         final ClusterState cs = state.cluster(s.getCluster());
-        if (!intake.admit(s, t, wall, ns)) {
+        final long t = intake.admit(s, sampledAt, wall, ns);
+        if (t == SampleIntake.REFUSED) {
             return;
         }
         boolean clusterChanged = primaries.onSample(s, t, cs, views.staleAfter(ns));

@@ -8,22 +8,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage, first of all: admits a sample into its node's state. Learns the node's poll interval (a moving
- * average), refuses a sample older than the last one by more than the grace, and records when the node was last
- * seen (event and wall time), its poll status, labels, role and timeline.
+ * Stage, first of all: admits a sample into its node's state and decides its event time. Learns the node's poll
+ * interval (a moving average), refuses a sample older than the last one by more than the grace (a late duplicate),
+ * and records when the node was last seen (event and wall time), its poll status, labels, role and timeline.
+ *
+ * <p>Clock skew. A sample dated more than {@code clock_skew_window} ahead of the processor's clock, or one whose
+ * collector's clock went back by more than that (a newer sequence number from the same collector, dated before the
+ * node's last sample), is taken at the processor's time instead, and the node's {@code clockSkewMs} says by how
+ * much its clock was off (CLOCK_SKEW). Before, one sample from the future blinded its node: every later one was
+ * "older than the last" and ignored until the clock caught up. A collector whose clock is steadily behind cannot
+ * be told from a backlog the processor is catching up on, and is not flagged.
  */
 final class SampleIntake {
 
     private static final Logger LOG = LoggerFactory.getLogger(SampleIntake.class);
 
     private final TopologySettings settings;
+    private final Runnable onSkew;
 
-    SampleIntake(final TopologySettings settings) {
+    /** @param onSkew counts a sample whose clock is off (a metric) */
+    SampleIntake(final TopologySettings settings, final Runnable onSkew) {
         this.settings = settings;
+        this.onSkew = onSkew;
     }
 
-    /** False when the sample is too old to fold in: the node's state is left as it was. */
-    boolean admit(final ReplicationSample s, final long t, final long wall, final NodeState ns) {
+    /** Returned by {@link #admit} for a sample too old to fold in: the node's state is left as it was. */
+    static final long REFUSED = Long.MIN_VALUE;
+
+    /** The sample's event time (its own, or the processor's when its clock is off), or {@link #REFUSED}. */
+    long admit(final ReplicationSample s, final long sampledAt, final long wall, final NodeState ns) {
+        final long window = settings.clockSkewWindow().toMillis();
+        final boolean sameCollector = ns.collectorId != null && ns.collectorId.equals(s.getCollectorId());
+        final boolean newer = sameCollector && ns.lastSequence != null && s.getSequence() > ns.lastSequence;
+        long t = sampledAt;
+        if (sampledAt - wall > window) {
+            ns.clockSkewMs = sampledAt - wall;
+            t = wall;
+        } else if (newer && ns.lastSampleAt != null && sampledAt < ns.lastSampleAt - window) {
+            ns.clockSkewMs = sampledAt - ns.lastSampleAt;
+            t = Math.max(wall, ns.lastSampleAt);
+        } else {
+            ns.clockSkewMs = null;
+        }
+        if (ns.clockSkewMs != null) {
+            onSkew.run();
+            LOG.debug("{}/{}: sample clock off by {} ms; taken at {}", ns.cluster, ns.node, ns.clockSkewMs, t);
+        }
         if (ns.lastSampleAt != null && t > ns.lastSampleAt) {
             final long gap = t - ns.lastSampleAt;
             ns.intervalMs = ns.intervalMs == null ? gap : (ns.intervalMs * 3 + gap) / 4;
@@ -31,8 +61,10 @@ final class SampleIntake {
         if (ns.lastSampleAt != null && t < ns.lastSampleAt - settings.grace().toMillis()) {
             LOG.debug("{}/{}: sample at {} is older than the last one ({}) beyond the grace; ignored",
                     ns.cluster, ns.node, t, ns.lastSampleAt);
-            return false;
+            return REFUSED;
         }
+        ns.collectorId = s.getCollectorId();
+        ns.lastSequence = s.getSequence();
         ns.lastSampleAt = Math.max(t, ns.lastSampleAt == null ? t : ns.lastSampleAt);
         ns.lastSeenWall = wall;
         ns.stale = false;
@@ -46,6 +78,6 @@ final class SampleIntake {
             ns.timeline = s.getTimeline();
             ns.role = Samples.isStandby(s) ? NodeState.Role.STANDBY : NodeState.Role.PRIMARY;
         }
-        return true;
+        return t;
     }
 }

@@ -105,7 +105,12 @@ class RulesTest {
                 // 29. Another database system under the cluster's name: a configuration to fix, WARNING; never
                 //     SPLIT_BRAIN (the view sets no split brain for it).
                 Arguments.of(29, view(PRIMARY, b -> b.identityConflict("system identifier 42 is not the cluster's")),
-                        List.of(Rules.CLUSTER_IDENTITY_CONFLICT), HealthState.WARNING));
+                        List.of(Rules.CLUSTER_IDENTITY_CONFLICT), HealthState.WARNING),
+                // 30. The collector's clock 10 minutes ahead: WARNING (its samples were taken at the processor's time).
+                Arguments.of(30, view(STANDBY, b -> b.clockSkewMs(600_000L)), List.of(Rules.CLOCK_SKEW), HealthState.WARNING),
+                // 31. A stale node is judged on staleness alone, whatever its last clock said.
+                Arguments.of(31, view(STANDBY, b -> b.clockSkewMs(600_000L).stale(true).staleForMs(20_000L)),
+                        List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN));
     }
 
     @ParameterizedTest(name = "row {0}")

@@ -60,8 +60,10 @@ class ProcessorTopologyTest {
         final Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(ProcessorTopology.build(TopologySettings.defaults(), SERDE), p,
-                Instant.ofEpochMilli(T0));
+        // The rows move event time by minutes between wall-clock steps: a skew window of an hour leaves them alone
+        // (row 8d moves a collector's clock two hours ahead).
+        driver = new TopologyTestDriver(ProcessorTopology.build(
+                TopologySettings.defaults().withClockSkewWindow(Duration.ofHours(1)), SERDE), p, Instant.ofEpochMilli(T0));
         sampleSerde = AvroSerde.forValues(ReplicationSample.class, SERDE);
         samples = driver.createInputTopic(Topics.SAMPLES, Serdes.String().serializer(), Serdes.ByteArray().serializer());
         raw = driver.createInputTopic(Topics.SAMPLES, Serdes.String().serializer(), Serdes.String().serializer());
@@ -317,6 +319,29 @@ class ProcessorTopologyTest {
             assertThat(t.getToState()).isEqualTo(HealthState.WARNING);
             assertThat(t.getReasons()).extracting(HealthReason::getRule).containsExactly(Rules.CLUSTER_IDENTITY_CONFLICT);
         });
+    }
+
+    /** Issue 17: a collector whose clock runs ahead is flagged, and the node is not blinded once it is fixed. */
+    @Test
+    void row8d_aCollectorClockAheadIsClockSkewAndHidesNoLaterSample() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        final long twoHours = 7_200_000;
+        send(Samples.standby("s1", T0 + 5_000 + twoHours, 100 * MB, 100 * MB, "streaming", false, 0));
+        assertThat(transitionsOf("s1")).singleElement().satisfies(t -> {
+            assertThat(t.getToState()).isEqualTo(HealthState.WARNING);
+            assertThat(t.getReasons()).extracting(HealthReason::getRule).containsExactly(Rules.CLOCK_SKEW);
+            assertThat(t.getAt().toEpochMilli()).as("taken at the processor's time").isLessThan(T0 + twoHours);
+        });
+        // The clock fixed: the next samples are used (replay paused shows), and CLOCK_SKEW clears after clear_for.
+        for (int i = 2; i <= 6; i++) {
+            round(T0 + i * 5_000L, 100 * MB, 100 * MB, 100 * MB);
+            send(Samples.standby("s1", T0 + i * 5_000L + 1, 100 * MB, 100 * MB, "streaming", true, 0));
+        }
+        final List<HealthTransition> later = transitionsOf("s1");
+        assertThat(later).isNotEmpty();
+        assertThat(later.get(later.size() - 1).getReasons()).extracting(HealthReason::getRule)
+                .containsExactly(Rules.REPLAY_PAUSED);
     }
 
     @Test
