@@ -3,6 +3,7 @@ package io.replwatch.alerter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.replwatch.alerter.config.AlerterConfig;
+import io.replwatch.serde.RegistryRetry;
 import io.replwatch.runtime.kafka.KafkaTopics;
 import io.replwatch.alerter.delivery.AlerterMetrics;
 import io.replwatch.alerter.delivery.KafkaDeadLetters;
@@ -167,7 +168,7 @@ public final class AlerterService implements AutoCloseable {
                     final Token token = offsets.track(new TopicPartition(r.topic(), r.partition()), r.offset());
                     final HealthTransition t;
                     try {
-                        t = decoder.deserialize(r.topic(), r.value());
+                        t = decodeWaitingForTheRegistry(decoder, r);
                     } catch (final RuntimeException e) {
                         deadLetter(r, e, token);
                         continue;
@@ -197,6 +198,20 @@ public final class AlerterService implements AutoCloseable {
         } finally {
             consumer = null;
         }
+    }
+
+    /**
+     * Decodes a transition; while the schema registry cannot be reached (its schema not cached yet), waits and tries
+     * again instead of dead-lettering a good record: nothing is committed past it meanwhile. Undecodable bytes and
+     * unknown schema ids still throw at once.
+     */
+    private HealthTransition decodeWaitingForTheRegistry(final AvroDeserializer<HealthTransition> decoder,
+                                                         final ConsumerRecord<byte[], byte[]> r) {
+        return RegistryRetry.whileUnavailable(() -> decoder.deserialize(r.topic(), r.value()), () -> running, e -> {
+            metrics.transition("registry_wait");
+            LOG.warn("Schema registry unavailable decoding {}-{}@{}; retrying: {}", r.topic(), r.partition(), r.offset(),
+                    e.getMessage());
+        });
     }
 
     private void commit(final KafkaConsumer<byte[], byte[]> c) {
@@ -241,7 +256,7 @@ public final class AlerterService implements AutoCloseable {
                 KafkaTopics.Spec.of(Topics.HEALTH_TRANSITIONS)), Duration.ofSeconds(30));
     }
 
-    OpsServer.Health health() {
+    public OpsServer.Health health() {
         final Map<String, Object> d = new LinkedHashMap<>();
         final long sincePoll = System.currentTimeMillis() - lastPoll.get();
         d.put("group_id", config.groupId());
@@ -251,7 +266,13 @@ public final class AlerterService implements AutoCloseable {
         final Map<String, Integer> q = new LinkedHashMap<>();
         queues.forEach((k, v) -> q.put(k, v.depth()));
         d.put("queues", q);
-        return new OpsServer.Health(running && consumerThread.isAlive() && sincePoll < 30_000, d);
+        // Down while state writes fail: what is notified then would be notified again after a restart.
+        final boolean stateOk = state == null || !state.failing();
+        if (state != null && state.lastWriteFailed() > 0) {
+            d.put("ms_since_state_write_failed", System.currentTimeMillis() - state.lastWriteFailed());
+        }
+        d.put("state_writes", stateOk ? "ok" : "failing");
+        return new OpsServer.Health(running && consumerThread.isAlive() && sincePoll < 30_000 && stateOk, d);
     }
 
     public int httpPort() {

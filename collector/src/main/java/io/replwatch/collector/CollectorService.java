@@ -32,8 +32,10 @@ public final class CollectorService implements AutoCloseable {
 
     /** Healthy while samples reach Kafka: nothing waiting, or an acknowledgement within three intervals. */
     OpsServer.Health health() {
-        final long sinceAck = System.currentTimeMillis() - publisher.lastAckMillis();
-        final boolean flowing = publisher.backlog() == 0 || sinceAck < 3 * config.pollInterval().toMillis() + 5000;
+        final long now = System.currentTimeMillis();
+        final long sinceAck = now - publisher.lastAckMillis();
+        final boolean flowing = flowing(now, publisher.backlog(), publisher.lastAckMillis(), publisher.lastDropMillis(),
+                3 * config.pollInterval().toMillis() + 5000);
         final Map<String, Object> d = new LinkedHashMap<>();
         d.put("collector_id", config.collectorId());
         d.put("nodes_configured", collector.pollers().size());
@@ -41,10 +43,24 @@ public final class CollectorService implements AutoCloseable {
         d.put("publish_backlog", publisher.backlog());
         d.put("samples_acknowledged", publisher.acknowledged());
         d.put("ms_since_last_ack", sinceAck);
+        if (publisher.lastDropMillis() > 0) {
+            d.put("ms_since_last_drop", now - publisher.lastDropMillis());
+        }
         if (publisher.lastError() != null) {
             d.put("last_publish_error", publisher.lastError());
         }
         return new OpsServer.Health(flowing, d);
+    }
+
+    /**
+     * Whether samples reach Kafka: down while samples wait longer than {@code limitMs} for an acknowledgement, or
+     * while they are being dropped (a drop since the last acknowledgement, within {@code limitMs}). Up while every
+     * sample is refused would hide exactly what /health is for.
+     */
+    static boolean flowing(final long now, final long backlog, final long lastAck, final long lastDrop, final long limitMs) {
+        final boolean waiting = backlog > 0 && now - lastAck >= limitMs;
+        final boolean dropping = lastDrop > 0 && lastDrop >= lastAck && now - lastDrop < limitMs;
+        return !waiting && !dropping;
     }
 
     public int httpPort() {

@@ -31,6 +31,7 @@ public final class LakeService implements AutoCloseable {
             d.put("lake", store.describe());
             d.put("rows_written", sink.rowsWritten());
             d.put("files_published", sink.filesPublished());
+            d.put("worker_restarts", sink.workerRestarts());
             return new OpsServer.Health(sink.running(), d);
         });
         return this;

@@ -31,6 +31,20 @@ public class RegistryException extends RuntimeException {
         return status == 0 || status >= 500 || status == 429;
     }
 
+    /**
+     * Whether {@code error} (or any of its causes) is a registry that could not be reached or answered 5xx/429:
+     * the record is fine and will decode (or encode) once the registry is back, so it must be retried, never
+     * dead-lettered or dropped. Undecodable bytes and unknown schema ids are not retriable.
+     */
+    public static boolean isRetriable(final Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RegistryException r) {
+                return r.retriable();
+            }
+        }
+        return false;
+    }
+
     /** The subject or schema id does not exist. */
     public boolean notFound() {
         return status == 404;

@@ -31,17 +31,28 @@ public final class KafkaDeadLetters implements DeadLetterSink, AutoCloseable {
 
     @Override
     public void send(final String key, final DeadLetter letter, final Runnable onDurable) {
-        producer.send(new ProducerRecord<>(Topics.DEAD_LETTER, key, letter), (md, e) -> {
-            if (e == null) {
-                onDurable.run();
-            } else {
-                LOG.error("Cannot write a dead letter ({}): {}; its offsets stay uncommitted", letter.getReason(), e.toString());
-            }
-        });
+        try {
+            // The dead letter's schema cannot be registered while the registry is down: wait for it rather than stop
+            // the consumer; anything else leaves the record's offset uncommitted (read again after a restart).
+            io.replwatch.serde.RegistryRetry.whileUnavailable(() -> producer.send(
+                    new ProducerRecord<>(Topics.DEAD_LETTER, key, letter), (md, e) -> {
+                        if (e == null) {
+                            onDurable.run();
+                        } else {
+                            LOG.error("Cannot write a dead letter ({}): {}; its offsets stay uncommitted",
+                                    letter.getReason(), e.toString());
+                        }
+                    }), () -> !closed, e -> LOG.warn("Schema registry unavailable for a dead letter; retrying"));
+        } catch (final org.apache.kafka.common.KafkaException e) {
+            LOG.error("Cannot write a dead letter ({}): {}; its offsets stay uncommitted", letter.getReason(), e.toString());
+        }
     }
+
+    private volatile boolean closed;
 
     @Override
     public void close() {
+        closed = true;
         producer.close(Duration.ofSeconds(10));
     }
 }

@@ -49,12 +49,27 @@ public final class KafkaStateStore implements StateStore, AutoCloseable {
         }
         producer.send(new ProducerRecord<>(topic, 0, key, json), (md, e) -> {
             if (e == null) {
+                lastWriteOk = System.currentTimeMillis();
                 onDurable.run();
             } else {
+                lastWriteFailed = System.currentTimeMillis();
                 // The consumed offsets behind this write stay uncommitted: a restart redoes the work.
                 LOG.error("Cannot write alerter state {} to {}: {}", key, topic, e.toString());
             }
         });
+    }
+
+    private volatile long lastWriteOk;
+    private volatile long lastWriteFailed;
+
+    /** Whether the latest state write failed (and none succeeded since): the alerter is not durable then. */
+    public boolean failing() {
+        return lastWriteFailed > lastWriteOk;
+    }
+
+    /** When a state write last failed, epoch ms; 0 when none did. */
+    public long lastWriteFailed() {
+        return lastWriteFailed;
     }
 
     /** Reads the topic from the beginning to its current end: the latest value of every live key, in order. */

@@ -38,6 +38,8 @@ public final class SamplePublisher implements AutoCloseable {
     private final AtomicLong acked = new AtomicLong();
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private volatile long lastAckMillis = System.currentTimeMillis();
+    /** When a sample was last dropped (0: never). */
+    private volatile long lastDropMillis;
     private final Counter published;
     private final Counter failed;
     private final Counter dropped;
@@ -124,7 +126,17 @@ public final class SamplePublisher implements AutoCloseable {
                     });
                 } catch (final org.apache.kafka.common.errors.TimeoutException e) {
                     rejected[0] = e;
-                } catch (final KafkaException | IllegalStateException e) {
+                } catch (final KafkaException e) {
+                    if (io.replwatch.serde.RegistryException.isRetriable(e)) {
+                        // The registry is down (the schema is not registered yet): keep the sample, try again.
+                        rejected[0] = new org.apache.kafka.common.errors.RetriableException(e.getMessage(), e) { };
+                    } else {
+                        backlog.decrementAndGet();
+                        dropped.increment();
+                        noteError(sample, e);
+                        break;
+                    }
+                } catch (final IllegalStateException e) {
                     backlog.decrementAndGet();
                     dropped.increment();
                     noteError(sample, e);
@@ -141,6 +153,14 @@ public final class SamplePublisher implements AutoCloseable {
                     break;
                 }
                 noteWaiting(rejected[0]);
+                if (io.replwatch.serde.RegistryException.isRetriable(rejected[0])) {
+                    try {
+                        Thread.sleep(500); // the registry client has backed off already; do not spin
+                    } catch (final InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
             }
         }
     }
@@ -155,6 +175,7 @@ public final class SamplePublisher implements AutoCloseable {
     }
 
     private void noteError(final ReplicationSample sample, final Exception error) {
+        lastDropMillis = System.currentTimeMillis();
         final String msg = error.getClass().getSimpleName() + ": " + error.getMessage();
         if (!msg.equals(lastError.getAndSet(msg))) {
             LOG.error("{}/{}: sample {} dropped: {}", sample.getCluster(), sample.getNode(), sample.getSequence(), msg);
@@ -172,6 +193,11 @@ public final class SamplePublisher implements AutoCloseable {
 
     public long lastAckMillis() {
         return lastAckMillis;
+    }
+
+    /** When a sample was last dropped, epoch ms; 0 when none was. */
+    public long lastDropMillis() {
+        return lastDropMillis;
     }
 
     public String lastError() {

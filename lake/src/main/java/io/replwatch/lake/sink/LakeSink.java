@@ -1,5 +1,6 @@
 package io.replwatch.lake.sink;
 
+import io.replwatch.serde.RegistryRetry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.replwatch.avro.DeadLetter;
@@ -110,7 +111,36 @@ public final class LakeSink implements AutoCloseable {
             deadLetterSerializer.configure(config.registry(), false);
         }
 
+        /**
+         * Consumes until stopped. A worker that fails (a store that refuses a file, a bug) is not left dead: its
+         * open files are discarded, its consumer closed (nothing past its last published batch was committed, so
+         * its partitions are read again from there) and it starts over after a backoff, 1 s doubling to 30 s.
+         */
         private void run() {
+            long backoff = 1000;
+            try {
+                while (running) {
+                    if (consume()) {
+                        return;
+                    }
+                    restarts.incrementAndGet();
+                    Counter.builder("replwatch.lake.worker.restarts").register(metrics).increment();
+                    LOG.warn("Lake worker {} restarts in {} ms", Thread.currentThread().getName(), backoff);
+                    try {
+                        Thread.sleep(backoff);
+                    } catch (final InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                    backoff = Math.min(backoff * 2, 30_000);
+                }
+            } finally {
+                stopped.countDown();
+            }
+        }
+
+        /** One consumer's life; true when it ended because the sink is stopping, false when it failed. */
+        private boolean consume() {
             final Map<String, Object> c = new HashMap<>(config.kafka());
             c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
             c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -152,15 +182,16 @@ public final class LakeSink implements AutoCloseable {
                     flush(k, tp);
                 }
             } catch (final WakeupException e) {
-                // stopping
+                return true; // stopping
             } catch (final RuntimeException e) {
-                LOG.error("Lake sink stopped: {}", e.toString(), e);
+                LOG.error("Lake worker failed: {}", e.toString(), e);
+                return !running;
             } finally {
                 batches.values().forEach(b -> b.files.values().forEach(OpenFile::discard));
                 batches.clear();
                 consumer = null;
-                stopped.countDown();
             }
+            return true;
         }
 
         private void write(final ConsumerRecord<byte[], byte[]> r) {
@@ -173,7 +204,10 @@ public final class LakeSink implements AutoCloseable {
             final Table table = Table.ofTopic(r.topic());
             final SpecificRecord rec;
             try {
-                rec = decoders.get(table).deserialize(r.topic(), r.value());
+                // A registry that is down delays the record; it never makes a good record a dead letter.
+                rec = RegistryRetry.whileUnavailable(() -> decoders.get(table).deserialize(r.topic(), r.value()),
+                        () -> running, e -> LOG.warn("Schema registry unavailable decoding {}-{}@{}; retrying: {}",
+                                r.topic(), r.partition(), r.offset(), e.getMessage()));
             } catch (final RuntimeException e) {
                 deadLetter(r, e);
                 return;
@@ -287,8 +321,9 @@ public final class LakeSink implements AutoCloseable {
                     .setSourcePartition(r.partition()).setSourceOffset(r.offset())
                     .setKey(r.key() == null ? null : ByteBuffer.wrap(r.key()))
                     .setValue(r.value() == null ? null : ByteBuffer.wrap(r.value())).build();
-            deadLetters.send(new ProducerRecord<>(Topics.DEAD_LETTER, r.key(),
-                    deadLetterSerializer.serialize(Topics.DEAD_LETTER, dl)));
+            final byte[] value = RegistryRetry.whileUnavailable(() -> deadLetterSerializer.serialize(Topics.DEAD_LETTER, dl),
+                    () -> running, x -> LOG.warn("Schema registry unavailable for a dead letter; retrying"));
+            deadLetters.send(new ProducerRecord<>(Topics.DEAD_LETTER, r.key(), value));
         }
     }
 
@@ -298,6 +333,13 @@ public final class LakeSink implements AutoCloseable {
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong restarts = new java.util.concurrent.atomic.AtomicLong();
+
+    /** How many times a failed worker was started again. */
+    public long workerRestarts() {
+        return restarts.get();
     }
 
     public long rowsWritten() {

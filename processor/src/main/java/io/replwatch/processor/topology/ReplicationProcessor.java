@@ -93,6 +93,12 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             }
             Names.requireValid(s.getCluster(), s.getNode());
         } catch (final RuntimeException e) {
+            if (io.replwatch.serde.RegistryException.isRetriable(e)) {
+                // The registry is down, not the record bad: no dead letter. Failing the task aborts its transaction;
+                // the stream thread is replaced and reads the record again from the last commit.
+                LOG.warn("Schema registry unavailable; the sample will be read again: {}", e.getMessage());
+                throw new RegistryUnavailableException(e);
+            }
             LOG.warn("Undecodable record on {} sent to the dead-letter topic: {}", Topics.SAMPLES, e.getMessage());
             deadLetter(record, e);
             return;
@@ -135,6 +141,13 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     private void deadLetter(final Record<byte[], byte[]> record, final RuntimeException e) {
         out.deadLetter(DeadLetters.key(record),
                 DeadLetters.of(record, e, context.recordMetadata(), context.currentSystemTimeMs()), record.timestamp());
+    }
+
+    /** The registry could not be reached: the task fails (nothing committed) and the record is read again. */
+    static final class RegistryUnavailableException extends org.apache.kafka.streams.errors.StreamsException {
+        RegistryUnavailableException(final Throwable cause) {
+            super("schema registry unavailable: " + cause.getMessage(), cause);
+        }
     }
 
     /** The stages' outputs, forwarded to the topology's sinks (and node health to its queryable store). */
