@@ -68,6 +68,10 @@ public final class Collector implements AutoCloseable {
                 .register(metrics);
         metrics.gauge("replwatch_collector_nodes_configured", pollers, List::size);
         metrics.gauge("replwatch_collector_nodes_reachable", reachable);
+        io.micrometer.core.instrument.Gauge.builder("replwatch_collector_nodes_unencrypted", pollers,
+                        ps -> ps.stream().filter(p -> Boolean.FALSE.equals(p.encrypted())).count())
+                .description("Nodes whose current connection is not encrypted (TLS): the password and samples travel in the clear")
+                .register(metrics);
     }
 
     private static Thread daemon(final Runnable r, final String name) {

@@ -377,6 +377,28 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /** Creates a physical slot that reserves WAL at once and that nothing consumes: retained WAL grows. */
+    /**
+     * Lever: the node serves TLS with {@code certs}' server certificate (copied into its data directory, the key
+     * readable by the postgres user only); takes effect at once (ssl is reloadable). Plain connections still work,
+     * as pg_hba allows both: what a client gets depends on its sslmode.
+     */
+    public void enableTls(final String name, final TestCertificates certs) {
+        final PgNode n = node(name);
+        try {
+            final Path cert = n.dataDir().resolve("server.crt");
+            final Path key = n.dataDir().resolve("server.key");
+            java.nio.file.Files.copy(certs.serverCert(), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.copy(certs.serverKey(), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            OsCommand.chownToPostgres(cert);
+            OsCommand.chownToPostgres(key);
+            n.execute("ALTER SYSTEM SET ssl_cert_file = '" + cert + "'", "ALTER SYSTEM SET ssl_key_file = '" + key + "'",
+                    "ALTER SYSTEM SET ssl = on", "SELECT pg_reload_conf()");
+        } catch (final java.io.IOException e) {
+            throw new SandboxException("Cannot enable TLS on " + name + ": " + e.getMessage(), e);
+        }
+    }
+
     public void createSlot(final String slot) {
         primary.execute("SELECT pg_create_physical_replication_slot('" + slotName(slot) + "', true)");
     }

@@ -57,6 +57,9 @@ public final class NodePoller implements AutoCloseable {
     private long nextConnectAt;
     private PollFailure lastFailure;
     private volatile boolean reachable;
+    /** Whether the current connection is encrypted (TLS); null while not connected. */
+    private volatile Boolean encrypted;
+    private boolean warnedPlain;
     private volatile long lastPollNanos;
 
     public NodePoller(final NodeConfig node, final String collectorId, final Duration connectTimeout,
@@ -217,10 +220,19 @@ public final class NodePoller implements AutoCloseable {
         try {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT current_setting('server_version_num')::int,"
-                            + " (SELECT system_identifier FROM pg_control_system())")) {
+                            + " (SELECT system_identifier FROM pg_control_system()),"
+                            + " coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)")) {
                 rs.next();
                 serverVersion = rs.getInt(1);
                 systemIdentifier = rs.getLong(2);
+                encrypted = rs.getBoolean(3);
+            }
+            if (!encrypted && !warnedPlain) {
+                // Once per node and collector run: the monitoring password and every sample cross the network in
+                // the clear. Counted in replwatch_collector_nodes_unencrypted.
+                warnedPlain = true;
+                LOG.warn("{}/{}: polled WITHOUT encryption (sslmode {}): set sslmode verify-full and sslrootcert",
+                        node.cluster(), node.name(), node.sslmode());
             }
             if (serverVersion < PollQuery.MIN_VERSION_NUM) {
                 throw new SQLException("PostgreSQL "
@@ -242,6 +254,11 @@ public final class NodePoller implements AutoCloseable {
         return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
     }
 
+    /** Whether the connection is encrypted; null while there is none. */
+    public Boolean encrypted() {
+        return encrypted;
+    }
+
     public int serverVersion() {
         return serverVersion;
     }
@@ -254,6 +271,7 @@ public final class NodePoller implements AutoCloseable {
                 // Closing a broken connection may fail; it is gone either way.
             }
             connection = null;
+            encrypted = null;
             poll = null;
             pollWithSettings = null;
         }

@@ -29,6 +29,17 @@ public record PollFailure(PollStatus status, String message) {
             return new PollFailure(PollStatus.PERMISSION_DENIED, "permission denied at " + address + ": " + text
                     + " (grant the monitoring role: GRANT pg_monitor TO <user>)");
         }
+        if (find(error, javax.net.ssl.SSLException.class) != null
+                || find(error, java.security.cert.CertificateException.class) != null) {
+            // The server is there; what it presented is not what sslmode and sslrootcert accept (or TLS is off on
+            // a server that sslmode requires it of). A configuration to fix, not an outage: not UNREACHABLE.
+            final String why = text.contains("PKIX") || text.contains("certification path")
+                    ? "the server's certificate is not signed by the CA in sslrootcert"
+                    : text.contains("hostname") || text.contains("does not match")
+                    ? "the server's certificate does not name this host (sslmode verify-full)" : text;
+            return new PollFailure(PollStatus.ERROR, "TLS failed at " + address + ": " + why
+                    + " (check sslmode, sslrootcert and the server's certificate)");
+        }
         if (find(error, ConnectException.class) != null || find(error, UnknownHostException.class) != null
                 || find(error, NoRouteToHostException.class) != null
                 || (state != null && (state.startsWith("08") || state.startsWith("57P")))) {

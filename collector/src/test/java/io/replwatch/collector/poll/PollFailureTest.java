@@ -55,4 +55,15 @@ class PollFailureTest {
         assertThat(NodePoller.backoffMillis(3)).isBetween(3200L, 4800L);
         assertThat(NodePoller.backoffMillis(30)).isBetween(24_000L, 36_000L);
     }
+
+    /** Issue 17: an untrusted server certificate was "cannot reach ... PKIX path building failed" and UNREACHABLE (DOWN). */
+    @org.junit.jupiter.api.Test
+    void anUntrustedCertificateIsATlsErrorNotAnOutage() {
+        final SQLException e = new SQLException("SSL error: PKIX path building failed", "08006",
+                new javax.net.ssl.SSLHandshakeException("PKIX path building failed: unable to find valid certification path"));
+        final PollFailure f = PollFailure.of(e, "db:5432");
+        assertThat(f.status()).isEqualTo(PollStatus.ERROR);
+        assertThat(f.message()).isEqualTo("TLS failed at db:5432: the server's certificate is not signed by the CA in "
+                + "sslrootcert (check sslmode, sslrootcert and the server's certificate)");
+    }
 }
