@@ -55,6 +55,8 @@ public final class LakeSink implements AutoCloseable {
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong filesPublished = new AtomicLong();
     private final List<Worker> workers = new java.util.ArrayList<>();
+    /** Partitions whose batch has a dead letter that Kafka refused (set by the producer's callback thread). */
+    private final Map<TopicPartition, Boolean> failedDeadLetters = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean running;
     private KafkaProducer<byte[], byte[]> deadLetters;
 
@@ -96,6 +98,8 @@ public final class LakeSink implements AutoCloseable {
     /** One consumer of the group and the batches of the partitions it owns. */
     private final class Worker {
         private final Map<TopicPartition, Batch> batches = new HashMap<>();
+        /** Partitions seeked back during the current poll's records. */
+        private final Set<TopicPartition> rewound = new java.util.HashSet<>();
         private final Map<Table, AvroDeserializer<? extends SpecificRecord>> decoders = new LinkedHashMap<>();
         private final AvroSerializer<DeadLetter> deadLetterSerializer = new AvroSerializer<>();
         private final CountDownLatch stopped = new CountDownLatch(1);
@@ -164,9 +168,13 @@ public final class LakeSink implements AutoCloseable {
                     }
                 });
                 while (running) {
+                    rewound.clear();
                     for (final ConsumerRecord<byte[], byte[]> r : k.poll(Duration.ofMillis(200))) {
-                        write(r);
                         final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                        if (rewound.contains(tp)) {
+                            continue; // seeked back after a failed batch: these records come again
+                        }
+                        write(r);
                         final Batch b = batches.get(tp);
                         if (b != null && full(b)) {
                             flush(k, tp);
@@ -251,33 +259,68 @@ public final class LakeSink implements AutoCloseable {
             return b.rows >= config.maxRows() || b.files.size() >= config.maxOpenFiles();
         }
 
-        /** Closes and publishes every file of the partition's batch, then commits the offset after it. */
+        /**
+         * Closes and publishes every file of the partition's batch, then commits the offset after it. A failure takes
+         * back what the batch had already published (the batch is consumed again and published whole, so no row is
+         * written twice); a partition no longer this worker's is not published at all (another worker owns its rows
+         * now); dead letters of the batch must be acknowledged before its offsets are committed.
+         */
         private void flush(final KafkaConsumer<byte[], byte[]> k, final TopicPartition tp) {
             final Batch b = batches.remove(tp);
             if (b == null || b.first < 0) {
                 return;
             }
+            if (!k.assignment().contains(tp)) {
+                // Fenced: the group moved the partition (a flush that outlived max.poll.interval.ms).
+                b.files.values().forEach(OpenFile::discard);
+                LOG.warn("{} is no longer assigned to this worker; its batch {}..{} is left to the new owner", tp,
+                        b.first, b.last);
+                return;
+            }
+            final List<String> published = new java.util.ArrayList<>();
             try {
                 for (final OpenFile f : b.files.values()) {
                     f.close();
-                    store.publish(f.staging, FileNames.file(f.dir, tp.topic(), tp.partition(), b.first, b.last));
-                    filesPublished.incrementAndGet();
+                    final String key = FileNames.file(f.dir, tp.topic(), tp.partition(), b.first, b.last);
+                    store.publish(f.staging, key);
+                    published.add(key);
                 }
-            } catch (final IOException e) {
+                deadLetters.flush();
+                if (deadLetterFailed(tp, b)) {
+                    throw new IOException("a dead letter of this batch was not acknowledged by Kafka");
+                }
+                k.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1)));
+            } catch (final IOException | org.apache.kafka.common.KafkaException e) {
                 b.files.values().forEach(OpenFile::discard);
-                // Not committed: the batch is consumed again from its first offset.
-                k.seek(tp, b.first);
-                LOG.error("Cannot publish a batch of {} to {}: {}; retrying from offset {}", tp, store.describe(),
-                        e.getMessage(), b.first);
+                for (final String key : published) {
+                    try {
+                        store.delete(key);
+                    } catch (final IOException d) {
+                        // Left for recover(), which deletes files at or after the committed offset on assignment.
+                        LOG.warn("Cannot take back {} after a failed batch: {}", key, d.getMessage());
+                    }
+                }
+                // Not committed: the batch is consumed again from its first offset (if the partition is still ours);
+                // what the current poll returned after it is skipped, it comes again too.
+                if (k.assignment().contains(tp)) {
+                    k.seek(tp, b.first);
+                    rewound.add(tp);
+                }
+                LOG.error("Cannot publish a batch of {} to {}: {}; took back {} file(s), retrying from offset {}", tp,
+                        store.describe(), e.getMessage(), published.size(), b.first);
                 sleepQuietly();
                 return;
             }
-            deadLetters.flush();
-            k.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1)));
+            filesPublished.addAndGet(published.size());
             rowsWritten.addAndGet(b.rows);
             Counter.builder("replwatch.lake.rows").tag("topic", tp.topic()).register(metrics).increment(b.rows);
             Counter.builder("replwatch.lake.files").tag("topic", tp.topic()).register(metrics).increment(b.files.size());
             LOG.debug("Published {} file(s), {} row(s) of {} offsets {}..{}", b.files.size(), b.rows, tp, b.first, b.last);
+        }
+
+        /** Whether a dead letter sent for {@code tp}'s batch failed (cleared when read). */
+        private boolean deadLetterFailed(final TopicPartition tp, final Batch b) {
+            return failedDeadLetters.remove(tp) != null;
         }
 
         /** Deletes files of batches a crash interrupted, so they are written again exactly once. */
@@ -323,7 +366,14 @@ public final class LakeSink implements AutoCloseable {
                     .setValue(r.value() == null ? null : ByteBuffer.wrap(r.value())).build();
             final byte[] value = RegistryRetry.whileUnavailable(() -> deadLetterSerializer.serialize(Topics.DEAD_LETTER, dl),
                     () -> running, x -> LOG.warn("Schema registry unavailable for a dead letter; retrying"));
-            deadLetters.send(new ProducerRecord<>(Topics.DEAD_LETTER, r.key(), value));
+            final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            deadLetters.send(new ProducerRecord<>(Topics.DEAD_LETTER, r.key(), value), (md, ex) -> {
+                if (ex != null) {
+                    // The batch's offsets must not be committed past a dead letter Kafka did not take.
+                    failedDeadLetters.put(tp, Boolean.TRUE);
+                    LOG.error("Dead letter for {}@{} not written: {}", tp, r.offset(), ex.toString());
+                }
+            });
         }
     }
 

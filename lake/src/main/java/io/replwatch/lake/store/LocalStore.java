@@ -28,6 +28,16 @@ public final class LocalStore implements LakeStore {
             ch.force(true);
         }
         Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        // The rename itself is durable only once the directory holding it is: after a power loss the file would
+        // otherwise be gone although its offsets were committed.
+        forceDirectory(target.getParent());
+    }
+
+    /** fsync of a directory (Linux and macOS allow opening a directory for reading and forcing it). */
+    static void forceDirectory(final Path dir) throws IOException {
+        try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     @Override

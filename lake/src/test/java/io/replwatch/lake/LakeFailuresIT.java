@@ -1,0 +1,115 @@
+package io.replwatch.lake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.lake.config.LakeConfig;
+import io.replwatch.lake.sink.LakeSink;
+import io.replwatch.lake.store.LakeStore;
+import io.replwatch.lake.store.LocalStore;
+import io.replwatch.sandbox.Sandbox;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroTrust;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The lake sink when publishing fails halfway through a batch (issue 17), counted row by row: before, the sink
+ * consumed the batch again but kept the files it had already published, so their rows were in the lake twice.
+ */
+class LakeFailuresIT {
+
+    /** A local lake whose publish fails now and then, after some files of a batch went through. */
+    private static final class FlakyStore implements LakeStore {
+        private final LocalStore local;
+        private final AtomicInteger publishes = new AtomicInteger();
+        private final AtomicInteger failures = new AtomicInteger();
+
+        FlakyStore(final Path root) throws IOException {
+            this.local = new LocalStore(root);
+        }
+
+        @Override
+        public void publish(final Path file, final String key) throws IOException {
+            // Every fifth publish fails, three times in all: some of its batch's files are published already.
+            if (publishes.incrementAndGet() % 5 == 0 && failures.get() < 3) {
+                failures.incrementAndGet();
+                throw new IOException("injected: the store refused " + key);
+            }
+            local.publish(file, key);
+        }
+
+        @Override
+        public void delete(final String key) throws IOException {
+            local.delete(key);
+        }
+
+        @Override
+        public List<String> list(final String prefix) throws IOException {
+            return local.list(prefix);
+        }
+
+        @Override
+        public Path staging() {
+            return local.staging();
+        }
+
+        @Override
+        public String describe() {
+            return "flaky " + local.describe();
+        }
+    }
+
+    @Test
+    void aPublishFailureHalfwayThroughABatchWritesNoRowTwice(@TempDir final Path tmp) throws Exception {
+        AvroTrust.init();
+        try (Sandbox sandbox = Sandbox.builder().tempDir("lake-failures-it-").postgres(false).start()) {
+            final String bootstrap = sandbox.kafka().bootstrapServers();
+            try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+                a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 1, (short) 1),
+                        new NewTopic(Topics.ROLLUPS, 1, (short) 1))).all().get();
+            }
+            // Samples of several clusters: each batch has several files (one per cluster and date).
+            LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 3000);
+            final LakeConfig cfg = LakeConfig.parse("""
+                    group_id: lake-failures-it
+                    http_port: 0
+                    kafka: {bootstrap.servers: "%s"}
+                    schema_registry: {url: "%s"}
+                    output: {type: local, path: "%s"}
+                    roll: {max_rows: 400, max_age: 1s}
+                    """.formatted(bootstrap, sandbox.registry().url(), tmp.resolve("lake")), k -> null);
+            final FlakyStore store = new FlakyStore(tmp.resolve("lake"));
+            final LakeSink sink = new LakeSink(cfg, store, new SimpleMeterRegistry()).start();
+            try {
+                await().atMost(Duration.ofSeconds(90)).alias("rows written").until(sink::rowsWritten, n -> n >= 3000);
+            } finally {
+                sink.close();
+            }
+            assertThat(store.failures).as("publishes refused").hasValue(3);
+            final Set<Long> seen = new HashSet<>();
+            long rows = 0;
+            for (final String key : store.list("samples/")) {
+                for (final ReplicationSample s : LakeFixtures.<ReplicationSample>read(tmp.resolve("lake").resolve(key))) {
+                    rows++;
+                    assertThat(seen.add(s.getSequence())).as("row %d once", s.getSequence()).isTrue();
+                }
+            }
+            assertThat(rows).as("rows in the lake").isEqualTo(3000);
+            assertThat(Files.list(store.staging()).count()).as("staging left clean").isZero();
+        }
+    }
+}
