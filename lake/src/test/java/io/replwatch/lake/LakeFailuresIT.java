@@ -112,4 +112,60 @@ class LakeFailuresIT {
             assertThat(Files.list(store.staging()).count()).as("staging left clean").isZero();
         }
     }
+
+    /**
+     * A dead letter Kafka refuses (the dead-letter topic takes no message that large) keeps its batch uncommitted:
+     * before, dead letters were sent without a callback and the batch was committed past the lost one.
+     */
+    @Test
+    void aDeadLetterKafkaRefusesKeepsItsBatchUncommitted(@TempDir final Path tmp) throws Exception {
+        AvroTrust.init();
+        try (Sandbox sandbox = Sandbox.builder().tempDir("lake-dl-it-").postgres(false).start()) {
+            final String bootstrap = sandbox.kafka().bootstrapServers();
+            final org.apache.kafka.common.config.ConfigResource dlTopic = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, Topics.DEAD_LETTER);
+            try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+                a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 1, (short) 1), new NewTopic(Topics.ROLLUPS, 1, (short) 1),
+                        new NewTopic(Topics.DEAD_LETTER, 1, (short) 1).configs(Map.of("max.message.bytes", "64")))).all().get();
+            }
+            LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 100);
+            try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                    Map.<String, Object>of("bootstrap.servers", bootstrap),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.SAMPLES, "c1".getBytes(),
+                        new byte[] {0, 0, 0, 0, 42, 7})).get();
+            }
+            LakeFixtures.produce(bootstrap, sandbox.registry().url(), 100, 200);
+            final LakeConfig cfg = LakeConfig.parse("""
+                    group_id: lake-dl-it
+                    http_port: 0
+                    kafka: {bootstrap.servers: "%s"}
+                    schema_registry: {url: "%s"}
+                    output: {type: local, path: "%s"}
+                    roll: {max_rows: 1000, max_age: 1s}
+                    """.formatted(bootstrap, sandbox.registry().url(), tmp.resolve("lake")), k -> null);
+            final LakeSink sink = new LakeSink(cfg, new LocalStore(tmp.resolve("lake")), new SimpleMeterRegistry()).start();
+            try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+                Thread.sleep(6_000);
+                assertThat(sink.rowsWritten()).as("no row committed while its batch's dead letter is refused").isZero();
+                // The topic takes it now: the batch goes through, once.
+                a.incrementalAlterConfigs(Map.of(dlTopic, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", "1048576"),
+                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
+                await().atMost(Duration.ofSeconds(60)).until(() -> sink.rowsWritten() >= 200);
+            } finally {
+                sink.close();
+            }
+            final Set<Long> seen = new HashSet<>();
+            for (final String key : new LocalStore(tmp.resolve("lake")).list("samples/")) {
+                for (final ReplicationSample s : LakeFixtures.<ReplicationSample>read(tmp.resolve("lake").resolve(key))) {
+                    assertThat(seen.add(s.getSequence())).as("row %d once", s.getSequence()).isTrue();
+                }
+            }
+            assertThat(seen).hasSize(200);
+            assertThat(io.replwatch.schemas.TopicReader.values(bootstrap, sandbox.registry().url(), Topics.DEAD_LETTER,
+                    io.replwatch.avro.DeadLetter.class)).as("the dead letter, once written").isNotEmpty();
+        }
+    }
 }
