@@ -10,6 +10,8 @@ public final class LakeMain {
     }
 
     public static void main(final String[] args) {
-        System.exit(new CommandLine(new LakeCommand()).execute(args));
+        System.exit(new CommandLine(new LakeCommand())
+                .setColorScheme(CommandLine.Help.defaultColorScheme(io.replwatch.runtime.cli.Terminal.colors()
+                        ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF)).execute(args));
     }
 }

@@ -31,6 +31,8 @@ public final class Main implements Runnable {
     /** The configured command line, for tests. */
     public static CommandLine commandLine() {
         return new CommandLine(new Main())
+                .setColorScheme(CommandLine.Help.defaultColorScheme(io.replwatch.runtime.cli.Terminal.colors()
+                        ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF))
                 .registerConverter(java.time.Duration.class, io.replwatch.runtime.config.Durations::parse)
                 .setExecutionExceptionHandler(SandboxCommand.errorHandler())
                 .setParameterExceptionHandler((ex, a) -> {

@@ -10,6 +10,8 @@ public final class ProcessorMain {
     }
 
     public static void main(final String[] args) {
-        System.exit(new CommandLine(new ProcessorCommand()).execute(args));
+        System.exit(new CommandLine(new ProcessorCommand())
+                .setColorScheme(CommandLine.Help.defaultColorScheme(io.replwatch.runtime.cli.Terminal.colors()
+                        ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF)).execute(args));
     }
 }
