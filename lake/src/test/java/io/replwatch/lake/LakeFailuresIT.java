@@ -37,9 +37,12 @@ class LakeFailuresIT {
         private final LocalStore local;
         private final AtomicInteger publishes = new AtomicInteger();
         private final AtomicInteger failures = new AtomicInteger();
+        private final boolean crash;
 
-        FlakyStore(final Path root) throws IOException {
+        /** @param crash fail with an unexpected exception (a bug: the worker dies) instead of an I/O error */
+        FlakyStore(final Path root, final boolean crash) throws IOException {
             this.local = new LocalStore(root);
+            this.crash = crash;
         }
 
         @Override
@@ -47,6 +50,9 @@ class LakeFailuresIT {
             // Every fifth publish fails, three times in all: some of its batch's files are published already.
             if (publishes.incrementAndGet() % 5 == 0 && failures.get() < 3) {
                 failures.incrementAndGet();
+                if (crash) {
+                    throw new IllegalStateException("injected: a bug while publishing " + key);
+                }
                 throw new IOException("injected: the store refused " + key);
             }
             local.publish(file, key);
@@ -75,6 +81,17 @@ class LakeFailuresIT {
 
     @Test
     void aPublishFailureHalfwayThroughABatchWritesNoRowTwice(@TempDir final Path tmp) throws Exception {
+        publishFailures(tmp, false);
+    }
+
+    /** A worker that dies (an unexpected exception) is started again and rewrites what it had not committed. */
+    @Test
+    void aWorkerThatDiesIsStartedAgainAndWritesNoRowTwice(@TempDir final Path tmp) throws Exception {
+        final LakeSink sink = publishFailures(tmp, true);
+        assertThat(sink.workerRestarts()).as("worker restarts").isEqualTo(3);
+    }
+
+    private static LakeSink publishFailures(final Path tmp, final boolean crash) throws Exception {
         AvroTrust.init();
         try (Sandbox sandbox = Sandbox.builder().tempDir("lake-failures-it-").postgres(false).start()) {
             final String bootstrap = sandbox.kafka().bootstrapServers();
@@ -85,14 +102,14 @@ class LakeFailuresIT {
             // Samples of several clusters: each batch has several files (one per cluster and date).
             LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 3000);
             final LakeConfig cfg = LakeConfig.parse("""
-                    group_id: lake-failures-it
+                    group_id: lake-failures-it-%s
                     http_port: 0
                     kafka: {bootstrap.servers: "%s"}
                     schema_registry: {url: "%s"}
                     output: {type: local, path: "%s"}
                     roll: {max_rows: 400, max_age: 1s}
-                    """.formatted(bootstrap, sandbox.registry().url(), tmp.resolve("lake")), k -> null);
-            final FlakyStore store = new FlakyStore(tmp.resolve("lake"));
+                    """.formatted(crash, bootstrap, sandbox.registry().url(), tmp.resolve("lake")), k -> null);
+            final FlakyStore store = new FlakyStore(tmp.resolve("lake"), crash);
             final LakeSink sink = new LakeSink(cfg, store, new SimpleMeterRegistry()).start();
             try {
                 await().atMost(Duration.ofSeconds(90)).alias("rows written").until(sink::rowsWritten, n -> n >= 3000);
@@ -110,6 +127,7 @@ class LakeFailuresIT {
             }
             assertThat(rows).as("rows in the lake").isEqualTo(3000);
             assertThat(Files.list(store.staging()).count()).as("staging left clean").isZero();
+            return sink;
         }
     }
 
