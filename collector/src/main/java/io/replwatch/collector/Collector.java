@@ -49,12 +49,18 @@ public final class Collector implements AutoCloseable {
     private final AtomicInteger reachable = new AtomicInteger();
 
     public Collector(final CollectorConfig config, final Consumer<ReplicationSample> sink, final MeterRegistry metrics) {
+        this(config, sink, metrics, System::currentTimeMillis);
+    }
+
+    /** @param clock what samples are dated by (epoch ms): this host's clock, or a skewed one in tests */
+    public Collector(final CollectorConfig config, final Consumer<ReplicationSample> sink, final MeterRegistry metrics,
+                     final java.util.function.LongSupplier clock) {
         this.config = config;
         this.sink = sink;
         this.metrics = metrics;
         for (final NodeConfig n : config.nodes()) {
             pollers.add(new NodePoller(n, config.collectorId(), config.connectTimeout(), config.statementTimeout(),
-                    config.settingsRefresh(), System::currentTimeMillis));
+                    config.settingsRefresh(), clock));
         }
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "replwatch-scheduler"));
         final AtomicInteger n = new AtomicInteger();

@@ -107,9 +107,15 @@ class RegistryOutageIT {
                 try (ProcessorService processor = new ProcessorService(ProcessorConfig.parse(
                         processorYaml.formatted(streams, cold), k -> null)).start();
                      AlerterService alerter = new AlerterService(AlerterConfig.parse(alerterYaml, k -> null)).start()) {
-                    Thread.sleep(5_000);
+                    // The cold alerter is waiting on the registry (it counts each wait) before the standby goes down.
+                    await().atMost(Duration.ofSeconds(30)).until(() -> {
+                        final var waits = alerter.registry().find("replwatch.alerter.transitions")
+                                .tag("outcome", "registry_wait").counter();
+                        return waits != null && waits.count() >= 1;
+                    });
                     sandbox.postgres().stop(standby);
                     final long leverAt = System.nanoTime();
+                    // The fault itself lasts 30 s from SIGSTOP: this paces the lever, it waits on no outcome.
                     Thread.sleep(Math.max(0, 30_000 - (System.nanoTime() - stoppedAt) / 1_000_000));
                     signal("CONT", pid);
                     final long resumedAt = System.nanoTime();
@@ -122,6 +128,8 @@ class RegistryOutageIT {
                     assertThat(TopicReader.values(bootstrap, registry, Topics.HEALTH_TRANSITIONS, HealthTransition.class))
                             .anyMatch(t -> t.getNode().equals(standby) && t.getToState() == HealthState.DOWN);
                     assertThat(alerter.health().healthy()).isTrue();
+                    assertThat(alerter.registry().find("replwatch.alerter.transitions").tag("outcome", "dead_lettered")
+                            .counter()).as("the alerter dead-lettered nothing").isNull();
                 }
             } finally {
                 signal("CONT", sandbox.registry().pid());

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replwatch.avro.HealthReason;
 import io.replwatch.avro.HealthState;
 import io.replwatch.avro.HealthTransition;
+import io.replwatch.collector.Collector;
 import io.replwatch.collector.CollectorService;
 import io.replwatch.collector.config.CollectorConfig;
+import io.replwatch.collector.publish.SamplePublisher;
 import io.replwatch.processor.config.ProcessorConfig;
 import io.replwatch.processor.health.Rules;
 import io.replwatch.sandbox.PgNode;
@@ -166,6 +168,66 @@ class ProcessorIT {
             final JsonNode c = api("/api/v1/clusters/sandbox");
             return c != null && c.path("state").asText().equals("HEALTHY");
         });
+    }
+
+    /**
+     * Issue 17, on real PostgreSQL: another database system collected under this cluster's name is
+     * CLUSTER_IDENTITY_CONFLICT (no FAILOVER, no SPLIT_BRAIN), and a collector whose clock runs 10 minutes ahead is
+     * CLOCK_SKEW with its samples still used. The levers: a second, independent PostgreSQL (its own system
+     * identifier), and a collector given a clock 10 minutes fast.
+     */
+    @Test
+    @Order(3)
+    void anotherSystemUnderTheSameNameAndACollectorClockAheadAreNamed() throws Exception {
+        final int mark = transitions.size();
+        try (Sandbox other = Sandbox.builder().tempDir("processor-it-other-").kafka(false).registry(false).standbys(0).start()) {
+            final PgNode foreign = other.postgres().nodes().get(0);
+            final String kafka = sandbox.kafka().bootstrapServers();
+            final String registry = sandbox.registry().url();
+            final CollectorConfig intruder = CollectorConfig.parse("""
+                    collector_id: processor-it-intruder
+                    poll_interval: 500ms
+                    http_port: -1
+                    kafka: {bootstrap.servers: "%s"}
+                    schema_registry: {url: "%s"}
+                    defaults: {host: 127.0.0.1, user: monitor, password: monitor}
+                    clusters:
+                      - name: sandbox
+                        nodes: [{name: intruder, port: %d}]
+                    """.formatted(kafka, registry, foreign.port()), k -> null);
+            final var m = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            try (SamplePublisher publisher = new SamplePublisher(intruder.kafka(), intruder.registry(), Topics.SAMPLES, m);
+                 Collector collector = new Collector(intruder, publisher::publish, m)) {
+                collector.start();
+                final HealthTransition conflict = awaitTransition("intruder", mark, Duration.ofSeconds(30),
+                        t -> rules(t).contains(Rules.CLUSTER_IDENTITY_CONFLICT));
+                assertThat(conflict.getToState()).isEqualTo(HealthState.WARNING);
+                assertThat(conflict.getCluster()).isEqualTo("sandbox");
+            }
+            try (SamplePublisher publisher = new SamplePublisher(intruder.kafka(), intruder.registry(), Topics.SAMPLES, m);
+                 Collector ahead = new Collector(CollectorConfig.parse("""
+                         collector_id: processor-it-ahead
+                         poll_interval: 500ms
+                         http_port: -1
+                         kafka: {bootstrap.servers: "%s"}
+                         schema_registry: {url: "%s"}
+                         defaults: {host: 127.0.0.1, user: monitor, password: monitor}
+                         clusters:
+                           - name: skewed
+                             nodes: [{name: skewed-node, port: %d}]
+                         """.formatted(kafka, registry, foreign.port()), k -> null), publisher::publish, m,
+                         () -> System.currentTimeMillis() + 600_000)) {
+                ahead.start();
+                final HealthTransition skew = awaitTransition("skewed-node", mark, Duration.ofSeconds(30),
+                        t -> rules(t).contains(Rules.CLOCK_SKEW));
+                assertThat(skew.getToState()).isEqualTo(HealthState.WARNING);
+                assertThat(skew.getAt().toEpochMilli()).as("taken at the processor's time, not 10 minutes ahead")
+                        .isLessThan(System.currentTimeMillis() + 60_000);
+            }
+        }
+        final List<HealthTransition> since = transitions.subList(mark, transitions.size());
+        assertThat(since).as("no failover or split brain for a foreign system")
+                .noneMatch(t -> rules(t).contains(Rules.FAILOVER) || rules(t).contains(Rules.SPLIT_BRAIN));
     }
 
     // The idle primary (no transition while nothing is written) is proven for ten minutes, with the default

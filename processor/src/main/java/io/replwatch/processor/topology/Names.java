@@ -27,16 +27,19 @@ public final class Names {
      * @throws IllegalArgumentException naming the problem
      */
     public static void requireValid(final String cluster, final String node) {
-        for (final String name : new String[] {cluster, node}) {
-            if (name == null || name.isEmpty() || name.length() > 128) {
-                throw new IllegalArgumentException("cluster and node names must be 1 to 128 characters");
-            }
-            for (int i = 0; i < name.length(); i++) {
-                final char c = name.charAt(i);
-                if (c == '/' || c < 0x20 || c == 0x7f) {
-                    throw new IllegalArgumentException("'" + name.replaceAll("\\p{Cntrl}", "?") + "': cluster and node "
-                            + "names cannot hold '/' or control characters (they make the state keys cluster/node)");
-                }
+        requireValid(cluster);
+        requireValid(node);
+    }
+
+    private static void requireValid(final String name) {
+        if (name == null || name.isEmpty() || name.length() > 128) {
+            throw new IllegalArgumentException("cluster and node names must be 1 to 128 characters");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            final char c = name.charAt(i);
+            if (c == '/' || c < 0x20 || c == 0x7f) {
+                throw new IllegalArgumentException("'" + name.replaceAll("\\p{Cntrl}", "?") + "': cluster and node "
+                        + "names cannot hold '/' or control characters (they make the state keys cluster/node)");
             }
         }
     }

@@ -37,7 +37,10 @@ class OpsServerTest {
                     s.getOutputStream().flush();
                     slow.add(s);
                 }
-                Thread.sleep(200);
+                // Each half-sent request holds a handler thread (reading what never comes): wait until all ten do,
+                // so that /health below really competes with them.
+                org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces()
+                        .keySet().stream().filter(t -> t.getName().equals("replwatch-ops-http")).count() >= 10);
                 final long start = System.nanoTime();
                 final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + server.port() + "/health")).timeout(Duration.ofSeconds(1)).build(),
