@@ -182,20 +182,8 @@ class ProcessorIT {
         final int mark = transitions.size();
         try (Sandbox other = Sandbox.builder().tempDir("processor-it-other-").kafka(false).registry(false).standbys(0).start()) {
             final PgNode foreign = other.postgres().nodes().get(0);
-            final String kafka = sandbox.kafka().bootstrapServers();
-            final String registry = sandbox.registry().url();
-            final CollectorConfig intruder = CollectorConfig.parse("""
-                    collector_id: processor-it-intruder
-                    poll_interval: 500ms
-                    http_port: -1
-                    kafka: {bootstrap.servers: "%s"}
-                    schema_registry: {url: "%s"}
-                    defaults: {host: 127.0.0.1, user: monitor, password: monitor}
-                    clusters:
-                      - name: sandbox
-                        nodes: [{name: intruder, port: %d}]
-                    """.formatted(kafka, registry, foreign.port()), k -> null);
             final var m = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            final CollectorConfig intruder = oneNode("processor-it-intruder", "sandbox", "intruder", foreign.port());
             try (SamplePublisher publisher = new SamplePublisher(intruder.kafka(), intruder.registry(), Topics.SAMPLES, m);
                  Collector collector = new Collector(intruder, publisher::publish, m)) {
                 collector.start();
@@ -204,19 +192,9 @@ class ProcessorIT {
                 assertThat(conflict.getToState()).isEqualTo(HealthState.WARNING);
                 assertThat(conflict.getCluster()).isEqualTo("sandbox");
             }
-            try (SamplePublisher publisher = new SamplePublisher(intruder.kafka(), intruder.registry(), Topics.SAMPLES, m);
-                 Collector ahead = new Collector(CollectorConfig.parse("""
-                         collector_id: processor-it-ahead
-                         poll_interval: 500ms
-                         http_port: -1
-                         kafka: {bootstrap.servers: "%s"}
-                         schema_registry: {url: "%s"}
-                         defaults: {host: 127.0.0.1, user: monitor, password: monitor}
-                         clusters:
-                           - name: skewed
-                             nodes: [{name: skewed-node, port: %d}]
-                         """.formatted(kafka, registry, foreign.port()), k -> null), publisher::publish, m,
-                         () -> System.currentTimeMillis() + 600_000)) {
+            final CollectorConfig skewed = oneNode("processor-it-ahead", "skewed", "skewed-node", foreign.port());
+            try (SamplePublisher publisher = new SamplePublisher(skewed.kafka(), skewed.registry(), Topics.SAMPLES, m);
+                 Collector ahead = new Collector(skewed, publisher::publish, m, () -> System.currentTimeMillis() + 600_000)) {
                 ahead.start();
                 final HealthTransition skew = awaitTransition("skewed-node", mark, Duration.ofSeconds(30),
                         t -> rules(t).contains(Rules.CLOCK_SKEW));
@@ -228,6 +206,22 @@ class ProcessorIT {
         final List<HealthTransition> since = transitions.subList(mark, transitions.size());
         assertThat(since).as("no failover or split brain for a foreign system")
                 .noneMatch(t -> rules(t).contains(Rules.FAILOVER) || rules(t).contains(Rules.SPLIT_BRAIN));
+    }
+
+    /** A collector of one node on this sandbox's Kafka and registry, polling every 500 ms. */
+    private static CollectorConfig oneNode(final String collectorId, final String cluster, final String node, final int port) {
+        return CollectorConfig.parse("""
+                collector_id: %s
+                poll_interval: 500ms
+                http_port: -1
+                kafka: {bootstrap.servers: "%s"}
+                schema_registry: {url: "%s"}
+                defaults: {host: 127.0.0.1, user: monitor, password: monitor}
+                clusters:
+                  - name: %s
+                    nodes: [{name: %s, port: %d}]
+                """.formatted(collectorId, sandbox.kafka().bootstrapServers(), sandbox.registry().url(), cluster, node,
+                port), k -> null);
     }
 
     // The idle primary (no transition while nothing is written) is proven for ten minutes, with the default
