@@ -3,6 +3,7 @@ package io.replwatch.lake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.replwatch.lake.sink.LakeCodecs;
 import io.replwatch.avro.CapacityRollup;
 import io.replwatch.avro.RollupPeriod;
 import io.replwatch.lake.capacity.CapacityReport;
@@ -80,7 +81,8 @@ class CapacityReportTest {
         model.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
         try (ParquetWriter<CapacityRollup> w = AvroParquetWriter.<CapacityRollup>builder(new LocalOutputFile(file))
                 .withSchema(CapacityRollup.getClassSchema()).withDataModel(model)
-                .withConf(new PlainParquetConfiguration()).build()) {
+                .withConf(new PlainParquetConfiguration())
+                .withCodecFactory(LakeCodecs.INSTANCE).build()) {
             for (final CapacityRollup r : rows) {
                 w.write(r);
             }

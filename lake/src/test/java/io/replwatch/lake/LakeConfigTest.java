@@ -41,7 +41,11 @@ class LakeConfigTest {
     void fileNamesCarryTheBatchRangeAndHivePartitions() {
         final String dir = FileNames.partitionDir("samples", "orders/eu", Instant.parse("2026-11-26T23:59:59Z"));
         assertThat(dir).isEqualTo("samples/cluster=orders%2Feu/date=2026-11-26");
-        final String f = FileNames.file(dir, "replwatch.samples", 3, 1200, 1899);
+        final String f = FileNames.file(dir, "replwatch.samples", 3, 1200, 1899, "k3x9");
+        assertThat(f).endsWith("/replwatch.samples+3+1200+1899+k3x9.parquet");
+        // files written before names carried the writer
+        assertThat(FileNames.batchFirst(dir + "/replwatch.samples+3+1200+1899.parquet", "replwatch.samples", 3))
+                .hasValue(1200);
         assertThat(FileNames.batchFirst(f, "replwatch.samples", 3)).hasValue(1200);
         assertThat(FileNames.batchFirst(f, "replwatch.samples", 2)).isEmpty();
         assertThat(FileNames.batchFirst(f, "replwatch.rollups", 3)).isEmpty();

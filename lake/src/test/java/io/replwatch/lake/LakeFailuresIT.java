@@ -32,29 +32,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LakeFailuresIT {
 
-    /** A local lake whose publish fails now and then, after some files of a batch went through. */
-    private static final class FlakyStore implements LakeStore {
-        private final LocalStore local;
-        private final AtomicInteger publishes = new AtomicInteger();
-        private final AtomicInteger failures = new AtomicInteger();
-        private final boolean crash;
+    /** A local lake, for stores that misbehave in one way. */
+    private static class LocalDelegate implements LakeStore {
+        final LocalStore local;
 
-        /** @param crash fail with an unexpected exception (a bug: the worker dies) instead of an I/O error */
-        FlakyStore(final Path root, final boolean crash) throws IOException {
+        LocalDelegate(final Path root) throws IOException {
             this.local = new LocalStore(root);
-            this.crash = crash;
         }
 
         @Override
         public void publish(final Path file, final String key) throws IOException {
-            // Every fifth publish fails, three times in all: some of its batch's files are published already.
-            if (publishes.incrementAndGet() % 5 == 0 && failures.get() < 3) {
-                failures.incrementAndGet();
-                if (crash) {
-                    throw new IllegalStateException("injected: a bug while publishing " + key);
-                }
-                throw new IOException("injected: the store refused " + key);
-            }
             local.publish(file, key);
         }
 
@@ -75,7 +62,33 @@ class LakeFailuresIT {
 
         @Override
         public String describe() {
-            return "flaky " + local.describe();
+            return "misbehaving " + local.describe();
+        }
+    }
+
+    /** A local lake whose publish fails now and then, after some files of a batch went through. */
+    private static final class FlakyStore extends LocalDelegate {
+        private final AtomicInteger publishes = new AtomicInteger();
+        private final AtomicInteger failures = new AtomicInteger();
+        private final boolean crash;
+
+        /** @param crash fail with an unexpected exception (a bug: the worker dies) instead of an I/O error */
+        FlakyStore(final Path root, final boolean crash) throws IOException {
+            super(root);
+            this.crash = crash;
+        }
+
+        @Override
+        public void publish(final Path file, final String key) throws IOException {
+            // Every fifth publish fails, three times in all: some of its batch's files are published already.
+            if (publishes.incrementAndGet() % 5 == 0 && failures.get() < 3) {
+                failures.incrementAndGet();
+                if (crash) {
+                    throw new IllegalStateException("injected: a bug while publishing " + key);
+                }
+                throw new IOException("injected: the store refused " + key);
+            }
+            local.publish(file, key);
         }
     }
 
@@ -184,6 +197,88 @@ class LakeFailuresIT {
             assertThat(seen).hasSize(200);
             assertThat(io.replwatch.schemas.TopicReader.values(bootstrap, sandbox.registry().url(), Topics.DEAD_LETTER,
                     io.replwatch.avro.DeadLetter.class)).as("the dead letter, once written").isNotEmpty();
+        }
+    }
+
+    /**
+     * A worker whose publish outlives max.poll.interval.ms (a hung upload): the group hands its partition to a second
+     * lake, which writes the batch again. Before, the first worker went on publishing when its upload returned, under
+     * the same file names as the new owner's, and when its commit then failed it took back those names, deleting the
+     * new owner's files: rows were lost (or, had the commit gone through, written twice).
+     */
+    @Test
+    void aWorkerThatLostItsPartitionMidPublishTakesBackOnlyItsOwnFiles(@TempDir final Path tmp) throws Exception {
+        AvroTrust.init();
+        try (Sandbox sandbox = Sandbox.builder().tempDir("lake-fence-it-").postgres(false).start()) {
+            final String bootstrap = sandbox.kafka().bootstrapServers();
+            try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+                a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 1, (short) 1),
+                        new NewTopic(Topics.ROLLUPS, 1, (short) 1))).all().get();
+            }
+            LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 1200);
+            final Path lake = tmp.resolve("lake");
+            final String yaml = """
+                    group_id: lake-fence-it
+                    http_port: 0
+                    kafka: {bootstrap.servers: "%s", max.poll.interval.ms: 4000}
+                    schema_registry: {url: "%s"}
+                    output: {type: local, path: "%s"}
+                    roll: {max_rows: 400, max_age: 1s}
+                    threads: 1
+                    """.formatted(bootstrap, sandbox.registry().url(), lake);
+            final java.util.concurrent.CountDownLatch hung = new java.util.concurrent.CountDownLatch(1);
+            final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            final AtomicInteger calls = new AtomicInteger();
+            // The first lake's first upload hangs until the second lake has written everything, then completes. The
+            // lakes run on two machines writing to one object store: each has its own staging directory.
+            final Path stagingA = Files.createDirectories(tmp.resolve("staging-a"));
+            final LakeStore hanging = new LocalDelegate(lake) {
+                @Override
+                public Path staging() {
+                    return stagingA;
+                }
+
+                @Override
+                public void publish(final Path file, final String key) throws IOException {
+                    if (calls.incrementAndGet() == 1) {
+                        hung.countDown();
+                        try {
+                            release.await();
+                        } catch (final InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    super.publish(file, key);
+                }
+            };
+            final LakeSink first = new LakeSink(LakeConfig.parse(yaml, k -> null), hanging, new SimpleMeterRegistry())
+                    .start();
+            LakeSink second = null;
+            try {
+                assertThat(hung.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("first upload started").isTrue();
+                second = new LakeSink(LakeConfig.parse(yaml, k -> null), new LocalStore(lake), new SimpleMeterRegistry())
+                        .start();
+                final LakeSink owner = second;
+                await().atMost(Duration.ofSeconds(90)).alias("the new owner wrote every row")
+                        .until(owner::rowsWritten, n -> n >= 1200);
+                release.countDown();
+                await().atMost(Duration.ofSeconds(30)).alias("the first lake gave its batch up")
+                        .until(first::batchesAbandoned, n -> n >= 1);
+            } finally {
+                release.countDown();
+                first.close();
+                if (second != null) {
+                    second.close();
+                }
+            }
+            assertThat(first.rowsWritten()).as("rows the first lake committed").isZero();
+            final Set<Long> seen = new HashSet<>();
+            for (final String key : new LocalStore(lake).list("samples/")) {
+                for (final ReplicationSample s : LakeFixtures.<ReplicationSample>read(lake.resolve(key))) {
+                    assertThat(seen.add(s.getSequence())).as("row %d once", s.getSequence()).isTrue();
+                }
+            }
+            assertThat(seen).as("rows in the lake").hasSize(1200);
         }
     }
 }

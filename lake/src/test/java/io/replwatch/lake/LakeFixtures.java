@@ -1,5 +1,6 @@
 package io.replwatch.lake;
 
+import io.replwatch.lake.sink.ParquetRows;
 import io.replwatch.avro.ReplicationSample;
 import io.replwatch.schemas.SampleFixtures;
 import io.replwatch.schemas.Topics;
@@ -18,12 +19,8 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.io.LocalInputFile;
 
-/** Synthetic samples, producing them, and reading Parquet back with Parquet's own reader. */
+/** Synthetic samples, producing them, and reading Parquet back (Parquet's file reader and parquet-avro's record assembly). */
 public final class LakeFixtures {
 
     public static final Instant DAY0 = Instant.parse("2026-11-20T22:00:00Z");
@@ -75,17 +72,11 @@ public final class LakeFixtures {
     }
 
     /** Every row of a Parquet file, as the generated classes. */
-    @SuppressWarnings("unchecked")
     public static <T extends SpecificRecord> List<T> read(final Path file) throws IOException {
         final SpecificData model = new SpecificData();
         model.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
         final List<T> out = new ArrayList<>();
-        try (ParquetReader<T> r = AvroParquetReader.<T>builder(new LocalInputFile(file)).withDataModel(model)
-                .withConf(new PlainParquetConfiguration()).build()) {
-            for (T x = r.read(); x != null; x = r.read()) {
-                out.add(x);
-            }
-        }
+        ParquetRows.<T>read(file, model, out::add);
         return out;
     }
 }

@@ -173,8 +173,8 @@ class ProcessorIT {
     /**
      * Issue 17, on real PostgreSQL: another database system collected under this cluster's name is
      * CLUSTER_IDENTITY_CONFLICT (no FAILOVER, no SPLIT_BRAIN), and a collector whose clock runs 10 minutes ahead is
-     * CLOCK_SKEW with its samples still used. The levers: a second, independent PostgreSQL (its own system
-     * identifier), and a collector given a clock 10 minutes fast.
+     * CLOCK_SKEW with its samples still used, and so is one whose clock runs 10 minutes behind. The levers: a second,
+     * independent PostgreSQL (its own system identifier), and collectors given a clock 10 minutes fast and slow.
      */
     @Test
     @Order(3)
@@ -201,6 +201,19 @@ class ProcessorIT {
                 assertThat(skew.getToState()).isEqualTo(HealthState.WARNING);
                 assertThat(skew.getAt().toEpochMilli()).as("taken at the processor's time, not 10 minutes ahead")
                         .isLessThan(System.currentTimeMillis() + 60_000);
+            }
+            // 10 minutes slow, steadily: told from a backlog by PostgreSQL's clock (server_time) in the same sample.
+            final CollectorConfig late = oneNode("processor-it-behind", "skewed-slow", "slow-node", foreign.port());
+            try (SamplePublisher publisher = new SamplePublisher(late.kafka(), late.registry(), Topics.SAMPLES, m);
+                 Collector behind = new Collector(late, publisher::publish, m, () -> System.currentTimeMillis() - 600_000)) {
+                behind.start();
+                final HealthTransition skew = awaitTransition("slow-node", mark, Duration.ofSeconds(30),
+                        t -> rules(t).contains(Rules.CLOCK_SKEW));
+                assertThat(skew.getToState()).isEqualTo(HealthState.WARNING);
+                assertThat(skew.getAt().toEpochMilli()).as("taken at PostgreSQL's time, not 10 minutes behind")
+                        .isGreaterThan(System.currentTimeMillis() - 60_000);
+                assertThat(skew.getReasons()).filteredOn(r -> r.getRule().equals(Rules.CLOCK_SKEW)).singleElement()
+                        .satisfies(r -> assertThat(r.getMessage()).containsPattern("(599|600|601) s behind"));
             }
         }
         final List<HealthTransition> since = transitions.subList(mark, transitions.size());

@@ -16,10 +16,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.avro.data.TimeConversions;
 import org.apache.avro.specific.SpecificData;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.io.LocalInputFile;
+import io.replwatch.lake.sink.ParquetRows;
 
 /**
  * Capacity figures from the lake's rollups: per cluster (and per node), WAL per day with its linear trend,
@@ -59,12 +56,7 @@ public final class CapacityReport {
             files = w.filter(p -> p.toString().endsWith(".parquet")).sorted().toList();
         }
         for (final Path f : files) {
-            try (ParquetReader<CapacityRollup> r = AvroParquetReader.<CapacityRollup>builder(new LocalInputFile(f))
-                    .withDataModel(model).withConf(new PlainParquetConfiguration()).build()) {
-                for (CapacityRollup x = r.read(); x != null; x = r.read()) {
-                    out.add(x);
-                }
-            }
+            ParquetRows.<CapacityRollup>read(f, model, out::add);
         }
         return out;
     }

@@ -56,6 +56,17 @@ final class DirectWriteSupport extends WriteSupport<IndexedRecord> {
         this.root = fields(avro, parquet);
     }
 
+    private DirectWriteSupport(final DirectWriteSupport compiled) {
+        this.avro = compiled.avro;
+        this.parquet = compiled.parquet;
+        this.root = compiled.root;
+    }
+
+    /** A support for one more writer, sharing this one's compiled field writers (a support holds its writer's consumer). */
+    DirectWriteSupport forWriter() {
+        return new DirectWriteSupport(this);
+    }
+
     MessageType parquetSchema() {
         return parquet;
     }

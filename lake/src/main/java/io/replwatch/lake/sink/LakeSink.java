@@ -54,6 +54,7 @@ public final class LakeSink implements AutoCloseable {
     private final MeterRegistry metrics;
     private final AtomicLong rowsWritten = new AtomicLong();
     private final AtomicLong filesPublished = new AtomicLong();
+    private final AtomicLong batchesAbandoned = new AtomicLong();
     private final List<Worker> workers = new java.util.ArrayList<>();
     /** Partitions whose batch has a dead letter that Kafka refused (set by the producer's callback thread). */
     private final Map<TopicPartition, Boolean> failedDeadLetters = new java.util.concurrent.ConcurrentHashMap<>();
@@ -105,6 +106,11 @@ public final class LakeSink implements AutoCloseable {
         private final CountDownLatch stopped = new CountDownLatch(1);
         private volatile KafkaConsumer<byte[], byte[]> consumer;
         private Thread thread;
+        /** This consumer's token in the names of the files it publishes (new for every consumer of the worker). */
+        private String writer;
+        /** When the last poll returned, and how long after it this worker may still publish or commit. */
+        private long lastPollNanos;
+        private long publishBudgetNanos;
 
         Worker() {
             for (final Table t : config.tables()) {
@@ -151,6 +157,13 @@ public final class LakeSink implements AutoCloseable {
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             c.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             c.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+            writer = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+            // The group takes a partition away from a consumer that has not polled for max.poll.interval.ms; past
+            // four fifths of it, this worker starts no publish and no commit (its batch is taken back and read again).
+            final long maxPoll = Long.parseLong(String.valueOf(c.getOrDefault(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                    300_000)));
+            publishBudgetNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(maxPoll) * 4 / 5;
+            lastPollNanos = System.nanoTime();
             try (KafkaConsumer<byte[], byte[]> k = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 consumer = k;
                 k.subscribe(config.tables().stream().map(t -> t.topic).toList(), new ConsumerRebalanceListener() {
@@ -166,10 +179,24 @@ public final class LakeSink implements AutoCloseable {
                     public void onPartitionsAssigned(final Collection<TopicPartition> parts) {
                         recover(k, parts);
                     }
+
+                    /** Already another consumer's (this one was out of the group): nothing of them is published. */
+                    @Override
+                    public void onPartitionsLost(final Collection<TopicPartition> parts) {
+                        for (final TopicPartition tp : parts) {
+                            final Batch b = batches.remove(tp);
+                            if (b != null && b.first >= 0) {
+                                b.files.values().forEach(OpenFile::discard);
+                                abandoned(tp, b, "the partition was lost (this worker was out of the group)");
+                            }
+                        }
+                    }
                 });
                 while (running) {
                     rewound.clear();
-                    for (final ConsumerRecord<byte[], byte[]> r : k.poll(Duration.ofMillis(200))) {
+                    final var polled = k.poll(Duration.ofMillis(200));
+                    lastPollNanos = System.nanoTime();
+                    for (final ConsumerRecord<byte[], byte[]> r : polled) {
                         final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                         if (rewound.contains(tp)) {
                             continue; // seeked back after a failed batch: these records come again
@@ -281,7 +308,8 @@ public final class LakeSink implements AutoCloseable {
             try {
                 for (final OpenFile f : b.files.values()) {
                     f.close();
-                    final String key = FileNames.file(f.dir, tp.topic(), tp.partition(), b.first, b.last);
+                    final String key = FileNames.file(f.dir, tp.topic(), tp.partition(), b.first, b.last, writer);
+                    checkStillOwned();
                     store.publish(f.staging, key);
                     published.add(key);
                 }
@@ -289,17 +317,20 @@ public final class LakeSink implements AutoCloseable {
                 if (deadLetterFailed(tp, b)) {
                     throw new IOException("a dead letter of this batch was not acknowledged by Kafka");
                 }
+                checkStillOwned();
                 k.commitSync(Map.of(tp, new OffsetAndMetadata(b.last + 1)));
+            } catch (final OutOfTime e) {
+                b.files.values().forEach(OpenFile::discard);
+                takeBack(published);
+                if (k.assignment().contains(tp)) {
+                    k.seek(tp, b.first);
+                    rewound.add(tp);
+                }
+                abandoned(tp, b, e.getMessage() + "; took back " + published.size() + " file(s)");
+                return;
             } catch (final IOException | org.apache.kafka.common.KafkaException e) {
                 b.files.values().forEach(OpenFile::discard);
-                for (final String key : published) {
-                    try {
-                        store.delete(key);
-                    } catch (final IOException d) {
-                        // Left for recover(), which deletes files at or after the committed offset on assignment.
-                        LOG.warn("Cannot take back {} after a failed batch: {}", key, d.getMessage());
-                    }
-                }
+                takeBack(published);
                 // Not committed: the batch is consumed again from its first offset (if the partition is still ours);
                 // what the current poll returned after it is skipped, it comes again too.
                 if (k.assignment().contains(tp)) {
@@ -316,6 +347,36 @@ public final class LakeSink implements AutoCloseable {
             Counter.builder("replwatch.lake.rows").tag("topic", tp.topic()).register(metrics).increment(b.rows);
             Counter.builder("replwatch.lake.files").tag("topic", tp.topic()).register(metrics).increment(b.files.size());
             LOG.debug("Published {} file(s), {} row(s) of {} offsets {}..{}", b.files.size(), b.rows, tp, b.first, b.last);
+        }
+
+        /**
+         * Throws when this worker may no longer publish or commit: so long since its last poll that the group may
+         * have handed its partitions to another consumer, which reads the batch again from the committed offset.
+         */
+        private void checkStillOwned() throws OutOfTime {
+            final long since = System.nanoTime() - lastPollNanos;
+            if (since > publishBudgetNanos) {
+                throw new OutOfTime(since / 1_000_000);
+            }
+        }
+
+        /** Deletes this consumer's files of a batch that will not be committed (their names carry its token). */
+        private void takeBack(final List<String> published) {
+            for (final String key : published) {
+                try {
+                    store.delete(key);
+                } catch (final IOException d) {
+                    // Left for recover(), which deletes files at or after the committed offset on assignment.
+                    LOG.warn("Cannot take back {} after a failed batch: {}", key, d.getMessage());
+                }
+            }
+        }
+
+        private void abandoned(final TopicPartition tp, final Batch b, final String why) {
+            batchesAbandoned.incrementAndGet();
+            Counter.builder("replwatch.lake.batches.abandoned").register(metrics).increment();
+            LOG.warn("Batch {}..{} of {} not published: {}; its rows are read again from the committed offset", b.first,
+                    b.last, tp, why);
         }
 
         /** Whether a dead letter sent for {@code tp}'s batch failed (cleared when read). */
@@ -377,6 +438,14 @@ public final class LakeSink implements AutoCloseable {
         }
     }
 
+    /** A worker past its publish budget (four fifths of max.poll.interval.ms since its last poll). */
+    private static final class OutOfTime extends Exception {
+        OutOfTime(final long sinceMillis) {
+            super(sinceMillis + " ms since this worker last polled, more than 4/5 of max.poll.interval.ms", null,
+                    false, false);
+        }
+    }
+
     private static void sleepQuietly() {
         try {
             Thread.sleep(1000);
@@ -394,6 +463,11 @@ public final class LakeSink implements AutoCloseable {
 
     public long rowsWritten() {
         return rowsWritten.get();
+    }
+
+    /** Batches not published because the worker lost (or was about to lose) their partition. */
+    public long batchesAbandoned() {
+        return batchesAbandoned.get();
     }
 
     public long filesPublished() {

@@ -86,7 +86,8 @@ class DirectWriteSupportTest {
         model.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
         final Path file = tmp.resolve("avro-" + schema.getName() + ".parquet");
         try (ParquetWriter<T> w = AvroParquetWriter.<T>builder(new LocalOutputFile(file)).withSchema(schema)
-                .withDataModel(model).withConf(new PlainParquetConfiguration()).build()) {
+                .withDataModel(model).withConf(new PlainParquetConfiguration())
+                .withCodecFactory(LakeCodecs.INSTANCE).build()) {
             for (final T r : rows) {
                 w.write(r);
             }

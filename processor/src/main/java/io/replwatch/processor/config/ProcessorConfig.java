@@ -95,8 +95,9 @@ public record ProcessorConfig(
             Duration.ofMinutes(1), "a node silent this long is forgotten: its state and node-health record are deleted "
                     + "(a node removed from the collectors' configuration does not stay UNKNOWN for ever)");
     static final ConfigKey<Duration> CLOCK_SKEW_WINDOW = ConfigKey.duration("clock_skew_window", D.clockSkewWindow(),
-            Duration.ofSeconds(1), "a sample dated further ahead of the processor's clock, or whose collector's clock "
-                    + "jumped back further, raises CLOCK_SKEW and is taken at the processor's time");
+            Duration.ofSeconds(1), "a sample dated further ahead of the processor's clock, whose collector's clock "
+                    + "jumped back further, or whose collector disagrees further with PostgreSQL's clock (a steadily "
+                    + "slow collector) raises CLOCK_SKEW and is taken at the processor's or PostgreSQL's time");
     static final ConfigKey<Void> RULES = ConfigKey.section("rules",
             "per rule: `warning`, `critical` (in the rule's unit, see the rule table), `for`, `clear_for`");
     static final ConfigKey<Void> CLUSTERS = ConfigKey.section("clusters", "per cluster: `rules`, overriding the above");

@@ -150,8 +150,8 @@ public final class Rules {
         }
         final long ms = v.clockSkewMs();
         return fire(CLOCK_SKEW, HealthState.WARNING, (double) ms, null, "ms", "the collector's clock is "
-                + Math.abs(ms) / 1000 + " s " + (ms > 0 ? "ahead of" : "behind") + " the processor's: samples are taken "
-                + "at the processor's time");
+                + Math.abs(ms) / 1000 + " s " + (ms > 0 ? "ahead of" : "behind") + " the processor's or PostgreSQL's: "
+                + "samples are taken at theirs; fix the collector host's time sync (NTP, chrony)");
     }
 
     /**

@@ -16,8 +16,11 @@ import org.slf4j.LoggerFactory;
  * collector's clock went back by more than that (a newer sequence number from the same collector, dated before the
  * node's last sample), is taken at the processor's time instead, and the node's {@code clockSkewMs} says by how
  * much its clock was off (CLOCK_SKEW). Before, one sample from the future blinded its node: every later one was
- * "older than the last" and ignored until the clock caught up. A collector whose clock is steadily behind cannot
- * be told from a backlog the processor is catching up on, and is not flagged.
+ * "older than the last" and ignored until the clock caught up. A collector whose clock is steadily behind is told
+ * from a backlog by PostgreSQL's own clock, read in the same round trip ({@code server_time}): in a backlog both are
+ * equally old; a sample whose collector disagrees with its server by more than the window, while the server is the
+ * nearer of the two to the processor's clock, is taken at the server's time. (A server whose clock is the one off is
+ * not this stage's to judge: its sample keeps the collector's time.)
  */
 final class SampleIntake {
 
@@ -32,6 +35,14 @@ final class SampleIntake {
         this.onSkew = onSkew;
     }
 
+    /**
+     * Whether the collector's clock, not PostgreSQL's, is the one off: they disagree by more than the window and the
+     * server's time is the nearer to the processor's (a backlog makes both old by the same amount).
+     */
+    static boolean collectorOff(final long sampledAt, final long server, final long wall, final long window) {
+        return Math.abs(sampledAt - server) > window && Math.abs(server - wall) < Math.abs(sampledAt - wall);
+    }
+
     /** Returned by {@link #admit} for a sample too old to fold in: the node's state is left as it was. */
     static final long REFUSED = Long.MIN_VALUE;
 
@@ -44,6 +55,10 @@ final class SampleIntake {
         if (sampledAt - wall > window) {
             ns.clockSkewMs = sampledAt - wall;
             t = wall;
+        } else if (s.getServerTime() != null && collectorOff(sampledAt, s.getServerTime().toEpochMilli(), wall, window)) {
+            final long server = s.getServerTime().toEpochMilli();
+            ns.clockSkewMs = sampledAt - server;
+            t = Math.min(server, wall);
         } else if (newer && ns.lastSampleAt != null && sampledAt < ns.lastSampleAt - window) {
             ns.clockSkewMs = sampledAt - ns.lastSampleAt;
             t = Math.max(wall, ns.lastSampleAt);

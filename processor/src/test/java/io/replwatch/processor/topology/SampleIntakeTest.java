@@ -68,4 +68,44 @@ class SampleIntakeTest {
         assertThat(intake.admit(sample(WALL - 3_700_000, 3), WALL - 3_700_000, WALL, ns)).isEqualTo(SampleIntake.REFUSED);
         assertThat(skewed).hasValue(0);
     }
+
+    private static ReplicationSample withServerTime(final long sampledAt, final long serverTime, final long sequence) {
+        return ReplicationSample.newBuilder(sample(sampledAt, sequence))
+                .setServerTime(java.time.Instant.ofEpochMilli(serverTime)).build();
+    }
+
+    /** Issue 17: a collector clock steadily 10 minutes slow, told from a backlog by PostgreSQL's clock. */
+    @Test
+    void aCollectorTenMinutesSlowIsSkewTakenAtTheServersTime() {
+        for (int i = 0; i < 3; i++) {
+            final long server = WALL + i * 1_000L;
+            assertThat(intake.admit(withServerTime(server - TEN_MIN, server, i + 1), server - TEN_MIN, server + 50, ns))
+                    .as("sample %d at PostgreSQL's time", i).isEqualTo(server);
+            assertThat(ns.clockSkewMs).isEqualTo(-TEN_MIN);
+        }
+        assertThat(skewed).hasValue(3);
+    }
+
+    @Test
+    void aBacklogWithGoodClocksIsNoSkewAndASlowCollectorInABacklogStillIs() {
+        // An hour-old backlog: collector and server agree, both old.
+        final long at = WALL - 3_600_000;
+        assertThat(intake.admit(withServerTime(at, at + 3, 1), at, WALL, ns)).isEqualTo(at);
+        assertThat(ns.clockSkewMs).isNull();
+        // The same backlog from a collector 10 minutes slow: the server's time, nearer to now, is taken.
+        assertThat(intake.admit(withServerTime(at + 1_000 - TEN_MIN, at + 1_000, 2), at + 1_000 - TEN_MIN, WALL, ns))
+                .isEqualTo(at + 1_000);
+        assertThat(ns.clockSkewMs).isEqualTo(-TEN_MIN);
+    }
+
+    @Test
+    void aServerWhoseClockIsOffLeavesTheCollectorsTime() {
+        // PostgreSQL's host is 10 minutes behind; the collector agrees with the processor: its time is kept.
+        assertThat(intake.admit(withServerTime(WALL, WALL - TEN_MIN, 1), WALL, WALL + 20, ns)).isEqualTo(WALL);
+        assertThat(ns.clockSkewMs).isNull();
+        assertThat(SampleIntake.collectorOff(WALL, WALL - TEN_MIN, WALL, 60_000)).isFalse();
+        // and hovering at the window: 59 s apart is no skew, 61 s is
+        assertThat(SampleIntake.collectorOff(WALL - 59_000, WALL, WALL, 60_000)).isFalse();
+        assertThat(SampleIntake.collectorOff(WALL - 61_000, WALL, WALL, 60_000)).isTrue();
+    }
 }
