@@ -47,8 +47,26 @@ class OtherMajorVersionsIT {
                     return s.getStatus() == PollStatus.OK && s.getStandby().getWalReceiver() != null
                             && "streaming".equals(s.getStandby().getWalReceiver().getStatus());
                 });
+                // Issue 15: archiving, checkpoints and the settings, from pg_stat_bgwriter (13) or
+                // pg_stat_checkpointer (17); archive_library exists from 15, restore_command as a setting from 12.
+                assertThat(p.getArchiver()).isNotNull();
+                assertThat(p.getArchiver().getReadyCount()).as("ready files (12+)").isNotNull();
+                assertThat(p.getCheckpointer()).isNotNull();
+                assertThat(p.getCheckpointer().getTimed() + p.getCheckpointer().getRequested()).isGreaterThanOrEqualTo(0);
+                assertThat(p.getSettings().getMaxWalSizeMb()).isPositive();
+                assertThat(p.getSettings().getCheckpointTimeoutS()).isPositive();
+                assertThat(p.getSettings().getWalSegmentSize()).as("the sandbox's initdb --wal-segsize=1")
+                        .isEqualTo(1024L * 1024);
+                assertThat(p.getSettings().getWalLevel()).isIn("replica", "logical");
+                assertThat(p.getSettings().getMaxConnections()).isPositive();
+                assertThat(p.getSettings().getMaxLocksPerTransaction()).isPositive();
+                assertThat(p.getSettings().getDataChecksums()).isNotNull();
+                assertThat(p.getSettings().getArchiveCommandSet()).isNotNull();
                 final ReplicationSample s = sp.poll();
                 assertThat(s.getInRecovery()).isTrue();
+                assertThat(s.getSettings().getPrimaryConninfoSet()).as("primary_conninfo (12+)").isTrue();
+                assertThat(s.getSettings().getRecoveryMinApplyDelayMs()).isZero();
+                assertThat(s.getSettings().getHotStandby()).isTrue();
                 assertThat(s.getSystemIdentifier()).isEqualTo(p.getSystemIdentifier());
                 assertThat(s.getStandby().getReplayLsn()).isPositive();
                 assertThat(s.getStandby().getWalReceiver().getSlotName()).isEqualTo("standby1");

@@ -51,6 +51,8 @@ public final class NodePoller implements AutoCloseable {
     private PreparedStatement pollWithSettings;
     private int serverVersion;
     private long systemIdentifier;
+    /** Whether the user may list the archive status directory (pg_monitor): read on connect. */
+    private boolean listArchiveStatus;
     private ReplicationSettings settings;
     private long settingsDueAt;
     private int consecutiveFailures;
@@ -221,11 +223,14 @@ public final class NodePoller implements AutoCloseable {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT current_setting('server_version_num')::int,"
                             + " (SELECT system_identifier FROM pg_control_system()),"
-                            + " coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)")) {
+                            + " coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false),"
+                            + " coalesce(has_function_privilege(to_regprocedure('pg_ls_archive_statusdir()'), 'EXECUTE'),"
+                            + " false)")) {
                 rs.next();
                 serverVersion = rs.getInt(1);
                 systemIdentifier = rs.getLong(2);
                 encrypted = rs.getBoolean(3);
+                listArchiveStatus = rs.getBoolean(4);
             }
             if (!encrypted && !warnedPlain) {
                 // Once per node and collector run: the monitoring password and every sample cross the network in
@@ -238,8 +243,8 @@ public final class NodePoller implements AutoCloseable {
                 throw new SQLException("PostgreSQL "
                         + serverVersion + " is not supported: replwatch needs PostgreSQL 10 or later", "0A000");
             }
-            poll = c.prepareStatement(PollQuery.sql(serverVersion, false));
-            pollWithSettings = c.prepareStatement(PollQuery.sql(serverVersion, true));
+            poll = c.prepareStatement(PollQuery.sql(serverVersion, false, listArchiveStatus));
+            pollWithSettings = c.prepareStatement(PollQuery.sql(serverVersion, true, listArchiveStatus));
             connection = c;
             settings = null;
             LOG.info("{}/{}: connected to {} (server_version_num {})", node.cluster(), node.name(), node.address(),

@@ -14,6 +14,12 @@ package io.replwatch.collector.poll;
  */
 public final class PollQuery {
 
+    /**
+     * Commands and connection strings are superuser-only settings (pg_read_all_settings, part of pg_monitor): read
+     * only with that right (current_setting raises when it runs, so a CASE keeps it from running).
+     */
+    private static final String READ_ALL = "pg_has_role('pg_read_all_settings', 'USAGE')";
+
     /** Oldest supported major: pg_stat_replication's LSN columns and pg_current_wal_lsn() are 10+. */
     public static final int MIN_VERSION_NUM = 100000;
 
@@ -22,6 +28,15 @@ public final class PollQuery {
 
     /** The poll statement for {@code versionNum} (server_version_num), with the settings columns when asked. */
     public static String sql(final int versionNum, final boolean withSettings) {
+        return sql(versionNum, withSettings, true);
+    }
+
+    /**
+     * The poll statement; {@code listArchiveStatus}: whether the user may call pg_ls_archive_statusdir() (pg_monitor).
+     * PostgreSQL checks a function's EXECUTE right when the statement starts, whatever branch would call it, so
+     * without the right the call is left out (the .ready files read as unknown) rather than failing every poll.
+     */
+    public static String sql(final int versionNum, final boolean withSettings, final boolean listArchiveStatus) {
         if (versionNum < MIN_VERSION_NUM) {
             throw new IllegalArgumentException("PostgreSQL " + versionNum / 10000 + "." + versionNum % 10000 / 100
                     + " is not supported: replwatch needs PostgreSQL 10 or later");
@@ -84,13 +99,60 @@ public final class PollQuery {
            .append(" coalesce(sum(confl_snapshot), 0) AS snapshot, coalesce(sum(confl_bufferpin), 0) AS bufferpin,")
            .append(" coalesce(sum(confl_deadlock), 0) AS deadlock,")
            .append(v16 ? " coalesce(sum(confl_active_logicalslot), 0) AS logicalslot" : " 0 AS logicalslot")
-           .append(" FROM pg_stat_database_conflicts) c) END AS conflicts");
+           .append(" FROM pg_stat_database_conflicts) c) END AS conflicts,\n");
+        // Archiving: the cumulative counters, and the segments whose .ready file still waits (12+). Both roles:
+        // a standby with archive_mode = always archives too, and a demoted primary's counters must read as such.
+        sql.append("  (SELECT row_to_json(a) FROM (SELECT archived_count, failed_count, last_archived_wal,")
+           .append(" (extract(epoch FROM last_archived_time) * 1000)::bigint AS last_archived_at, last_failed_wal,")
+           .append(" (extract(epoch FROM last_failed_time) * 1000)::bigint AS last_failed_at,")
+           .append(" (extract(epoch FROM stats_reset) * 1000)::bigint AS stats_reset")
+           .append(" FROM pg_stat_archiver) a) AS archiver,\n");
+        sql.append(v12 && listArchiveStatus ? "  (SELECT row_to_json(rd) FROM (SELECT"
+                        + " count(*)::int AS ready_count, (extract(epoch FROM min(modification)) * 1000)::bigint AS"
+                        + " oldest_ready_at FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready') rd)"
+                       : "  NULL::json")
+           .append(" AS archive_ready,\n");
+        // Checkpoints: timed versus requested (WAL volume or by hand).
+        sql.append(v17
+                ? "  (SELECT row_to_json(c) FROM (SELECT num_timed AS timed, num_requested AS requested,"
+                        + " (extract(epoch FROM stats_reset) * 1000)::bigint AS stats_reset FROM pg_stat_checkpointer) c)"
+                : "  (SELECT row_to_json(c) FROM (SELECT checkpoints_timed AS timed, checkpoints_req AS requested,"
+                        + " (extract(epoch FROM stats_reset) * 1000)::bigint AS stats_reset FROM pg_stat_bgwriter) c)")
+           .append(" AS checkpointer");
         if (withSettings) {
             sql.append(",\n  (SELECT json_object_agg(name, setting) FROM pg_settings WHERE name IN (")
                .append("'synchronous_standby_names', 'synchronous_commit', 'max_wal_senders',")
                .append(" 'max_replication_slots', 'wal_keep_size', 'wal_keep_segments', 'wal_segment_size',")
                .append(" 'max_slot_wal_keep_size', 'hot_standby_feedback', 'max_standby_streaming_delay',")
-               .append(" 'primary_slot_name', 'cluster_name')) AS settings");
+               .append(" 'primary_slot_name', 'cluster_name')) AS settings,\n");
+            // Normalised here (sizes to bytes or MB, times to seconds or ms, flags to booleans) from the settings'
+            // display values, so the unit a version reports in does not matter. Settings a version lacks (missing_ok)
+            // are NULL. Commands and connection strings are only tested for being set: their text may hold secrets.
+            sql.append("  json_build_object(")
+               .append("'wal_segment_size', pg_size_bytes(current_setting('wal_segment_size')),")
+               .append(" 'archive_mode', current_setting('archive_mode'),")
+               .append(" 'archive_command_set', CASE WHEN ").append(READ_ALL).append(" THEN")
+               .append(" current_setting('archive_command') NOT IN ('', '(disabled)')")
+               .append(" OR coalesce(current_setting('archive_library', true), '') <> '' END,")
+               .append(" 'archive_timeout_s', extract(epoch FROM current_setting('archive_timeout')::interval)::int,")
+               .append(" 'checkpoint_timeout_s', extract(epoch FROM current_setting('checkpoint_timeout')::interval)::int,")
+               .append(" 'max_wal_size_mb', pg_size_bytes(current_setting('max_wal_size')) / 1048576,")
+               .append(" 'min_wal_size_mb', pg_size_bytes(current_setting('min_wal_size')) / 1048576,")
+               .append(" 'wal_level', current_setting('wal_level'),")
+               .append(" 'data_checksums', current_setting('data_checksums')::boolean,")
+               .append(" 'full_page_writes', current_setting('full_page_writes')::boolean,")
+               .append(" 'hot_standby', current_setting('hot_standby')::boolean,")
+               .append(" 'recovery_min_apply_delay_ms', (extract(epoch FROM")
+               .append(" current_setting('recovery_min_apply_delay', true)::interval) * 1000)::bigint,")
+               .append(" 'restore_command_set', CASE WHEN ").append(READ_ALL)
+               .append(" THEN current_setting('restore_command', true) <> '' END,")
+               .append(" 'primary_conninfo_set', CASE WHEN ").append(READ_ALL)
+               .append(" THEN current_setting('primary_conninfo', true) <> '' END,")
+               .append(" 'max_connections', current_setting('max_connections')::int,")
+               .append(" 'max_worker_processes', current_setting('max_worker_processes')::int,")
+               .append(" 'max_prepared_transactions', current_setting('max_prepared_transactions')::int,")
+               .append(" 'max_locks_per_transaction', current_setting('max_locks_per_transaction')::int)")
+               .append(" AS settings_more");
         }
         return sql.toString();
     }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.replwatch.avro.RecoveryConflicts;
 import io.replwatch.avro.ReplicaRow;
 import io.replwatch.avro.ReplicationSample;
+import io.replwatch.avro.ArchiverStats;
+import io.replwatch.avro.CheckpointerStats;
 import io.replwatch.avro.ReplicationSettings;
 import io.replwatch.avro.SlotRow;
 import io.replwatch.avro.StandbyInfo;
@@ -35,6 +37,8 @@ public final class SampleMapper {
         b.setTimeline(intOrNull(rs, "timeline"));
         b.setReplicas(replicas(json(rs, "replicas")));
         b.setSlots(slots(json(rs, "slots")));
+        b.setArchiver(archiver(json(rs, "archiver"), json(rs, "archive_ready")));
+        b.setCheckpointer(checkpointer(json(rs, "checkpointer")));
         if (recovery) {
             final JsonNode conflicts = json(rs, "conflicts");
             b.setStandby(StandbyInfo.newBuilder()
@@ -60,6 +64,7 @@ public final class SampleMapper {
     /** The settings column (present when the poll asked for it), read at {@code now}. */
     public static ReplicationSettings settings(final ResultSet rs, final long now) throws SQLException {
         final JsonNode s = json(rs, "settings");
+        final JsonNode m = json(rs, "settings_more");
         final Long keepSize = s.hasNonNull("wal_keep_size") ? s.get("wal_keep_size").asLong()
                 : s.hasNonNull("wal_keep_segments") ? s.get("wal_keep_segments").asLong() * segmentMb(s) : null;
         return ReplicationSettings.newBuilder()
@@ -75,7 +80,60 @@ public final class SampleMapper {
                         ? s.get("max_standby_streaming_delay").asLong() : null)
                 .setPrimarySlotName(text(s, "primary_slot_name"))
                 .setClusterName(text(s, "cluster_name"))
+                .setWalSegmentSize(longOrNull(m, "wal_segment_size"))
+                .setArchiveMode(text(m, "archive_mode"))
+                .setArchiveCommandSet(boolOrNull(m, "archive_command_set"))
+                .setArchiveTimeoutS(intOrNull(m, "archive_timeout_s"))
+                .setCheckpointTimeoutS(intOrNull(m, "checkpoint_timeout_s"))
+                .setMaxWalSizeMb(longOrNull(m, "max_wal_size_mb"))
+                .setMinWalSizeMb(longOrNull(m, "min_wal_size_mb"))
+                .setWalLevel(text(m, "wal_level"))
+                .setDataChecksums(boolOrNull(m, "data_checksums"))
+                .setFullPageWrites(boolOrNull(m, "full_page_writes"))
+                .setHotStandby(boolOrNull(m, "hot_standby"))
+                .setRecoveryMinApplyDelayMs(longOrNull(m, "recovery_min_apply_delay_ms"))
+                .setRestoreCommandSet(boolOrNull(m, "restore_command_set"))
+                .setPrimaryConninfoSet(boolOrNull(m, "primary_conninfo_set"))
+                .setMaxConnections(intOrNull(m, "max_connections"))
+                .setMaxWorkerProcesses(intOrNull(m, "max_worker_processes"))
+                .setMaxPreparedTransactions(intOrNull(m, "max_prepared_transactions"))
+                .setMaxLocksPerTransaction(intOrNull(m, "max_locks_per_transaction"))
                 .build();
+    }
+
+    /** pg_stat_archiver and the waiting .ready files. */
+    static ArchiverStats archiver(final JsonNode a, final JsonNode ready) {
+        if (a == null || !a.isObject()) {
+            return null;
+        }
+        return ArchiverStats.newBuilder()
+                .setArchivedCount(a.path("archived_count").asLong())
+                .setFailedCount(a.path("failed_count").asLong())
+                .setLastArchivedWal(text(a, "last_archived_wal"))
+                .setLastArchivedAt(instant(longOrNull(a, "last_archived_at")))
+                .setLastFailedWal(text(a, "last_failed_wal"))
+                .setLastFailedAt(instant(longOrNull(a, "last_failed_at")))
+                .setStatsReset(instant(longOrNull(a, "stats_reset")))
+                .setReadyCount(intOrNull(ready, "ready_count"))
+                .setOldestReadyAt(instant(longOrNull(ready, "oldest_ready_at")))
+                .build();
+    }
+
+    /** Timed and requested checkpoints. */
+    static CheckpointerStats checkpointer(final JsonNode c) {
+        if (c == null || !c.isObject()) {
+            return null;
+        }
+        return CheckpointerStats.newBuilder().setTimed(c.path("timed").asLong()).setRequested(c.path("requested").asLong())
+                .setStatsReset(instant(longOrNull(c, "stats_reset"))).build();
+    }
+
+    private static Boolean boolOrNull(final JsonNode n, final String field) {
+        return n.hasNonNull(field) ? n.get(field).asBoolean() : null;
+    }
+
+    private static Integer intOrNull(final JsonNode n, final String field) {
+        return n.hasNonNull(field) ? n.get(field).asInt() : null;
     }
 
     private static long segmentMb(final JsonNode s) {

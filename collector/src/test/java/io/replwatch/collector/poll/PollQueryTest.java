@@ -52,4 +52,19 @@ class PollQueryTest {
                 .hasMessageContaining("PostgreSQL 9.6 is not supported")
                 .hasMessageContaining("10 or later");
     }
+
+    /** Issue 15: checkpoints from the view the version has; the archive status listing only where allowed and present. */
+    @Test
+    void archivingAndCheckpointsByVersionAndRight() {
+        assertThat(PollQuery.sql(160000, false)).contains("FROM pg_stat_bgwriter").doesNotContain("pg_stat_checkpointer")
+                .contains("pg_ls_archive_statusdir()").contains("FROM pg_stat_archiver");
+        assertThat(PollQuery.sql(170000, false)).contains("FROM pg_stat_checkpointer").doesNotContain("pg_stat_bgwriter");
+        assertThat(PollQuery.sql(110000, false)).as("no archive status function before 12")
+                .doesNotContain("pg_ls_archive_statusdir");
+        assertThat(PollQuery.sql(150000, false, false)).as("a user without pg_monitor")
+                .doesNotContain("pg_ls_archive_statusdir");
+        // commands and connection strings: only whether they are set, and only with the right to read them
+        assertThat(PollQuery.sql(150000, true)).contains("pg_has_role('pg_read_all_settings', 'USAGE') THEN"
+                + " current_setting('primary_conninfo', true) <> ''").doesNotContain("AS primary_conninfo");
+    }
 }
