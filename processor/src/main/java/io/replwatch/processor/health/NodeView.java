@@ -16,6 +16,10 @@ import java.util.List;
  *        are missing (needed minus streaming)
  * @param identityConflict null, or why this node belongs to another database system than its cluster's primary
  * @param clockSkewMs null, or how far the sample's clock was off the processor's (ms, positive: ahead)
+ * @param expectedLagMs the lag a standby has by design: a delayed standby's recovery_min_apply_delay, an archive-fed
+ *        standby's archive interval; its lag and stall are judged beyond it
+ * @param settingsDrift null, or which of this standby's settings are below its primary's
+ * @param rejoining a standby back from DOWN whose WAL receiver is not streaming yet, within its grace
  */
 public record NodeView(
         String cluster,
@@ -44,7 +48,39 @@ public record NodeView(
         boolean splitBrain,
         List<String> splitBrainNodes,
         String identityConflict,
-        Long clockSkewMs) {
+        Long clockSkewMs,
+        StandbyKind standbyKind,
+        Long expectedLagMs,
+        Archiving archiving,
+        Checkpoints checkpoints,
+        String settingsDrift,
+        boolean rejoining) {
+
+    /**
+     * How a standby is fed: streaming from an upstream; streaming with a configured apply delay
+     * (recovery_min_apply_delay); or from the WAL archive only (restore_command, no primary_conninfo). Detected from
+     * the standby's settings; a node label {@code replwatch.standby_kind} (streaming, delayed, archive) overrides it.
+     */
+    public enum StandbyKind { STREAMING, DELAYED, ARCHIVE }
+
+    /**
+     * The archiver of a node that archives (a primary with archive_mode on, or any node with always), judged on the
+     * node's own clock: whether it is failing (its last attempt failed, after its last success, within the last ten
+     * minutes: the archiver retries every minute while it fails), for how long (the age of the oldest segment
+     * waiting, or the time since the last success), and the segments still waiting (null before 12 or without
+     * pg_monitor).
+     */
+    public record Archiving(long failedCount, boolean failing, Long failingForMs, String lastFailedWal,
+                            Integer readyCount, Long oldestReadyAgeMs) {
+    }
+
+    /**
+     * Checkpoints within the checkpoint window: timed and requested, the primary's WAL rate over it, and the settings
+     * that decide when a checkpoint is forced.
+     */
+    public record Checkpoints(long timed, long requested, long windowMs, Double walBytesPerSecond,
+                              Integer checkpointTimeoutS, Long maxWalSizeMb) {
+    }
 
     /** A replication slot as the rules see it. */
     public record SlotView(String name, boolean active, boolean temporary, Long retainedBytes, String walStatus,
@@ -98,7 +134,13 @@ public record NodeView(
                 .splitBrain(splitBrain)
                 .splitBrainNodes(splitBrainNodes)
                 .identityConflict(identityConflict)
-                .clockSkewMs(clockSkewMs);
+                .clockSkewMs(clockSkewMs)
+                .standbyKind(standbyKind)
+                .expectedLagMs(expectedLagMs)
+                .archiving(archiving)
+                .checkpoints(checkpoints)
+                .settingsDrift(settingsDrift)
+                .rejoining(rejoining);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -130,6 +172,12 @@ public record NodeView(
         private List<String> splitBrainNodes = List.of();
         private String identityConflict;
         private Long clockSkewMs;
+        private StandbyKind standbyKind = StandbyKind.STREAMING;
+        private Long expectedLagMs;
+        private Archiving archiving;
+        private Checkpoints checkpoints;
+        private String settingsDrift;
+        private boolean rejoining;
 
         public Builder cluster(final String value) {
             this.cluster = value;
@@ -266,12 +314,43 @@ public record NodeView(
             return this;
         }
 
+        public Builder standbyKind(final StandbyKind value) {
+            this.standbyKind = value;
+            return this;
+        }
+
+        public Builder expectedLagMs(final Long value) {
+            this.expectedLagMs = value;
+            return this;
+        }
+
+        public Builder archiving(final Archiving value) {
+            this.archiving = value;
+            return this;
+        }
+
+        public Builder checkpoints(final Checkpoints value) {
+            this.checkpoints = value;
+            return this;
+        }
+
+        public Builder settingsDrift(final String value) {
+            this.settingsDrift = value;
+            return this;
+        }
+
+        public Builder rejoining(final boolean value) {
+            this.rejoining = value;
+            return this;
+        }
+
         public NodeView build() {
             return new NodeView(cluster, node, status, message, stale, staleForMs, inRecovery, replayPaused,
                     receiverStatus, timeLagMs, replayLagBytes, trend, stalledForMs, conflictsInWindow,
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
-                    identityConflict, clockSkewMs);
+                    identityConflict, clockSkewMs, standbyKind, expectedLagMs, archiving, checkpoints, settingsDrift,
+                    rejoining);
         }
     }
 }

@@ -33,6 +33,11 @@ public final class Rules {
     public static final String SPLIT_BRAIN = "SPLIT_BRAIN";
     public static final String CLUSTER_IDENTITY_CONFLICT = "CLUSTER_IDENTITY_CONFLICT";
     public static final String CLOCK_SKEW = "CLOCK_SKEW";
+    public static final String ARCHIVE_FAILING = "ARCHIVE_FAILING";
+    public static final String ARCHIVE_LAG = "ARCHIVE_LAG";
+    public static final String CHECKPOINTS_FORCED = "CHECKPOINTS_FORCED";
+    public static final String SLOT_RETENTION = "SLOT_RETENTION";
+    public static final String SETTINGS_DRIFT = "SETTINGS_DRIFT";
 
     /**
      * A rule: its code, the unit of its thresholds, its default settings and a pure function. This list is the one
@@ -80,7 +85,21 @@ public final class Rules {
             new Rule(SLOT_INACTIVE, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(60), CLEAR), Rules::slotInactive),
             // WAL senders or slots in use at 80 % of the maximum or more.
             new Rule(SENDERS_EXHAUSTED, ThresholdUnit.RATIO, settings(0.8, null, Duration.ZERO, CLEAR), Rules::sendersExhausted),
-            new Rule(CONFLICTS, ThresholdUnit.COUNT, settings(100d, null, Duration.ZERO, Duration.ofMinutes(5)), Rules::conflicts));
+            new Rule(CONFLICTS, ThresholdUnit.COUNT, settings(100d, null, Duration.ZERO, Duration.ofMinutes(5)), Rules::conflicts),
+            // Archiving failing: WARNING at once, CRITICAL once it has failed for 5 minutes.
+            new Rule(ARCHIVE_FAILING, ThresholdUnit.DURATION, settings(0d, 300_000d, Duration.ZERO, CLEAR), Rules::archiveFailing),
+            // The oldest segment waiting for the archiver: over 5 minutes WARNING, over 30 minutes CRITICAL.
+            new Rule(ARCHIVE_LAG, ThresholdUnit.DURATION, settings(300_000d, 1_800_000d, Duration.ZERO, CLEAR), Rules::archiveLag),
+            // Half or more of the window's checkpoints (at least 3) requested by WAL volume rather than timed.
+            new Rule(CHECKPOINTS_FORCED, ThresholdUnit.RATIO, settings(0.5, null, Duration.ZERO, Duration.ofMinutes(5)),
+                    Rules::checkpointsForced),
+            // WAL retained by any slot, active or not: over 8 GiB WARNING, over 32 GiB CRITICAL.
+            new Rule(SLOT_RETENTION, ThresholdUnit.BYTES, settings(8192 * MIB, 32768 * MIB, Duration.ofSeconds(30), CLEAR),
+                    Rules::slotRetention),
+            new Rule(SETTINGS_DRIFT, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::settingsDrift));
+
+    /** Requested checkpoints in the window below this count are not judged (one manual CHECKPOINT is no trend). */
+    static final int CHECKPOINTS_MIN_REQUESTED = 3;
 
     /** A rule's defaults as the README's rule table shows them: {@code warning 60s, critical 5m, for 30s, clear_for 15s}. */
     public static String defaultsText(final Rule r) {
@@ -116,6 +135,12 @@ public final class Rules {
 
     /** Rule: a poll that could not reach the server (refused, timed out) means the node is DOWN. */
     static Optional<Finding> nodeUnreachable(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.stale() && v.rejoining()) {
+            // Back, but not streaming yet: it stays DOWN until it streams (or its grace ends and the receiver rule
+            // takes over), so a restart goes DOWN -> HEALTHY without a detour through CRITICAL.
+            return fire(NODE_UNREACHABLE, HealthState.DOWN, null, null, null,
+                    "reachable again; waiting for its WAL receiver to stream");
+        }
         if (v.stale() || (v.status() != PollStatus.UNREACHABLE && v.status() != PollStatus.TIMEOUT)) {
             return Optional.empty();
         }
@@ -185,7 +210,8 @@ public final class Rules {
 
     /** Rule: a standby whose WAL receiver is not streaming has lost its link, whatever receive == replay says. */
     static Optional<Finding> receiverDisconnected(final NodeView v, final Thresholds.RuleSettings t) {
-        if (!v.hasData() || !v.isStandby() || "streaming".equals(v.receiverStatus())) {
+        if (!v.hasData() || !v.isStandby() || "streaming".equals(v.receiverStatus())
+                || v.standbyKind() == NodeView.StandbyKind.ARCHIVE || v.rejoining()) {
             return Optional.empty();
         }
         return fire(RECEIVER_DISCONNECTED, HealthState.CRITICAL, null, null, null, "WAL receiver is "
@@ -195,7 +221,8 @@ public final class Rules {
     /** Rule: the primary's pg_stat_replication does not list this standby (and it is not streaming elsewhere). */
     static Optional<Finding> standbyMissing(final NodeView v, final Thresholds.RuleSettings t) {
         if (!v.isStandby() || v.standbyListedUpstream() == null || v.standbyListedUpstream()
-                || "streaming".equals(v.receiverStatus())) {
+                || "streaming".equals(v.receiverStatus()) || v.standbyKind() == NodeView.StandbyKind.ARCHIVE
+                || v.rejoining()) {
             return Optional.empty();
         }
         return fire(STANDBY_MISSING, HealthState.CRITICAL, null, null, null,
@@ -207,10 +234,17 @@ public final class Rules {
         if (!v.hasData() || !v.isStandby() || v.trend() != LagTrend.STALLED) {
             return Optional.empty();
         }
-        final boolean critical = t.critical() != null && v.stalledForMs() >= t.critical();
-        return fire(REPLAY_STALLED, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) v.stalledForMs(),
+        // A delayed or archive-fed standby's replay stands still by design for up to its expected lag.
+        final long expected = v.expectedLagMs() == null ? 0 : v.expectedLagMs();
+        final long stalled = v.stalledForMs() - expected;
+        if (expected > 0 && stalled <= 0) {
+            return Optional.empty();
+        }
+        final boolean critical = t.critical() != null && stalled >= t.critical();
+        return fire(REPLAY_STALLED, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) stalled,
                 critical ? t.critical() : t.warning(), "ms",
-                "replay has not moved for " + v.stalledForMs() / 1000 + " s while the primary writes");
+                "replay has not moved for " + v.stalledForMs() / 1000 + " s while the primary writes"
+                        + (expected > 0 ? " (" + expected / 1000 + " s expected of a " + kindText(v) + ")" : ""));
     }
 
     /** Rule: replay paused by hand (pg_wal_replay_pause) is a state someone must undo. */
@@ -223,13 +257,27 @@ public final class Rules {
 
     /** Rule: true time lag (not now() - last replay time) over the thresholds. */
     static Optional<Finding> lagTime(final NodeView v, final Thresholds.RuleSettings t) {
-        return level(LAG_TIME, v.hasData() && v.isStandby() ? v.timeLagMs() : null, t, "ms",
-                x -> "time lag " + String.format("%.1f", x / 1000) + " s");
+        final Long lag = v.hasData() && v.isStandby() ? v.timeLagMs() : null;
+        final long expected = v.expectedLagMs() == null ? 0 : v.expectedLagMs();
+        if (lag == null || expected <= 0) {
+            return level(LAG_TIME, lag, t, "ms", x -> "time lag " + String.format("%.1f", x / 1000) + " s");
+        }
+        // Judged beyond the lag it has by design.
+        return level(LAG_TIME, Math.max(0, lag - expected), t, "ms", x -> "time lag "
+                + String.format("%.1f", lag / 1000d) + " s, " + String.format("%.1f", x / 1000) + " s beyond the "
+                + expected / 1000 + " s expected of a " + kindText(v));
+    }
+
+    private static String kindText(final NodeView v) {
+        return v.standbyKind() == NodeView.StandbyKind.ARCHIVE ? "standby fed from the archive" : "delayed standby";
     }
 
     /** Rule: replay lag in bytes over the thresholds. */
     static Optional<Finding> lagBytes(final NodeView v, final Thresholds.RuleSettings t) {
-        return level(LAG_BYTES, v.hasData() && v.isStandby() ? v.replayLagBytes() : null, t, "bytes",
+        // A delayed standby is behind in bytes by design (whatever its primary wrote within the delay); its link and
+        // its time lag beyond the delay are what is judged.
+        final boolean delayed = v.standbyKind() == NodeView.StandbyKind.DELAYED;
+        return level(LAG_BYTES, v.hasData() && v.isStandby() && !delayed ? v.replayLagBytes() : null, t, "bytes",
                 x -> "replay lag " + String.format("%.1f", x / (1024 * 1024)) + " MiB");
     }
 
@@ -329,5 +377,88 @@ public final class Rules {
         }
         return fire(CONFLICTS, HealthState.WARNING, (double) v.conflictsInWindow(), t.warning(), "count",
                 v.conflictsInWindow() + " recovery conflicts in the window");
+    }
+
+    /**
+     * Rule: the archiver of a node that archives is failing (its last attempt failed after its last success, and
+     * recently: a demoted node's stale counters never fire). WAL cannot be recycled until archived, so the disk
+     * fills, and point-in-time recovery has a hole. CRITICAL once failing for the critical duration.
+     */
+    static Optional<Finding> archiveFailing(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Archiving a = v.archiving();
+        if (!v.hasData() || a == null || !a.failing()) {
+            return Optional.empty();
+        }
+        final long forMs = a.failingForMs() == null ? 0 : a.failingForMs();
+        final boolean critical = t.critical() != null && forMs >= t.critical();
+        return fire(ARCHIVE_FAILING, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) forMs,
+                critical ? t.critical() : t.warning(), "ms", "archive_command failing"
+                        + (a.lastFailedWal() == null ? "" : " on " + a.lastFailedWal())
+                        + " (" + a.failedCount() + " failures since the counters' reset)"
+                        + (a.failingForMs() == null ? "" : " for " + forMs / 1000 + " s")
+                        + (a.readyCount() == null ? "" : "; " + a.readyCount() + " segment(s) waiting"));
+    }
+
+    /** Rule: the oldest WAL segment waiting for the archiver is old: archiving falls behind (or is failing). */
+    static Optional<Finding> archiveLag(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Archiving a = v.archiving();
+        return level(ARCHIVE_LAG, v.hasData() && a != null ? a.oldestReadyAgeMs() : null, t, "ms",
+                x -> "the oldest WAL segment waiting for the archiver was completed " + (long) (x / 1000) + " s ago ("
+                        + a.readyCount() + " waiting)");
+    }
+
+    /**
+     * Rule: most checkpoints in the window were requested (WAL reached max_wal_size) rather than timed: each costs a
+     * burst of full-page writes and I/O. The reason gives the WAL rate and a max_wal_size that would fit it.
+     */
+    static Optional<Finding> checkpointsForced(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Checkpoints c = v.checkpoints();
+        if (!v.hasData() || c == null || t.warning() == null || c.requested() < CHECKPOINTS_MIN_REQUESTED) {
+            return Optional.empty();
+        }
+        final double share = (double) c.requested() / (c.requested() + c.timed());
+        if (share < t.warning()) {
+            return Optional.empty();
+        }
+        final StringBuilder msg = new StringBuilder().append(c.requested()).append(" of ")
+                .append(c.requested() + c.timed()).append(" checkpoints in the last ").append(c.windowMs() / 60_000)
+                .append(" min were forced by WAL volume");
+        if (c.walBytesPerSecond() != null && c.checkpointTimeoutS() != null) {
+            // WAL between two timed checkpoints, and max_wal_size of about twice that (it also covers the spread
+            // of checkpoint_completion_target): the size at which checkpoints come from the timeout again.
+            final double perCheckpoint = c.walBytesPerSecond() * c.checkpointTimeoutS();
+            final long fitMb = (long) Math.ceil(2 * perCheckpoint / MIB / 64) * 64;
+            msg.append(": WAL at ").append(String.format("%.1f", c.walBytesPerSecond() / MIB)).append(" MiB/s is ")
+                    .append((long) (perCheckpoint / MIB)).append(" MiB per checkpoint_timeout (")
+                    .append(c.checkpointTimeoutS()).append(" s); max_wal_size ")
+                    .append(c.maxWalSizeMb() == null ? "" : "is " + c.maxWalSizeMb() + " MB, ")
+                    .append("about ").append(Math.max(fitMb, 64)).append(" MB would fit it");
+        }
+        return fire(CHECKPOINTS_FORCED, HealthState.WARNING, share, t.warning(), "ratio", msg.toString());
+    }
+
+    /** Rule: a slot, active or not, holds back more WAL than the thresholds, whatever its wal_status says. */
+    static Optional<Finding> slotRetention(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || v.slots() == null) {
+            return Optional.empty();
+        }
+        NodeView.SlotView worst = null;
+        for (final NodeView.SlotView s : v.slots()) {
+            if (s.retainedBytes() != null && (worst == null || s.retainedBytes() > worst.retainedBytes())) {
+                worst = s;
+            }
+        }
+        final NodeView.SlotView w = worst;
+        return level(SLOT_RETENTION, w == null ? null : w.retainedBytes(), t, "bytes", x -> "slot " + w.name() + " ("
+                + (w.active() ? "active" : "inactive") + ") retains " + String.format("%.1f", x / MIB) + " MiB of WAL");
+    }
+
+    /** Rule: a standby setting below its primary's: PostgreSQL refuses to start (or pauses) such a standby. */
+    static Optional<Finding> settingsDrift(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.isStandby() || v.settingsDrift() == null) {
+            return Optional.empty();
+        }
+        return fire(SETTINGS_DRIFT, HealthState.WARNING, null, null, null, v.settingsDrift()
+                + ": after a restart this standby will not start or will pause replay; raise it to the primary's");
     }
 }

@@ -37,6 +37,12 @@ public final class ClusterState {
     /** Capacity rollups of the whole cluster: closed node periods merged, waiting for the rest of its nodes. */
     public Map<String, RollupAcc> rollups = new HashMap<>();
 
+    /**
+     * The primary's settings its standbys are compared with (SETTINGS_DRIFT), and its archive_timeout (how far an
+     * archive-fed standby is behind by design): name to value, from the primary's last sample that carried them.
+     */
+    public Map<String, Long> primarySettings = new HashMap<>();
+
     /** The last failover: when, from which node, to which. */
     public Long failoverAt;
     public String failoverFrom;

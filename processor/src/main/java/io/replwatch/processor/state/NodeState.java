@@ -21,6 +21,10 @@ public final class NodeState {
     /** The role a node last reported: out of recovery (primary) or in recovery (standby). */
     public enum Role { PRIMARY, STANDBY }
 
+    /** Checkpoint totals (timed, requested) as of a time. */
+    public record CheckpointPoint(long at, long timed, long requested) {
+    }
+
     /** A recovery-conflict total as of a time. */
     public record ConflictPoint(long at, long total) {
     }
@@ -69,6 +73,11 @@ public final class NodeState {
     public List<String> firingRules = new ArrayList<>();
     public Long healthEmittedWall;
     public boolean stale;
+
+    /** Checkpoint totals only where they changed, plus one baseline before the checkpoint window. */
+    public List<CheckpointPoint> checkpointPoints = new ArrayList<>();
+    /** A standby back from DOWN whose WAL receiver does not stream yet: since when (its grace), else null. */
+    public Long rejoinSince;
 
     /** The role as the public topics spell it, or null before the first successful poll. */
     public String roleName() {

@@ -26,7 +26,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * the fields to bytes (about a third of the bytes of Smile and several times faster, see BENCHMARKS.md).
  *
  * <p>Every record starts with a format byte. {@link #V1} is this layout; {@link #V2} (node state only) is V1 followed by
- * the node's collector, last sequence number and clock skew. A record that starts otherwise is state
+ * the node's collector, last sequence number and clock skew; {@link #V3} adds the node's checkpoint points and its
+ * rejoin time, and for a cluster its primary's settings. A record that starts otherwise is state
  * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
@@ -34,16 +35,17 @@ public final class StateCodec {
 
     static final int V1 = 1;
     static final int V2 = 2;
+    static final int V3 = 3;
 
     private StateCodec() {
     }
 
     public static Serde<NodeState> nodeSerde() {
-        return serde(NodeState.class, V2, StateCodec::writeNode, StateCodec::readNode);
+        return serde(NodeState.class, V3, StateCodec::writeNode, StateCodec::readNode);
     }
 
     public static Serde<ClusterState> clusterSerde() {
-        return serde(ClusterState.class, V1, StateCodec::writeCluster, (in, version) -> readCluster(in));
+        return serde(ClusterState.class, V3, StateCodec::writeCluster, StateCodec::readCluster);
     }
 
     private static <T> Serde<T> serde(final Class<T> type, final int version, final BiConsumer<Bin.Out, T> writer,
@@ -147,6 +149,15 @@ public final class StateCodec {
         o.str(n.collectorId);
         o.optLong(n.lastSequence);
         o.optLong(n.clockSkewMs);
+        // V3
+        o.varLong(n.checkpointPoints.size());
+        for (final NodeState.CheckpointPoint p : n.checkpointPoints) {
+            o.varLong(3);
+            o.varLong(p.at());
+            o.varLong(p.timed());
+            o.varLong(p.requested());
+        }
+        o.optLong(n.rejoinSince);
     }
 
     static NodeState readNode(final Bin.In i, final int version) {
@@ -200,6 +211,12 @@ public final class StateCodec {
             n.collectorId = i.str();
             n.lastSequence = i.optLong();
             n.clockSkewMs = i.optLong();
+        }
+        if (version >= V3) {
+            for (final long[] p : points(i, 3)) {
+                n.checkpointPoints.add(new NodeState.CheckpointPoint(p[0], p[1], p[2]));
+            }
+            n.rejoinSince = i.optLong();
         }
         return n;
     }
@@ -262,9 +279,11 @@ public final class StateCodec {
         o.optLong(c.failoverAt);
         o.str(c.failoverFrom);
         o.str(c.failoverTo);
+        // V3 (clusters skip V2)
+        map(o, c.primarySettings, Bin.Out::varLong);
     }
 
-    static ClusterState readCluster(final Bin.In i) {
+    static ClusterState readCluster(final Bin.In i, final int version) {
         final ClusterState c = new ClusterState();
         c.primary = i.str();
         c.systemIdentifier = i.optLong();
@@ -280,6 +299,9 @@ public final class StateCodec {
         c.failoverAt = i.optLong();
         c.failoverFrom = i.str();
         c.failoverTo = i.str();
+        if (version >= V3) {
+            c.primarySettings = map(i, new HashMap<>(), Bin.In::varLong);
+        }
         return c;
     }
 

@@ -63,6 +63,13 @@ final class NodeViews {
         }
         if (ok) {
             v.slots(slots(s));
+            v.archiving(archiving(s, primary));
+            v.checkpoints(checkpoints(s, t, ns, cs, primary));
+        }
+        if (standby) {
+            final NodeView.StandbyKind kind = standbyKind(s);
+            v.standbyKind(kind).expectedLagMs(expectedLag(kind, s, cs)).settingsDrift(drift(s, cs))
+                    .rejoining(ServerActivity.rejoining(ns, t));
         }
         final List<String> primaries = new ArrayList<>();
         cs.outOfRecovery.forEach((n, seen) -> {
@@ -77,6 +84,117 @@ final class NodeViews {
                         && t - cs.failoverAt < settings.failoverHold().toMillis())
                 .failoverFrom(cs.failoverFrom)
                 .build();
+    }
+
+    /** The node label that overrides how a standby's kind is detected: streaming, delayed or archive. */
+    static final String KIND_LABEL = "replwatch.standby_kind";
+    /** How far behind an archive-fed standby may be when its primary sets no archive_timeout. */
+    static final long ARCHIVE_FED_DEFAULT_MS = 300_000L;
+    /** What a standby fed from the archive needs on top of the archive interval: restore retries and replay. */
+    static final long ARCHIVE_FED_SLACK_MS = 30_000L;
+
+    /**
+     * Delayed when recovery_min_apply_delay is set; fed from the archive when it has a restore_command and no
+     * primary_conninfo; else streaming. The node label replwatch.standby_kind overrides the detection.
+     */
+    static NodeView.StandbyKind standbyKind(final ReplicationSample s) {
+        final String label = s.getLabels().get(KIND_LABEL);
+        if (label != null) {
+            for (final NodeView.StandbyKind k : NodeView.StandbyKind.values()) {
+                if (k.name().equalsIgnoreCase(label)) {
+                    return k;
+                }
+            }
+        }
+        final var st = s.getSettings();
+        if (st == null) {
+            return NodeView.StandbyKind.STREAMING;
+        }
+        if (Boolean.TRUE.equals(st.getRestoreCommandSet()) && Boolean.FALSE.equals(st.getPrimaryConninfoSet())) {
+            return NodeView.StandbyKind.ARCHIVE;
+        }
+        if (st.getRecoveryMinApplyDelayMs() != null && st.getRecoveryMinApplyDelayMs() > 0) {
+            return NodeView.StandbyKind.DELAYED;
+        }
+        return NodeView.StandbyKind.STREAMING;
+    }
+
+    /** The lag a standby has by design: its apply delay, or its primary's archive interval plus the slack. */
+    static Long expectedLag(final NodeView.StandbyKind kind, final ReplicationSample s, final ClusterState cs) {
+        return switch (kind) {
+            case DELAYED -> s.getSettings() == null || s.getSettings().getRecoveryMinApplyDelayMs() == null ? null
+                    : s.getSettings().getRecoveryMinApplyDelayMs();
+            case ARCHIVE -> {
+                final Long timeout = cs.primarySettings.get(ServerActivity.ARCHIVE_TIMEOUT);
+                yield (timeout != null && timeout > 0 ? timeout * 1000 : ARCHIVE_FED_DEFAULT_MS) + ARCHIVE_FED_SLACK_MS;
+            }
+            case STREAMING -> null;
+        };
+    }
+
+    /** Which of a standby's settings are below its primary's, or null. */
+    static String drift(final ReplicationSample s, final ClusterState cs) {
+        if (s.getSettings() == null || cs.primarySettings.isEmpty() || s.getNode().equals(cs.primary)) {
+            return null;
+        }
+        final java.util.Map<String, Long> mine = ServerActivity.driftSettings(s.getSettings());
+        final List<String> below = new ArrayList<>();
+        for (final String name : ServerActivity.DRIFT_SETTINGS) {
+            final Long own = mine.get(name);
+            final Long primary = cs.primarySettings.get(name);
+            if (own != null && primary != null && own < primary) {
+                below.add(name + " " + own + " < the primary's " + primary);
+            }
+        }
+        return below.isEmpty() ? null : String.join(", ", below);
+    }
+
+    /** Last failure within this long counts as failing (the archiver retries about every minute). */
+    static final long ARCHIVE_FAILURE_RECENT_MS = 600_000L;
+
+    /** The archiver of a node that archives: a primary with archive_mode on or always, a standby with always. */
+    static NodeView.Archiving archiving(final ReplicationSample s, final boolean primary) {
+        final var a = s.getArchiver();
+        final var st = s.getSettings();
+        if (a == null || st == null || st.getArchiveMode() == null) {
+            return null;
+        }
+        final String mode = st.getArchiveMode();
+        if (!("always".equals(mode) || primary && "on".equals(mode))) {
+            return null;
+        }
+        final long now = s.getServerTime() != null ? s.getServerTime().toEpochMilli() : s.getSampledAt().toEpochMilli();
+        final Long failedAt = a.getLastFailedAt() == null ? null : a.getLastFailedAt().toEpochMilli();
+        final Long archivedAt = a.getLastArchivedAt() == null ? null : a.getLastArchivedAt().toEpochMilli();
+        final Long oldestAge = a.getOldestReadyAt() == null ? null : Math.max(0, now - a.getOldestReadyAt().toEpochMilli());
+        final boolean failing = failedAt != null && (archivedAt == null || failedAt > archivedAt)
+                && now - failedAt <= ARCHIVE_FAILURE_RECENT_MS;
+        final Long failingFor = !failing ? null : oldestAge != null ? oldestAge
+                : archivedAt != null ? Math.max(0, now - archivedAt) : null;
+        return new NodeView.Archiving(a.getFailedCount(), failing, failingFor, a.getLastFailedWal(),
+                a.getReadyCount(), oldestAge);
+    }
+
+    /** Checkpoints in the window, with the WAL rate of the cluster's primary over it (a primary's own view). */
+    private NodeView.Checkpoints checkpoints(final ReplicationSample s, final long t, final NodeState ns,
+                                             final ClusterState cs, final boolean primary) {
+        if (s.getCheckpointer() == null || ns.checkpointPoints.size() < 2) {
+            return null;
+        }
+        final long[] n = ServerActivity.checkpointsInWindow(ns);
+        final long windowMs = t - ns.checkpointPoints.get(0).at();
+        Double rate = null;
+        if (primary && s.getNode().equals(cs.primary) && !cs.history.isEmpty()) {
+            final long from = Math.max(t - ServerActivity.CHECKPOINT_WINDOW_MS, cs.history.times.get(0));
+            final Long at = cs.history.lsnAt(from);
+            final long span = cs.history.latestTime() - from;
+            if (at != null && span > 0) {
+                rate = Lsn.bytesBehind(cs.history.latestLsn(), at) * 1000d / span;
+            }
+        }
+        final var st = s.getSettings();
+        return new NodeView.Checkpoints(n[0], n[1], windowMs, rate, st == null ? null : st.getCheckpointTimeoutS(),
+                st == null ? null : st.getMaxWalSizeMb());
     }
 
     /** A node whose samples stopped {@code silentMs} ago: only staleness and what it was are known. */

@@ -122,6 +122,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             return;
         }
         boolean clusterChanged = primaries.onSample(s, t, cs, views.staleAfter(ns));
+        clusterChanged |= ServerActivity.onSample(s, t, ns, cs, s.getNode().equals(cs.primary) && Samples.isPrimary(s));
         if (PrimaryTracker.isPrimarySample(s, cs)) {
             wal.onPrimarySample(s, t, ns);
         }

@@ -91,7 +91,13 @@ final class SampleIntake {
         if (Samples.isOk(s)) {
             ns.inRecovery = s.getInRecovery();
             ns.timeline = s.getTimeline();
-            ns.role = Samples.isStandby(s) ? NodeState.Role.STANDBY : NodeState.Role.PRIMARY;
+            final NodeState.Role role = Samples.isStandby(s) ? NodeState.Role.STANDBY : NodeState.Role.PRIMARY;
+            if (ns.role != null && ns.role != role) {
+                // Promoted or demoted: the old role's rules (a standby's receiver, lag, missing) no longer apply and
+                // clear at once, without their clear_for hold; the new role's are judged from scratch.
+                ns.trackers.clear();
+            }
+            ns.role = role;
         }
         return t;
     }

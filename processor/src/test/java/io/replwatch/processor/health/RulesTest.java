@@ -110,7 +110,68 @@ class RulesTest {
                 Arguments.of(30, view(STANDBY, b -> b.clockSkewMs(600_000L)), List.of(Rules.CLOCK_SKEW), HealthState.WARNING),
                 // 31. A stale node is judged on staleness alone, whatever its last clock said.
                 Arguments.of(31, view(STANDBY, b -> b.clockSkewMs(600_000L).stale(true).staleForMs(20_000L)),
-                        List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN));
+                        List.of(Rules.SAMPLES_STALE), HealthState.UNKNOWN),
+                // ---- issue 15
+                // 32. The archiver's last attempt failed, just now: WARNING at once.
+                Arguments.of(32, view(PRIMARY, b -> b.archiving(archive(true, 20_000L, 3, 20_000L))),
+                        List.of(Rules.ARCHIVE_FAILING), HealthState.WARNING),
+                // 33. Failing for 5 minutes: CRITICAL (and the oldest waiting segment is over ARCHIVE_LAG's 5 min too).
+                Arguments.of(33, view(PRIMARY, b -> b.archiving(archive(true, 300_000L, 40, 300_001L))),
+                        List.of(Rules.ARCHIVE_FAILING, Rules.ARCHIVE_LAG), HealthState.CRITICAL),
+                // 34. A demoted node's old failure, or a failure followed by a success: the view says not failing.
+                Arguments.of(34, view(STANDBY, b -> b.archiving(archive(false, null, 0, null))), List.of(), HealthState.HEALTHY),
+                // 35. Archiving slow, not failing: the oldest segment has waited 6 minutes: WARNING.
+                Arguments.of(35, view(PRIMARY, b -> b.archiving(archive(false, null, 12, 360_000L))),
+                        List.of(Rules.ARCHIVE_LAG), HealthState.WARNING),
+                // 36. Hovering at the threshold: exactly 5 minutes is not over.
+                Arguments.of(36, view(PRIMARY, b -> b.archiving(archive(false, null, 12, 300_000L))), List.of(), HealthState.HEALTHY),
+                // 37. 31 minutes waiting: CRITICAL.
+                Arguments.of(37, view(PRIMARY, b -> b.archiving(archive(false, null, 900, 1_860_000L))),
+                        List.of(Rules.ARCHIVE_LAG), HealthState.CRITICAL),
+                // 38. 4 of 5 checkpoints in the window requested: WARNING.
+                Arguments.of(38, view(PRIMARY, b -> b.checkpoints(new NodeView.Checkpoints(1, 4, 1_800_000L, 8.0 * (1 << 20), 300, 64L))),
+                        List.of(Rules.CHECKPOINTS_FORCED), HealthState.WARNING),
+                // 39. Two requested (a manual CHECKPOINT and a backup) among none timed: too few to judge.
+                Arguments.of(39, view(PRIMARY, b -> b.checkpoints(new NodeView.Checkpoints(0, 2, 1_800_000L, null, 300, 1024L))),
+                        List.of(), HealthState.HEALTHY),
+                // 40. 3 requested of 7: under half, the timeout still drives checkpoints.
+                Arguments.of(40, view(PRIMARY, b -> b.checkpoints(new NodeView.Checkpoints(4, 3, 1_800_000L, null, 300, 1024L))),
+                        List.of(), HealthState.HEALTHY),
+                // 41. An active slot whose slow consumer holds 9 GiB (wal_status still reserved): WARNING.
+                Arguments.of(41, view(PRIMARY, b -> b.slots(List.of(new NodeView.SlotView("etl", true, false, 9L << 30, "reserved", null)))),
+                        List.of(Rules.SLOT_RETENTION), HealthState.WARNING),
+                // 42. 33 GiB in an inactive slot: SLOT_RETENTION CRITICAL beside SLOT_INACTIVE.
+                Arguments.of(42, view(PRIMARY, b -> b.slots(List.of(new NodeView.SlotView("old", false, false, 33L << 30, "extended", null)))),
+                        List.of(Rules.SLOT_RETENTION, Rules.SLOT_INACTIVE), HealthState.CRITICAL),
+                // 43. A standby's max_connections below its primary's: WARNING naming both.
+                Arguments.of(43, view(STANDBY, b -> b.settingsDrift("max_connections 50 < the primary's 100")),
+                        List.of(Rules.SETTINGS_DRIFT), HealthState.WARNING),
+                // 44. A delayed standby (30 s) 40 s behind: judged on 10 s, no LAG_TIME; 2 GiB behind is its design.
+                Arguments.of(44, view(STANDBY, b -> b.standbyKind(NodeView.StandbyKind.DELAYED).expectedLagMs(30_000L)
+                        .timeLagMs(40_000L).replayLagBytes(2L << 30)), List.of(), HealthState.HEALTHY),
+                // 45. The same delayed standby 95 s behind: 65 s beyond its delay, LAG_TIME WARNING.
+                Arguments.of(45, view(STANDBY, b -> b.standbyKind(NodeView.StandbyKind.DELAYED).expectedLagMs(30_000L)
+                        .timeLagMs(95_000L)), List.of(Rules.LAG_TIME), HealthState.WARNING),
+                // 46. Its replay stands still 20 s while the primary writes: within the delay, no stall.
+                Arguments.of(46, view(STANDBY, b -> b.standbyKind(NodeView.StandbyKind.DELAYED).expectedLagMs(30_000L)
+                        .trend(LagTrend.STALLED).stalledForMs(20_000L)), List.of(), HealthState.HEALTHY),
+                // 47. An archive-fed standby: no WAL receiver and not listed by the primary is its design.
+                Arguments.of(47, view(STANDBY, b -> b.standbyKind(NodeView.StandbyKind.ARCHIVE).expectedLagMs(90_000L)
+                        .receiverStatus(null).standbyListedUpstream(false).timeLagMs(70_000L)), List.of(), HealthState.HEALTHY),
+                // 48. Archiving stopped: its replay stalled 100 s beyond the archive interval: REPLAY_STALLED CRITICAL.
+                Arguments.of(48, view(STANDBY, b -> b.standbyKind(NodeView.StandbyKind.ARCHIVE).expectedLagMs(90_000L)
+                        .receiverStatus(null).trend(LagTrend.STALLED).stalledForMs(190_000L)),
+                        List.of(Rules.REPLAY_STALLED), HealthState.CRITICAL),
+                // 49. A standby back from DOWN whose receiver does not stream yet: still DOWN, not CRITICAL.
+                Arguments.of(49, view(STANDBY, b -> b.rejoining(true).receiverStatus(null).standbyListedUpstream(false)),
+                        List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN));
+    }
+
+    /** An archiver view: failing or not, for how long, segments waiting and the oldest one's age. */
+    private static NodeView.Archiving archive(final boolean failing, final Long failingFor, final int ready,
+                                              final Long oldestAge) {
+        return new NodeView.Archiving(failing ? 7 : 0, failing, failingFor, failing ? "000000010000000000000042" : null,
+                ready, oldestAge);
     }
 
     @ParameterizedTest(name = "row {0}")

@@ -31,7 +31,7 @@ class StateCodecTest {
 
     private static <T> T roundTrip(final Serde<T> serde, final T value) {
         final byte[] bytes = serde.serializer().serialize("t", value);
-        assertThat(bytes[0]).as("format byte").isEqualTo((byte) (value instanceof NodeState ? StateCodec.V2 : StateCodec.V1));
+        assertThat(bytes[0]).as("format byte").isEqualTo((byte) StateCodec.V3);
         return serde.deserializer().deserialize("t", bytes);
     }
 
@@ -101,6 +101,9 @@ class StateCodecTest {
         n.firingRules = new ArrayList<>(List.of("TIME_LAG", "REPLAY_STALLED"));
         n.healthEmittedWall = 5L;
         n.stale = true;
+        n.checkpointPoints = new ArrayList<>(List.of(new NodeState.CheckpointPoint(1L, 10L, 2L),
+                new NodeState.CheckpointPoint(900_000L, 11L, 9L)));
+        n.rejoinSince = 1_760_000_000_500L;
         return n;
     }
 
@@ -120,6 +123,7 @@ class StateCodecTest {
         c.failoverAt = 9L;
         c.failoverFrom = "pg-0";
         c.failoverTo = "pg-1";
+        c.primarySettings = Map.of("max_connections", 200L, "archive_timeout_s", 60L);
         return c;
     }
 
@@ -221,9 +225,12 @@ class StateCodecTest {
         final byte[] nodeV1 = fixture("node-v1.bin");
         final byte[] clusterV1 = fixture("cluster-v1.bin");
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", nodeV1))).isEqualTo(tree(beforeV2(fullNode())));
-        assertThat(tree(StateCodec.clusterSerde().deserializer().deserialize("t", clusterV1))).isEqualTo(tree(fullCluster()));
-        // Same layout: as long as the fixture (map order is the fixture JVM's, so bytes are compared by length).
-        assertThat(StateCodec.clusterSerde().serializer().serialize("t", fullCluster())).hasSameSizeAs(clusterV1);
+        assertThat(tree(StateCodec.clusterSerde().deserializer().deserialize("t", clusterV1)))
+                .isEqualTo(tree(beforeV3(fullCluster())));
+        // The layout V3 writes is V1's followed by the fields V3 adds: without them, one byte more (an empty map), as
+        // long as the fixture otherwise (map order is the fixture JVM's, so bytes are compared by length).
+        assertThat(StateCodec.clusterSerde().serializer().serialize("t", beforeV3(fullCluster())))
+                .hasSize(clusterV1.length + 1);
         for (final String legacy : List.of("node-smile.bin", "node.json")) {
             final NodeState n = StateCodec.nodeSerde().deserializer().deserialize("t", fixture(legacy));
             assertThat(tree(n)).as(legacy).isEqualTo(tree(beforeV2(fullNode())));
@@ -232,8 +239,21 @@ class StateCodecTest {
         }
         for (final String legacy : List.of("cluster-smile.bin", "cluster.json")) {
             assertThat(tree(StateCodec.clusterSerde().deserializer().deserialize("t", fixture(legacy)))).as(legacy)
-                    .isEqualTo(tree(fullCluster()));
+                    .isEqualTo(tree(beforeV3(fullCluster())));
         }
+    }
+
+    /** A node record written by V2 (V3's layout without its two trailing fields, format byte 2) still reads. */
+    @Test
+    void nodeStateWrittenByV2StillReads() {
+        final NodeState v2 = fullNode();
+        v2.checkpointPoints = new ArrayList<>();
+        v2.rejoinSince = null;
+        final byte[] v3 = StateCodec.nodeSerde().serializer().serialize("t", v2);
+        // V3 wrote an empty point list (1 byte) and an absent rejoin time (1 byte) after the V2 fields.
+        final byte[] bytes = java.util.Arrays.copyOf(v3, v3.length - 2);
+        bytes[0] = (byte) StateCodec.V2;
+        assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v2));
     }
 
     @Test
@@ -252,7 +272,15 @@ class StateCodecTest {
         n.collectorId = null;
         n.lastSequence = null;
         n.clockSkewMs = null;
+        n.checkpointPoints = new ArrayList<>();
+        n.rejoinSince = null;
         return n;
+    }
+
+    /** The cluster fixture as state written before V3 holds it. */
+    private static ClusterState beforeV3(final ClusterState c) {
+        c.primarySettings = new java.util.HashMap<>();
+        return c;
     }
 
     private static byte[] fixture(final String name) throws java.io.IOException {

@@ -1,0 +1,120 @@
+package io.replwatch.processor.topology;
+
+import io.replwatch.avro.CheckpointerStats;
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.ReplicationSample;
+import io.replwatch.avro.ReplicationSettings;
+import io.replwatch.processor.state.ClusterState;
+import io.replwatch.processor.state.NodeState;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Stage, after the intake: what a node's sample says beyond the streaming link, remembered for the rules. Its
+ * checkpoint totals over the checkpoint window; a standby rejoining after DOWN (until its WAL receiver streams or
+ * its grace ends); and, from the primary, the settings its standbys are held to.
+ */
+final class ServerActivity {
+
+    /** Checkpoints are judged over this window (CHECKPOINTS_FORCED). */
+    static final long CHECKPOINT_WINDOW_MS = 30 * 60_000L;
+    /** How long a standby back from DOWN may take to stream again before the receiver rules judge it. */
+    static final long REJOIN_GRACE_MS = 30_000L;
+
+    /** The settings a standby must hold at least as high as its primary (hot standby refuses or pauses otherwise). */
+    static final List<String> DRIFT_SETTINGS = List.of("max_connections", "max_worker_processes", "max_wal_senders",
+            "max_prepared_transactions", "max_locks_per_transaction");
+    static final String ARCHIVE_TIMEOUT = "archive_timeout_s";
+
+    private ServerActivity() {
+    }
+
+    /** Updates {@code ns} (and, for the primary's sample, {@code cs}); true when {@code cs} changed. */
+    static boolean onSample(final ReplicationSample s, final long t, final NodeState ns, final ClusterState cs,
+                            final boolean primarySample) {
+        checkpoints(s.getCheckpointer(), t, ns);
+        rejoin(s, t, ns);
+        return primarySample && s.getSettings() != null && primarySettings(s.getSettings(), cs);
+    }
+
+    /** Keeps checkpoint totals only where they changed, plus a baseline before the window; a reset starts over. */
+    static void checkpoints(final CheckpointerStats c, final long t, final NodeState ns) {
+        if (c == null) {
+            return;
+        }
+        final List<NodeState.CheckpointPoint> pts = ns.checkpointPoints;
+        final NodeState.CheckpointPoint last = pts.isEmpty() ? null : pts.get(pts.size() - 1);
+        if (last != null && (c.getTimed() < last.timed() || c.getRequested() < last.requested())) {
+            pts.clear(); // counters reset (pg_stat_reset_shared, or a crash)
+        }
+        if (pts.isEmpty() || last == null || last.timed() != c.getTimed() || last.requested() != c.getRequested()) {
+            pts.add(new NodeState.CheckpointPoint(t, c.getTimed(), c.getRequested()));
+        }
+        while (pts.size() > 1 && t - pts.get(1).at() > CHECKPOINT_WINDOW_MS) {
+            pts.remove(0);
+        }
+    }
+
+    /** Timed and requested checkpoints within the window: newest totals minus the baseline. */
+    static long[] checkpointsInWindow(final NodeState ns) {
+        final List<NodeState.CheckpointPoint> pts = ns.checkpointPoints;
+        if (pts.size() < 2) {
+            return new long[] {0, 0};
+        }
+        final NodeState.CheckpointPoint a = pts.get(0);
+        final NodeState.CheckpointPoint b = pts.get(pts.size() - 1);
+        return new long[] {b.timed() - a.timed(), b.requested() - a.requested()};
+    }
+
+    /**
+     * A standby that was DOWN and answers again, with its WAL receiver not streaming yet, is rejoining from its
+     * first such sample; streaming (or any sample that is not from a reachable standby) ends it.
+     */
+    static void rejoin(final ReplicationSample s, final long t, final NodeState ns) {
+        final boolean standby = Samples.isOk(s) && Samples.isStandby(s);
+        final boolean streaming = standby && s.getStandby() != null && s.getStandby().getWalReceiver() != null
+                && "streaming".equals(s.getStandby().getWalReceiver().getStatus());
+        if (!standby || streaming) {
+            ns.rejoinSince = null;
+        } else if (ns.rejoinSince == null && ns.state == HealthState.DOWN) {
+            ns.rejoinSince = t;
+        }
+    }
+
+    static boolean rejoining(final NodeState ns, final long t) {
+        return ns.rejoinSince != null && t - ns.rejoinSince < REJOIN_GRACE_MS;
+    }
+
+    private static boolean primarySettings(final ReplicationSettings st, final ClusterState cs) {
+        final Map<String, Long> m = new HashMap<>();
+        put(m, "max_connections", st.getMaxConnections());
+        put(m, "max_worker_processes", st.getMaxWorkerProcesses());
+        put(m, "max_wal_senders", st.getMaxWalSenders());
+        put(m, "max_prepared_transactions", st.getMaxPreparedTransactions());
+        put(m, "max_locks_per_transaction", st.getMaxLocksPerTransaction());
+        put(m, ARCHIVE_TIMEOUT, st.getArchiveTimeoutS());
+        if (m.equals(cs.primarySettings)) {
+            return false;
+        }
+        cs.primarySettings = m;
+        return true;
+    }
+
+    private static void put(final Map<String, Long> m, final String name, final Integer value) {
+        if (value != null) {
+            m.put(name, value.longValue());
+        }
+    }
+
+    /** The settings of a standby's sample by the names of {@link #DRIFT_SETTINGS}. */
+    static Map<String, Long> driftSettings(final ReplicationSettings st) {
+        final Map<String, Long> m = new HashMap<>();
+        put(m, "max_connections", st.getMaxConnections());
+        put(m, "max_worker_processes", st.getMaxWorkerProcesses());
+        put(m, "max_wal_senders", st.getMaxWalSenders());
+        put(m, "max_prepared_transactions", st.getMaxPreparedTransactions());
+        put(m, "max_locks_per_transaction", st.getMaxLocksPerTransaction());
+        return m;
+    }
+}
