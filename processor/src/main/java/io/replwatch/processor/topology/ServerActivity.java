@@ -87,12 +87,7 @@ final class ServerActivity {
     }
 
     private static boolean primarySettings(final ReplicationSettings st, final ClusterState cs) {
-        final Map<String, Long> m = new HashMap<>();
-        put(m, "max_connections", st.getMaxConnections());
-        put(m, "max_worker_processes", st.getMaxWorkerProcesses());
-        put(m, "max_wal_senders", st.getMaxWalSenders());
-        put(m, "max_prepared_transactions", st.getMaxPreparedTransactions());
-        put(m, "max_locks_per_transaction", st.getMaxLocksPerTransaction());
+        final Map<String, Long> m = driftSettings(st);
         put(m, ARCHIVE_TIMEOUT, st.getArchiveTimeoutS());
         if (m.equals(cs.primarySettings)) {
             return false;
