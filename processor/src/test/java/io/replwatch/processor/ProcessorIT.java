@@ -5,19 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.replwatch.avro.HealthReason;
 import io.replwatch.avro.HealthState;
 import io.replwatch.avro.HealthTransition;
 import io.replwatch.collector.Collector;
-import io.replwatch.collector.CollectorService;
 import io.replwatch.collector.config.CollectorConfig;
 import io.replwatch.collector.publish.SamplePublisher;
-import io.replwatch.processor.config.ProcessorConfig;
 import io.replwatch.processor.health.Rules;
 import io.replwatch.sandbox.PgNode;
 import io.replwatch.sandbox.PostgresCluster;
 import io.replwatch.sandbox.Sandbox;
-import io.replwatch.schemas.TopicReader;
 import io.replwatch.schemas.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,10 +39,7 @@ class ProcessorIT {
 
     private static Sandbox sandbox;
     private static PostgresCluster pg;
-    private static CollectorService collector;
-    private static ProcessorService processor;
-    private static ProcessorConfig config;
-    private static TopicReader<HealthTransition> reader;
+    private static SandboxPipeline pipe;
     private static List<HealthTransition> transitions = List.of();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -54,20 +47,7 @@ class ProcessorIT {
     static void up() throws Exception {
         sandbox = Sandbox.builder().tempDir("processor-it-").standbys(2).start();
         pg = sandbox.postgres();
-        final StringBuilder nodes = new StringBuilder();
-        for (final PgNode n : pg.nodes()) {
-            nodes.append("      - {name: ").append(n.name()).append(", port: ").append(n.port()).append("}\n");
-        }
-        final String kafka = sandbox.kafka().bootstrapServers();
-        final String registry = sandbox.registry().url();
-        config = ProcessorConfig.parse("""
-                application_id: processor-it
-                http_port: 0
-                advertised_url: http://127.0.0.1:0
-                state_dir: %s
-                partitions: 3
-                kafka: {bootstrap.servers: "%s"}
-                schema_registry: {url: "%s"}
+        pipe = new SandboxPipeline(sandbox, "processor-it", """
                 stale_min: 5s
                 lag_window: 10s
                 rules:
@@ -77,34 +57,14 @@ class ProcessorIT {
                   RECEIVER_DISCONNECTED: {clear_for: 3s}
                   STANDBY_MISSING: {clear_for: 3s}
                   SYNC_STANDBY_MISSING: {clear_for: 3s}
-                """.formatted(sandbox.dir().resolve("streams"), kafka, registry), k -> null);
-        processor = new ProcessorService(config).start();
-        processor.awaitRunning(Duration.ofSeconds(60));
-        collector = new CollectorService(CollectorConfig.parse("""
-                collector_id: processor-it
-                poll_interval: 500ms
-                http_port: -1
-                kafka: {bootstrap.servers: "%s"}
-                schema_registry: {url: "%s"}
-                defaults: {host: 127.0.0.1, user: monitor, password: monitor}
-                clusters:
-                  - name: sandbox
-                    nodes:
-                %s""".formatted(kafka, registry, nodes), k -> null)).start();
-        reader = TopicReader.follow(kafka, registry, Topics.HEALTH_TRANSITIONS, HealthTransition.class);
-        transitions = reader.records();
+                """, "");
+        transitions = pipe.transitions;
     }
 
     @AfterAll
     static void down() throws InterruptedException {
-        if (reader != null) {
-            reader.close();
-        }
-        if (collector != null) {
-            collector.close();
-        }
-        if (processor != null) {
-            processor.close();
+        if (pipe != null) {
+            pipe.close();
         }
         if (sandbox != null) {
             sandbox.close();
@@ -113,27 +73,16 @@ class ProcessorIT {
 
     private static HealthTransition awaitTransition(final String node, final int after, final Duration within,
                                                     final Predicate<HealthTransition> test) {
-        final HealthTransition[] found = new HealthTransition[1];
-        await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
-            for (int i = after; i < transitions.size(); i++) {
-                final HealthTransition t = transitions.get(i);
-                if (t.getNode().equals(node) && test.test(t)) {
-                    found[0] = t;
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found[0];
+        return pipe.awaitTransition(node, after, within, test);
     }
 
     private static List<String> rules(final HealthTransition t) {
-        return t.getReasons().stream().map(HealthReason::getRule).toList();
+        return SandboxPipeline.rules(t);
     }
 
     private static JsonNode api(final String path) throws Exception {
         final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + processor.httpPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+                + pipe.processor.httpPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
         return r.statusCode() == 200 ? new ObjectMapper().readTree(r.body()) : null;
     }
 
@@ -157,10 +106,10 @@ class ProcessorIT {
     @Test
     @Order(2)
     void aRestartedProcessorRestoresItsStateWithoutRepeatingTransitions() throws Exception {
-        processor.close();
+        pipe.processor.close();
         final int mark = transitions.size();
-        processor = new ProcessorService(config).start();
-        processor.awaitRunning(Duration.ofSeconds(60));
+        pipe.processor = new ProcessorService(pipe.config).start();
+        pipe.processor.awaitRunning(Duration.ofSeconds(60));
         // Samples keep arriving; a processor that forgot its state would announce UNKNOWN -> HEALTHY again.
         await().during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
                 .until(() -> transitions.size() == mark);

@@ -151,6 +151,7 @@ public final class PostgresCluster implements AutoCloseable {
                 hot_standby = on
                 wal_receiver_status_interval = 1s
                 wal_keep_size = 0
+                max_wal_size = 1GB
                 shared_buffers = 16MB
                 max_connections = %d
                 logging_collector = off
@@ -325,6 +326,72 @@ public final class PostgresCluster implements AutoCloseable {
     /** Undoes {@link #cutLink}: the standby reconnects to its upstream. */
     public void restoreLink(final String standby) {
         requireStandby(standby).execute("ALTER SYSTEM RESET primary_conninfo", "SELECT pg_reload_conf()");
+    }
+
+    // ---- levers beyond the streaming link (issue 15)
+
+    /**
+     * Turns WAL archiving on for the primary, to {@code <dir>/archive}, and restarts it (archive_mode needs a
+     * restart). The archive_command fails while the file {@code FAIL} exists in that directory: see
+     * {@link #failArchiving}. Returns the archive directory.
+     */
+    public Path enableArchiving() {
+        final Path archive = dir.resolve("archive");
+        mkdirs(archive);
+        primary.execute("ALTER SYSTEM SET archive_mode = on",
+                "ALTER SYSTEM SET archive_command = 'test ! -f " + archive + "/FAIL && cp %p " + archive + "/%f'");
+        restart(primary.name());
+        return archive;
+    }
+
+    /**
+     * Makes the primary's archive_command fail (true) or succeed again (false). On recovery a WAL switch wakes the
+     * archiver, which otherwise waits up to a minute after three failed attempts.
+     */
+    public void failArchiving(final boolean fail) {
+        final Path flag = dir.resolve("archive").resolve("FAIL");
+        try {
+            if (fail) {
+                Files.writeString(flag, "");
+            } else {
+                Files.deleteIfExists(flag);
+            }
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot " + (fail ? "create " : "remove ") + flag + ": " + e.getMessage(), e);
+        }
+        if (!fail) {
+            primary.execute("SELECT pg_switch_wal()");
+        }
+    }
+
+    /** A delayed standby: recovery_min_apply_delay (a reload is enough). Duration.ZERO undoes it. */
+    public void delayApply(final String standby, final Duration delay) {
+        requireStandby(standby).execute("ALTER SYSTEM SET recovery_min_apply_delay = '" + delay.toMillis() + "ms'",
+                "SELECT pg_reload_conf()");
+    }
+
+    /** Sets a primary setting that needs no restart (max_wal_size, archive_timeout ...) and reloads. */
+    public void setOnPrimary(final String setting, final String value) {
+        primary.execute("ALTER SYSTEM SET " + setting + " = '" + value + "'", "SELECT pg_reload_conf()");
+    }
+
+    /**
+     * Raises a postmaster setting (max_connections, max_locks_per_transaction ...) on the primary alone and restarts
+     * it: its standbys now hold less than it does, as after an upgrade of the primary's hardware done halfway.
+     */
+    public void raiseOnPrimary(final String setting, final int value) {
+        primary.execute("ALTER SYSTEM SET " + setting + " = " + value);
+        restart(primary.name());
+    }
+
+    /** Stops and starts a node (a fast shutdown), and waits for the standbys to stream again after a primary's. */
+    public void restart(final String name) {
+        final PgNode n = node(name);
+        stopNode(n, "fast");
+        startNode(n);
+        if (n == primary) {
+            awaitStreaming(Duration.ofSeconds(60));
+        }
     }
 
     /** {@code pg_promote()}: the standby leaves recovery on a new timeline. The old primary keeps running. */

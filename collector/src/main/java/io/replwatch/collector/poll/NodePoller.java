@@ -131,7 +131,7 @@ public final class NodePoller implements AutoCloseable {
             }
             final boolean withSettings = settings == null || start >= settingsDueAt;
             final PreparedStatement ps = withSettings ? pollWithSettings : poll;
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ResultSet rs = executeOnce(ps)) {
                 if (!rs.next()) {
                     throw new SQLException("poll returned no row");
                 }
@@ -171,6 +171,23 @@ public final class NodePoller implements AutoCloseable {
             lastFailure = failure;
             reachable = failure.status() == PollStatus.PERMISSION_DENIED;
             return failed(b, t0, failure, failure.status() == PollStatus.PERMISSION_DENIED);
+        }
+    }
+
+    /**
+     * Runs the poll statement, once more if a standby's replay cancelled it (SQLSTATE 40001, "conflict with
+     * recovery": the startup process needed what the statement held). That is the standby working, not the monitoring
+     * failing: seen on real standbys catching up after a delay was lifted, it made a false MONITORING_FAILED.
+     */
+    private ResultSet executeOnce(final PreparedStatement ps) throws SQLException {
+        try {
+            return ps.executeQuery();
+        } catch (final SQLException e) {
+            if (!"40001".equals(e.getSQLState())) {
+                throw e;
+            }
+            LOG.debug("{}/{}: poll cancelled by a recovery conflict; polling again", node.cluster(), node.name());
+            return ps.executeQuery();
         }
     }
 

@@ -394,7 +394,7 @@ public final class Rules {
         return fire(ARCHIVE_FAILING, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) forMs,
                 critical ? t.critical() : t.warning(), "ms", "archive_command failing"
                         + (a.lastFailedWal() == null ? "" : " on " + a.lastFailedWal())
-                        + " (" + a.failedCount() + " failures since the counters' reset)"
+                        + " (" + a.failedCount() + " failure(s) since the counters' reset)"
                         + (a.failingForMs() == null ? "" : " for " + forMs / 1000 + " s")
                         + (a.readyCount() == null ? "" : "; " + a.readyCount() + " segment(s) waiting"));
     }
@@ -421,8 +421,9 @@ public final class Rules {
             return Optional.empty();
         }
         final StringBuilder msg = new StringBuilder().append(c.requested()).append(" of ")
-                .append(c.requested() + c.timed()).append(" checkpoints in the last ").append(c.windowMs() / 60_000)
-                .append(" min were forced by WAL volume");
+                .append(c.requested() + c.timed()).append(" checkpoints in the last ")
+                .append(c.windowMs() >= 120_000 ? c.windowMs() / 60_000 + " min" : c.windowMs() / 1000 + " s")
+                .append(" were forced by WAL volume");
         if (c.walBytesPerSecond() != null && c.checkpointTimeoutS() != null) {
             // WAL between two timed checkpoints, and max_wal_size of about twice that (it also covers the spread
             // of checkpoint_completion_target): the size at which checkpoints come from the timeout again.

@@ -64,7 +64,9 @@ final class NodeViews {
         if (ok) {
             v.slots(slots(s));
             v.archiving(archiving(s, primary));
-            v.checkpoints(checkpoints(s, t, ns, cs, primary));
+            // A primary's checkpoints only: up to 16 a standby counts its restartpoints there, which follow the
+            // primary's checkpoint records, so the one cause would be named on every node of the cluster.
+            v.checkpoints(primary ? checkpoints(s, t, ns, cs) : null);
         }
         if (standby) {
             final NodeView.StandbyKind kind = standbyKind(s);
@@ -177,14 +179,14 @@ final class NodeViews {
 
     /** Checkpoints in the window, with the WAL rate of the cluster's primary over it (a primary's own view). */
     private NodeView.Checkpoints checkpoints(final ReplicationSample s, final long t, final NodeState ns,
-                                             final ClusterState cs, final boolean primary) {
+                                             final ClusterState cs) {
         if (s.getCheckpointer() == null || ns.checkpointPoints.size() < 2) {
             return null;
         }
         final long[] n = ServerActivity.checkpointsInWindow(ns);
         final long windowMs = t - ns.checkpointPoints.get(0).at();
         Double rate = null;
-        if (primary && s.getNode().equals(cs.primary) && !cs.history.isEmpty()) {
+        if (s.getNode().equals(cs.primary) && !cs.history.isEmpty()) {
             final long from = Math.max(t - ServerActivity.CHECKPOINT_WINDOW_MS, cs.history.times.get(0));
             final Long at = cs.history.lsnAt(from);
             final long span = cs.history.latestTime() - from;

@@ -391,4 +391,23 @@ class ProcessorTopologyTest {
         assertThat(latest.get("c/s2").getReplayLagBytes()).isEqualTo(10 * MB);
         assertThat(latest.get("c/p").getRole()).isEqualTo("PRIMARY");
     }
+
+    /** Issue 15: requested checkpoints rising while the primary writes: CHECKPOINTS_FORCED with the WAL rate. */
+    @Test
+    void row13_checkpointsForcedByWalVolumeAreNamedWithTheRate() {
+        for (int i = 0; i < 6; i++) {
+            final long t = T0 + i * 5000L;
+            send(io.replwatch.avro.ReplicationSample.newBuilder(Samples.primary("p", t, 100 * MB + i * 40 * MB, 1, Map.of()))
+                    .setCheckpointer(io.replwatch.avro.CheckpointerStats.newBuilder().setTimed(2).setRequested(10 + i).build())
+                    .setSettings(io.replwatch.avro.ReplicationSettings.newBuilder(Samples.settings(t, ""))
+                            .setCheckpointTimeoutS(300).setMaxWalSizeMb(64L).build())
+                    .build());
+        }
+        assertThat(transitionsOf("p")).anySatisfy(t -> {
+            assertThat(t.getToState()).isEqualTo(HealthState.WARNING);
+            assertThat(t.getReasons()).extracting(HealthReason::getRule).contains(Rules.CHECKPOINTS_FORCED);
+            assertThat(t.getReasons()).extracting(HealthReason::getMessage).anySatisfy(m -> assertThat(m)
+                    .contains("forced by WAL volume").contains("WAL at 8.0 MiB/s").contains("max_wal_size is 64 MB"));
+        });
+    }
 }

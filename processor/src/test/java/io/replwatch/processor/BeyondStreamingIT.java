@@ -1,0 +1,172 @@
+package io.replwatch.processor;
+
+import static io.replwatch.processor.SandboxPipeline.reason;
+import static io.replwatch.processor.SandboxPipeline.rules;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.replwatch.avro.HealthState;
+import io.replwatch.avro.HealthTransition;
+import io.replwatch.processor.health.Rules;
+import io.replwatch.sandbox.PostgresCluster;
+import io.replwatch.sandbox.Sandbox;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issue 15 on real PostgreSQL, through the real collector and processor: what fills disks and breaks standbys beyond
+ * the streaming link. Each case pulls a sandbox lever and reads the transitions back; the times printed are the
+ * detection times RELIABILITY.md reports.
+ */
+@Tag("chaos")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BeyondStreamingIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BeyondStreamingIT.class);
+
+    private static Sandbox sandbox;
+    private static PostgresCluster pg;
+    private static SandboxPipeline pipe;
+
+    @BeforeAll
+    static void up() throws Exception {
+        sandbox = Sandbox.builder().tempDir("beyond-it-").standbys(2).start();
+        pg = sandbox.postgres();
+        pg.enableArchiving();
+        // Lag judged tightly (10 s), so that a 30 s delayed standby judged like any other would fire.
+        pipe = new SandboxPipeline(sandbox, "beyond-it", """
+                stale_min: 5s
+                lag_window: 10s
+                rules:
+                  LAG_TIME: {warning: 10s, critical: 60s, for: 2s, clear_for: 3s}
+                  REPLAY_STALLED: {critical: 5s, clear_for: 3s}
+                  NODE_UNREACHABLE: {clear_for: 0s}
+                  RECEIVER_DISCONNECTED: {clear_for: 3s}
+                  STANDBY_MISSING: {clear_for: 3s}
+                  ARCHIVE_FAILING: {clear_for: 2s}
+                """, "settings_refresh: 1s");
+        for (final String n : List.of("primary", "standby1", "standby2")) {
+            pipe.awaitTransition(n, 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
+        }
+    }
+
+    @AfterAll
+    static void down() throws InterruptedException {
+        if (pipe != null) {
+            pipe.close();
+        }
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    /** A stopped standby started again goes DOWN -> HEALTHY, with no CRITICAL (STANDBY_MISSING) on the way back. */
+    @Test
+    @Order(1)
+    void aRestartedStandbyComesBackWithoutADetour() {
+        final int mark = pipe.transitions.size();
+        pg.stop("standby2");
+        pipe.awaitTransition("standby2", mark, Duration.ofSeconds(30), t -> t.getToState() == HealthState.DOWN);
+        final int down = pipe.transitions.size();
+        final long started = System.currentTimeMillis();
+        pg.start("standby2");
+        final HealthTransition back = pipe.awaitTransition("standby2", down, Duration.ofSeconds(60),
+                t -> t.getToState() == HealthState.HEALTHY);
+        LOG.info("MEASURED restart: HEALTHY {} ms after pg_ctl start returned", back.getAt().toEpochMilli() - started);
+        final List<HealthTransition> after = pipe.of("standby2", mark);
+        assertThat(after).as("standby2's transitions from the stop to HEALTHY").extracting(HealthTransition::getToState)
+                .containsExactly(HealthState.DOWN, HealthState.HEALTHY);
+    }
+
+    /** archive_command failing: ARCHIVE_FAILING on the primary within two polls of a failed attempt; recovered: cleared. */
+    @Test
+    @Order(2)
+    void archivingThatFailsIsNamedAndItsRecoveryClearsIt() {
+        final int mark = pipe.transitions.size();
+        pg.failArchiving(true);
+        final long lever = System.currentTimeMillis();
+        pg.generateWal(2); // completes segments the archiver must now try
+        final HealthTransition failing = pipe.awaitTransition("primary", mark, Duration.ofSeconds(30),
+                t -> rules(t).contains(Rules.ARCHIVE_FAILING));
+        LOG.info("MEASURED archive failing: {} ms after the lever", failing.getAt().toEpochMilli() - lever);
+        assertThat(failing.getToState()).isEqualTo(HealthState.WARNING);
+        assertThat(reason(failing, Rules.ARCHIVE_FAILING)).contains("archive_command failing on 0000000");
+        final int recovered = pipe.transitions.size();
+        final long fixed = System.currentTimeMillis();
+        pg.failArchiving(false);
+        final HealthTransition cleared = pipe.awaitTransition("primary", recovered, Duration.ofSeconds(60),
+                t -> t.getCleared().contains(Rules.ARCHIVE_FAILING));
+        LOG.info("MEASURED archive recovered: cleared {} ms after the fix", cleared.getAt().toEpochMilli() - fixed);
+        assertThat(cleared.getToState()).isEqualTo(HealthState.HEALTHY);
+    }
+
+    /** A standby delayed 30 s under steady writes: no LAG_TIME, no REPLAY_STALLED (lag is judged beyond the delay). */
+    @Test
+    @Order(3)
+    void aDelayedStandbyUnderWritesIsNotLagging() {
+        pg.delayApply("standby2", Duration.ofSeconds(30));
+        final int mark = pipe.transitions.size();
+        final long end = System.currentTimeMillis() + 45_000;
+        while (System.currentTimeMillis() < end) {
+            pg.generateWal(1);
+        }
+        final List<HealthTransition> seen = pipe.of("standby2", mark);
+        assertThat(seen).as("standby2 while 30 s behind by design, over 45 s of writes")
+                .noneMatch(t -> rules(t).contains(Rules.LAG_TIME) || rules(t).contains(Rules.REPLAY_STALLED)
+                        || rules(t).contains(Rules.LAG_BYTES));
+        // Its lag is really there: the same standby undelayed catches up at once; while delayed it was 30 s behind.
+        pg.delayApply("standby2", Duration.ZERO);
+    }
+
+    /** A small max_wal_size under writes: CHECKPOINTS_FORCED, with the WAL rate and a size that would fit it. */
+    @Test
+    @Order(4)
+    void aSmallMaxWalSizeUnderWritesForcesCheckpoints() {
+        final int mark = pipe.transitions.size();
+        assertThat(pipe.of("primary", 0)).as("not forced before the lever").noneMatch(
+                t -> rules(t).contains(Rules.CHECKPOINTS_FORCED));
+        pg.setOnPrimary("min_wal_size", "2MB");
+        pg.setOnPrimary("max_wal_size", "4MB");
+        final long lever = System.currentTimeMillis();
+        final long end = System.currentTimeMillis() + 60_000;
+        HealthTransition forced = null;
+        while (forced == null && System.currentTimeMillis() < end) {
+            pg.generateWal(4);
+            forced = pipe.of("primary", mark).stream().filter(t -> rules(t).contains(Rules.CHECKPOINTS_FORCED))
+                    .findFirst().orElse(null);
+        }
+        assertThat(forced).as("CHECKPOINTS_FORCED within a minute of writes; the primary's transitions %s; checkpoints"
+                + " (timed, requested) %s", pipe.of("primary", mark), pg.primary().queryOne(
+                        "SELECT checkpoints_timed || ',' || checkpoints_req FROM pg_stat_bgwriter")).isNotNull();
+        LOG.info("MEASURED checkpoints forced: {} ms after the lever; {}", forced.getAt().toEpochMilli() - lever,
+                reason(forced, Rules.CHECKPOINTS_FORCED));
+        assertThat(reason(forced, Rules.CHECKPOINTS_FORCED)).contains("forced by WAL volume").contains("MiB/s")
+                .contains("max_wal_size is 4 MB");
+        pg.setOnPrimary("max_wal_size", "1GB");
+    }
+
+    /**
+     * A primary's max_connections raised above its standbys': SETTINGS_DRIFT naming both values. Last: PostgreSQL
+     * then pauses the standbys' replay (they cannot hold the primary's connections), as it would in production.
+     */
+    @Test
+    @Order(5)
+    void aStandbySettingBelowThePrimarysIsDrift() {
+        final int mark = pipe.transitions.size();
+        final long lever = System.currentTimeMillis();
+        pg.raiseOnPrimary("max_connections", 150);
+        final HealthTransition drift = pipe.awaitTransition("standby1", mark, Duration.ofSeconds(60),
+                t -> rules(t).contains(Rules.SETTINGS_DRIFT));
+        LOG.info("MEASURED settings drift: {} ms after the lever (which restarts the primary)",
+                drift.getAt().toEpochMilli() - lever);
+        assertThat(reason(drift, Rules.SETTINGS_DRIFT)).contains("max_connections 100 < the primary's 150");
+    }
+}
