@@ -153,12 +153,28 @@ class BeyondStreamingIT {
         pg.setOnPrimary("max_wal_size", "1GB");
     }
 
+    /** A standby streaming without a slot, its primary keeping 16 MB: WAL_KEEP_SHORT against the peak WAL rate. */
+    @Test
+    @Order(5)
+    void aStandbyWithoutASlotOnAShortWalKeepIsNamed() {
+        final int mark = pipe.transitions.size();
+        final long lever = System.currentTimeMillis();
+        pg.setOnPrimary("wal_keep_size", "16MB");
+        pg.detachSlot("standby2");
+        final HealthTransition shortKeep = pipe.awaitTransition("standby2", mark, Duration.ofSeconds(30),
+                t -> rules(t).contains(Rules.WAL_KEEP_SHORT));
+        LOG.info("MEASURED wal keep short: {} ms after the lever; {}", shortKeep.getAt().toEpochMilli() - lever,
+                reason(shortKeep, Rules.WAL_KEEP_SHORT));
+        assertThat(reason(shortKeep, Rules.WAL_KEEP_SHORT)).contains("no replication slot")
+                .contains("wal_keep_size = 16 MB");
+    }
+
     /**
      * A primary's max_connections raised above its standbys': SETTINGS_DRIFT naming both values. Last: PostgreSQL
      * then pauses the standbys' replay (they cannot hold the primary's connections), as it would in production.
      */
     @Test
-    @Order(5)
+    @Order(6)
     void aStandbySettingBelowThePrimarysIsDrift() {
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();

@@ -364,6 +364,18 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * The standby streams on without its replication slot (primary_slot_name emptied, reloaded), and the slot is
+     * dropped on the primary once inactive: it now lives on what the primary's wal_keep_size keeps.
+     */
+    public void detachSlot(final String standby) {
+        final PgNode s = requireStandby(standby);
+        s.execute("ALTER SYSTEM SET primary_slot_name = ''", "SELECT pg_reload_conf()");
+        awaitCondition(Duration.ofSeconds(30), "slot " + s.slot() + " to be released", () -> "f".equals(
+                primary.queryOne("SELECT active FROM pg_replication_slots WHERE slot_name = '" + s.slot() + "'")));
+        dropSlot(s.slot());
+    }
+
     /** A delayed standby: recovery_min_apply_delay (a reload is enough). Duration.ZERO undoes it. */
     public void delayApply(final String standby, final Duration delay) {
         requireStandby(standby).execute("ALTER SYSTEM SET recovery_min_apply_delay = '" + delay.toMillis() + "ms'",

@@ -54,7 +54,20 @@ public record NodeView(
         Archiving archiving,
         Checkpoints checkpoints,
         String settingsDrift,
-        boolean rejoining) {
+        boolean rejoining,
+        WalKeep walKeep) {
+
+    /**
+     * A streaming standby without a replication slot lives on what its primary keeps: wal_keep_size, against the
+     * primary's recent peak WAL rate (bytes per second over at least a minute). {@code archiveFallback}: the standby
+     * has a restore_command to fetch what the primary no longer keeps.
+     */
+    public record WalKeep(long keepBytes, double peakBytesPerSecond, boolean archiveFallback) {
+        /** How long an outage the primary's kept WAL covers at the peak rate. */
+        public long coversMs() {
+            return (long) (keepBytes / peakBytesPerSecond * 1000);
+        }
+    }
 
     /**
      * How a standby is fed: streaming from an upstream; streaming with a configured apply delay
@@ -140,7 +153,8 @@ public record NodeView(
                 .archiving(archiving)
                 .checkpoints(checkpoints)
                 .settingsDrift(settingsDrift)
-                .rejoining(rejoining);
+                .rejoining(rejoining)
+                .walKeep(walKeep);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -178,6 +192,12 @@ public record NodeView(
         private Checkpoints checkpoints;
         private String settingsDrift;
         private boolean rejoining;
+        private WalKeep walKeep;
+
+        public Builder walKeep(final WalKeep value) {
+            this.walKeep = value;
+            return this;
+        }
 
         public Builder cluster(final String value) {
             this.cluster = value;
@@ -350,7 +370,7 @@ public record NodeView(
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
                     identityConflict, clockSkewMs, standbyKind, expectedLagMs, archiving, checkpoints, settingsDrift,
-                    rejoining);
+                    rejoining, walKeep);
         }
     }
 }

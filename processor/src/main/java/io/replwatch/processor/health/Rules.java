@@ -38,6 +38,7 @@ public final class Rules {
     public static final String CHECKPOINTS_FORCED = "CHECKPOINTS_FORCED";
     public static final String SLOT_RETENTION = "SLOT_RETENTION";
     public static final String SETTINGS_DRIFT = "SETTINGS_DRIFT";
+    public static final String WAL_KEEP_SHORT = "WAL_KEEP_SHORT";
 
     /**
      * A rule: its code, the unit of its thresholds, its default settings and a pure function. This list is the one
@@ -96,7 +97,10 @@ public final class Rules {
             // WAL retained by any slot, active or not: over 8 GiB WARNING, over 32 GiB CRITICAL.
             new Rule(SLOT_RETENTION, ThresholdUnit.BYTES, settings(8192 * MIB, 32768 * MIB, Duration.ofSeconds(30), CLEAR),
                     Rules::slotRetention),
-            new Rule(SETTINGS_DRIFT, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::settingsDrift));
+            new Rule(SETTINGS_DRIFT, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::settingsDrift),
+            // A standby without a slot whose primary's wal_keep_size covers less than a 10 minute outage at peak.
+            new Rule(WAL_KEEP_SHORT, ThresholdUnit.DURATION, settings(600_000d, null, Duration.ZERO, Duration.ofMinutes(5)),
+                    Rules::walKeepShort));
 
     /** Requested checkpoints in the window below this count are not judged (one manual CHECKPOINT is no trend). */
     static final int CHECKPOINTS_MIN_REQUESTED = 3;
@@ -461,5 +465,27 @@ public final class Rules {
         }
         return fire(SETTINGS_DRIFT, HealthState.WARNING, null, null, null, v.settingsDrift()
                 + ": after a restart this standby will not start or will pause replay; raise it to the primary's");
+    }
+
+    /**
+     * Rule: a streaming standby without a slot, whose primary keeps too little WAL (wal_keep_size) to cover an
+     * outage of the warning duration at its recent peak WAL rate: after a longer outage the standby cannot catch up
+     * from the primary and must be re-cloned (or fetch from the archive). Below the warning it is not at risk.
+     */
+    static Optional<Finding> walKeepShort(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.WalKeep k = v.walKeep();
+        if (!v.hasData() || !v.isStandby() || k == null || t.warning() == null || k.peakBytesPerSecond() <= 0) {
+            return Optional.empty();
+        }
+        final long covers = k.coversMs();
+        if (covers >= t.warning()) {
+            return Optional.empty();
+        }
+        return fire(WAL_KEEP_SHORT, HealthState.WARNING, (double) covers, t.warning(), "ms", "no replication slot: the"
+                + " primary keeps wal_keep_size = " + k.keepBytes() / (1024 * 1024) + " MB, " + covers / 1000
+                + " s of WAL at its recent peak of " + String.format("%.1f", k.peakBytesPerSecond() / MIB)
+                + " MiB/s; an outage longer than that needs a re-clone"
+                + (k.archiveFallback() ? " unless the archive has the WAL (it has a restore_command)" : "")
+                + ": use a slot (with max_slot_wal_keep_size) or raise wal_keep_size");
     }
 }

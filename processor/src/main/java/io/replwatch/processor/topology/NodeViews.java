@@ -71,7 +71,8 @@ final class NodeViews {
         if (standby) {
             final NodeView.StandbyKind kind = standbyKind(s);
             v.standbyKind(kind).expectedLagMs(expectedLag(kind, s, cs)).settingsDrift(drift(s, cs))
-                    .rejoining(ServerActivity.rejoining(ns, t));
+                    .rejoining(ServerActivity.rejoining(ns, t))
+                    .walKeep(kind == NodeView.StandbyKind.ARCHIVE ? null : walKeep(s, cs));
         }
         final List<String> primaries = new ArrayList<>();
         cs.outOfRecovery.forEach((n, seen) -> {
@@ -149,6 +150,45 @@ final class NodeViews {
             }
         }
         return below.isEmpty() ? null : String.join(", ", below);
+    }
+
+    /** The peak WAL rate is taken over spans of at least this long (shorter ones measure bursts, not load). */
+    static final long PEAK_SPAN_MS = 60_000L;
+
+    /** What the primary keeps for a standby that streams without a slot, or null when it has one. */
+    static NodeView.WalKeep walKeep(final ReplicationSample s, final ClusterState cs) {
+        final var st = s.getSettings();
+        final var receiver = s.getStandby() == null ? null : s.getStandby().getWalReceiver();
+        final boolean slot = st != null && st.getPrimarySlotName() != null && !st.getPrimarySlotName().isEmpty()
+                || receiver != null && receiver.getSlotName() != null && !receiver.getSlotName().isEmpty();
+        final Long keepMb = cs.primarySettings.get(ServerActivity.WAL_KEEP_SIZE_MB);
+        if (slot || st == null || keepMb == null) {
+            return null;
+        }
+        final Double peak = peakRate(cs.history, PEAK_SPAN_MS);
+        return peak == null ? null : new NodeView.WalKeep(keepMb * 1024 * 1024, peak,
+                Boolean.TRUE.equals(st.getRestoreCommandSet()));
+    }
+
+    /** The highest WAL rate (bytes/s) over any span of at least {@code minSpanMs} in the primary's history. */
+    static Double peakRate(final io.replwatch.processor.lag.LsnHistory h, final long minSpanMs) {
+        final int n = h.times.size();
+        double best = 0;
+        int j = 0;
+        for (int i = 0; i < n; i++) {
+            if (j < i) {
+                j = i;
+            }
+            while (j < n && h.times.get(j) - h.times.get(i) < minSpanMs) {
+                j++;
+            }
+            if (j >= n) {
+                break;
+            }
+            final double rate = Lsn.bytesBehind(h.lsns.get(j), h.lsns.get(i)) * 1000d / (h.times.get(j) - h.times.get(i));
+            best = Math.max(best, rate);
+        }
+        return best > 0 ? best : null;
     }
 
     /** Last failure within this long counts as failing (the archiver retries about every minute). */

@@ -26,6 +26,7 @@ final class ServerActivity {
     static final List<String> DRIFT_SETTINGS = List.of("max_connections", "max_worker_processes", "max_wal_senders",
             "max_prepared_transactions", "max_locks_per_transaction");
     static final String ARCHIVE_TIMEOUT = "archive_timeout_s";
+    static final String WAL_KEEP_SIZE_MB = "wal_keep_size_mb";
 
     private ServerActivity() {
     }
@@ -89,6 +90,9 @@ final class ServerActivity {
     private static boolean primarySettings(final ReplicationSettings st, final ClusterState cs) {
         final Map<String, Long> m = driftSettings(st);
         put(m, ARCHIVE_TIMEOUT, st.getArchiveTimeoutS());
+        if (st.getWalKeepSizeMb() != null) {
+            m.put(WAL_KEEP_SIZE_MB, st.getWalKeepSizeMb());
+        }
         if (m.equals(cs.primarySettings)) {
             return false;
         }

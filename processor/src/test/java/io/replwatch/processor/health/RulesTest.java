@@ -164,7 +164,16 @@ class RulesTest {
                         List.of(Rules.REPLAY_STALLED), HealthState.CRITICAL),
                 // 49. A standby back from DOWN whose receiver does not stream yet: still DOWN, not CRITICAL.
                 Arguments.of(49, view(STANDBY, b -> b.rejoining(true).receiverStatus(null).standbyListedUpstream(false)),
-                        List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN));
+                        List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
+                // 50. No slot; the primary keeps 64 MiB, at a 1 MiB/s peak about a minute: under 10 minutes, WARNING.
+                Arguments.of(50, view(STANDBY, b -> b.walKeep(new NodeView.WalKeep(64L << 20, 1 << 20, false))),
+                        List.of(Rules.WAL_KEEP_SHORT), HealthState.WARNING),
+                // 51. 1 GiB kept at 1 MiB/s: 17 minutes, covered.
+                Arguments.of(51, view(STANDBY, b -> b.walKeep(new NodeView.WalKeep(1L << 30, 1 << 20, false))),
+                        List.of(), HealthState.HEALTHY),
+                // 52. Exactly 10 minutes of WAL kept: at the threshold, not short.
+                Arguments.of(52, view(STANDBY, b -> b.walKeep(new NodeView.WalKeep(600L << 20, 1 << 20, true))),
+                        List.of(), HealthState.HEALTHY));
     }
 
     /** An archiver view: failing or not, for how long, segments waiting and the oldest one's age. */

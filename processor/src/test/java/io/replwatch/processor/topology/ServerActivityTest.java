@@ -145,6 +145,31 @@ class ServerActivityTest {
         assertThat(ns.trackers).as("promoted: the standby's rules are gone").isEmpty();
     }
 
+    @Test
+    void aStandbyWithoutASlotIsJudgedOnWhatItsPrimaryKeepsAtItsPeakRate() {
+        final ClusterState cs = new ClusterState();
+        // The primary: 1 MiB/s for two minutes, then a minute at 10 MiB/s, then idle.
+        long lsn = 0;
+        for (int s = 0; s <= 240; s += 10) {
+            cs.history.add(T + s * 1000L, lsn, 1, 3_600_000, 1000);
+            lsn += (s >= 120 && s < 180 ? 10L : 1L) * 10 * (1 << 20);
+        }
+        assertThat(NodeViews.peakRate(cs.history, NodeViews.PEAK_SPAN_MS)).isCloseTo(10.0 * (1 << 20),
+                org.assertj.core.data.Offset.offset(1.0));
+        cs.primarySettings.put(ServerActivity.WAL_KEEP_SIZE_MB, 64L);
+        final ReplicationSample withSlot = ReplicationSample.newBuilder(Samples.streaming("s1", T, 10))
+                .setSettings(settings().setPrimarySlotName("s1").build()).build();
+        assertThat(NodeViews.walKeep(withSlot, cs)).as("a slot keeps its WAL").isNull();
+        final ReplicationSample noSlot = ReplicationSample.newBuilder(Samples.streaming("s1", T, 10))
+                .setStandby(io.replwatch.avro.StandbyInfo.newBuilder(Samples.streaming("s1", T, 10).getStandby())
+                        .setWalReceiver(io.replwatch.avro.WalReceiver.newBuilder().setStatus("streaming").build()).build())
+                .setSettings(settings().setPrimarySlotName("").setRestoreCommandSet(true).build()).build();
+        final NodeView.WalKeep k = NodeViews.walKeep(noSlot, cs);
+        assertThat(k.keepBytes()).isEqualTo(64L << 20);
+        assertThat(k.coversMs()).isEqualTo(6_400L);
+        assertThat(k.archiveFallback()).isTrue();
+    }
+
     private static ReplicationSettings.Builder settings() {
         return ReplicationSettings.newBuilder().setReadAt(Instant.ofEpochMilli(T));
     }
