@@ -41,6 +41,11 @@ class BeyondStreamingIT {
         sandbox = Sandbox.builder().tempDir("beyond-it-").standbys(2).start();
         pg = sandbox.postgres();
         pg.enableArchiving();
+        // A segment is archived at least every 10 s, so the standby fed from the archive is at most that far behind.
+        pg.setOnPrimary("archive_timeout", "10s");
+        pg.addArchiveStandby("archive1");
+        // What the primary keeps for a standby without a slot (WAL_KEEP_SHORT's case), set before anything watches.
+        pg.setOnPrimary("wal_keep_size", "16MB");
         // Lag judged tightly (10 s), so that a 30 s delayed standby judged like any other would fire.
         pipe = new SandboxPipeline(sandbox, "beyond-it", """
                 stale_min: 5s
@@ -53,7 +58,7 @@ class BeyondStreamingIT {
                   STANDBY_MISSING: {clear_for: 3s}
                   ARCHIVE_FAILING: {clear_for: 2s}
                 """, "settings_refresh: 1s");
-        for (final String n : List.of("primary", "standby1", "standby2")) {
+        for (final String n : List.of("primary", "standby1", "standby2", "archive1")) {
             pipe.awaitTransition(n, 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
         }
     }
@@ -126,9 +131,45 @@ class BeyondStreamingIT {
         pg.delayApply("standby2", Duration.ZERO);
     }
 
-    /** A small max_wal_size under writes: CHECKPOINTS_FORCED, with the WAL rate and a size that would fit it. */
+    /**
+     * A standby fed from the archive: never streaming is its design (no RECEIVER_DISCONNECTED, no STANDBY_MISSING,
+     * though the primary does not list it); when archiving stops under writes its replay stalls beyond the archive
+     * interval, and REPLAY_STALLED says so.
+     */
     @Test
     @Order(4)
+    void aStandbyFedFromTheArchiveIsHealthyUntilArchivingStops() {
+        assertThat(pipe.of("archive1", 0)).as("archive1 since it was first seen")
+                .noneMatch(t -> rules(t).contains(Rules.RECEIVER_DISCONNECTED) || rules(t).contains(Rules.STANDBY_MISSING));
+        final int mark = pipe.transitions.size();
+        pg.failArchiving(true);
+        final long lever = System.currentTimeMillis();
+        final long end = lever + 120_000;
+        HealthTransition stalled = null;
+        try {
+            while (stalled == null && System.currentTimeMillis() < end) {
+                pg.generateWal(1);
+                stalled = pipe.of("archive1", mark).stream().filter(t -> rules(t).contains(Rules.REPLAY_STALLED))
+                        .findFirst().orElse(null);
+            }
+        } finally {
+            pg.failArchiving(false);
+        }
+        assertThat(stalled).as("REPLAY_STALLED on archive1 within 2 minutes of archiving stopping").isNotNull();
+        LOG.info("MEASURED archive-fed stall: {} ms after archiving stopped; {}", stalled.getAt().toEpochMilli() - lever,
+                reason(stalled, Rules.REPLAY_STALLED));
+        assertThat(reason(stalled, Rules.REPLAY_STALLED)).contains("s beyond the 40 s expected of a standby fed from the archive");
+        assertThat(stalled.getAt().toEpochMilli() - lever).as("not before the archive interval (10 s) and slack (30 s)")
+                .isGreaterThanOrEqualTo(40_000);
+        // Archiving resumed: the backlog is archived and replayed; the stall clears, then the lag it left.
+        final int resumed = pipe.transitions.size();
+        pipe.awaitTransition("archive1", mark, Duration.ofSeconds(60), t -> t.getCleared().contains(Rules.REPLAY_STALLED));
+        pipe.awaitTransition("archive1", resumed, Duration.ofSeconds(90), t -> t.getToState() == HealthState.HEALTHY);
+    }
+
+    /** A small max_wal_size under writes: CHECKPOINTS_FORCED, with the WAL rate and a size that would fit it. */
+    @Test
+    @Order(5)
     void aSmallMaxWalSizeUnderWritesForcesCheckpoints() {
         final int mark = pipe.transitions.size();
         assertThat(pipe.of("primary", 0)).as("not forced before the lever").noneMatch(
@@ -155,11 +196,10 @@ class BeyondStreamingIT {
 
     /** A standby streaming without a slot, its primary keeping 16 MB: WAL_KEEP_SHORT against the peak WAL rate. */
     @Test
-    @Order(5)
+    @Order(6)
     void aStandbyWithoutASlotOnAShortWalKeepIsNamed() {
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();
-        pg.setOnPrimary("wal_keep_size", "16MB");
         pg.detachSlot("standby2");
         final HealthTransition shortKeep = pipe.awaitTransition("standby2", mark, Duration.ofSeconds(30),
                 t -> rules(t).contains(Rules.WAL_KEEP_SHORT));
@@ -174,7 +214,7 @@ class BeyondStreamingIT {
      * then pauses the standbys' replay (they cannot hold the primary's connections), as it would in production.
      */
     @Test
-    @Order(6)
+    @Order(7)
     void aStandbySettingBelowThePrimarysIsDrift() {
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();

@@ -239,7 +239,8 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     private void awaitStreaming(final Duration timeout) {
-        final List<String> standbys = nodes.stream().filter(PgNode::isStandby).map(PgNode::name).toList();
+        final List<String> standbys = nodes.stream().filter(PgNode::isStandby).map(PgNode::name)
+                .filter(n -> !archiveFed.contains(n)).toList();
         awaitCondition(timeout, "standbys " + standbys + " to stream", () -> {
             final List<Map<String, String>> rows = primary.query(
                     "SELECT application_name, state FROM pg_stat_replication WHERE state = 'streaming'");
@@ -374,6 +375,44 @@ public final class PostgresCluster implements AutoCloseable {
         awaitCondition(Duration.ofSeconds(30), "slot " + s.slot() + " to be released", () -> "f".equals(
                 primary.queryOne("SELECT active FROM pg_replication_slots WHERE slot_name = '" + s.slot() + "'")));
         dropSlot(s.slot());
+    }
+
+    /** Standbys fed from the WAL archive only: they never stream. */
+    private final java.util.Set<String> archiveFed = new java.util.HashSet<>();
+
+    /**
+     * Adds a standby fed from the WAL archive only ({@link #enableArchiving} first): a base backup of the primary,
+     * restore_command copying from the archive directory, no primary_conninfo and no slot. It never streams and
+     * the primary does not list it; it replays each segment once archived.
+     */
+    public PgNode addArchiveStandby(final String name) {
+        final Path archive = dir.resolve("archive");
+        if (!Files.isDirectory(archive)) {
+            throw new SandboxException("enableArchiving() first: " + archive + " does not exist");
+        }
+        final PgNode s = new PgNode(name, Ports.free(), dir.resolve("pg").resolve(name), null, true);
+        OsCommand.check(OsCommand.asPostgres(List.of(bin.tool("pg_basebackup"), "-h", "127.0.0.1",
+                "-p", String.valueOf(primary.port()), "-U", PgNode.REPLICATION_USER, "-D", s.dataDir().toString(),
+                "-X", "stream", "-c", "fast", "--no-sync")),
+                Map.of("PGPASSWORD", PgNode.REPLICATION_PASSWORD), 120, "pg_basebackup for " + name);
+        try {
+            Files.writeString(s.dataDir().resolve("standby.signal"), "");
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot write standby.signal: " + e.getMessage(), e);
+        }
+        OsCommand.chownToPostgres(s.dataDir().resolve("standby.signal"));
+        appendConf(s, """
+                port = %d
+                cluster_name = '%s'
+                synchronous_standby_names = ''
+                primary_conninfo = ''
+                primary_slot_name = ''
+                restore_command = 'cp %s/%%f %%p'
+                """.formatted(s.port(), name, archive));
+        startNode(s);
+        nodes.add(s);
+        archiveFed.add(name);
+        return s;
     }
 
     /** A delayed standby: recovery_min_apply_delay (a reload is enough). Duration.ZERO undoes it. */

@@ -248,7 +248,8 @@ public final class Rules {
         return fire(REPLAY_STALLED, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) stalled,
                 critical ? t.critical() : t.warning(), "ms",
                 "replay has not moved for " + v.stalledForMs() / 1000 + " s while the primary writes"
-                        + (expected > 0 ? " (" + expected / 1000 + " s expected of a " + kindText(v) + ")" : ""));
+                        + (expected > 0 ? ", " + (stalled + 999) / 1000 + " s beyond the " + expected / 1000
+                        + " s expected of a " + kindText(v) : ""));
     }
 
     /** Rule: replay paused by hand (pg_wal_replay_pause) is a state someone must undo. */
