@@ -188,11 +188,25 @@ public final class PostgresCluster implements AutoCloseable {
         }
     }
 
+    /** A base backup of {@code from} into {@code s}'s data directory, creating {@code s}'s slot if it has one. */
     private void basebackup(final PgNode from, final PgNode s) {
-        OsCommand.check(OsCommand.asPostgres(List.of(bin.tool("pg_basebackup"), "-h", "127.0.0.1",
-                "-p", String.valueOf(from.port()), "-U", PgNode.REPLICATION_USER, "-D", s.dataDir().toString(),
-                "-S", s.slot(), "-C", "-X", "stream", "-c", "fast", "--no-sync")),
-                Map.of("PGPASSWORD", PgNode.REPLICATION_PASSWORD), 120, "pg_basebackup for " + s.name());
+        final List<String> cmd = new ArrayList<>(List.of(bin.tool("pg_basebackup"), "-h", "127.0.0.1",
+                "-p", String.valueOf(from.port()), "-U", PgNode.REPLICATION_USER, "-D", s.dataDir().toString()));
+        if (s.slot() != null) {
+            cmd.addAll(List.of("-S", s.slot(), "-C"));
+        }
+        cmd.addAll(List.of("-X", "stream", "-c", "fast", "--no-sync"));
+        OsCommand.check(OsCommand.asPostgres(cmd), Map.of("PGPASSWORD", PgNode.REPLICATION_PASSWORD), 120,
+                "pg_basebackup for " + s.name());
+    }
+
+    private static void standbySignal(final PgNode s) {
+        try {
+            Files.writeString(s.dataDir().resolve("standby.signal"), "");
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot write standby.signal: " + e.getMessage(), e);
+        }
+        OsCommand.chownToPostgres(s.dataDir().resolve("standby.signal"));
     }
 
     private void copyDataDir(final PgNode from, final PgNode s) {
@@ -205,12 +219,7 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     private void configureStandby(final PgNode from, final PgNode s) {
-        try {
-            Files.writeString(s.dataDir().resolve("standby.signal"), "");
-        } catch (final IOException e) {
-            throw new SandboxException("Cannot write standby.signal: " + e.getMessage(), e);
-        }
-        OsCommand.chownToPostgres(s.dataDir().resolve("standby.signal"));
+        standbySignal(s);
         // primary_conninfo lives in postgresql.conf so that cutting the link with ALTER SYSTEM can be undone with
         // ALTER SYSTEM RESET. application_name names this standby's row in pg_stat_replication.
         appendConf(s, """
@@ -391,16 +400,8 @@ public final class PostgresCluster implements AutoCloseable {
             throw new SandboxException("enableArchiving() first: " + archive + " does not exist");
         }
         final PgNode s = new PgNode(name, Ports.free(), dir.resolve("pg").resolve(name), null, true);
-        OsCommand.check(OsCommand.asPostgres(List.of(bin.tool("pg_basebackup"), "-h", "127.0.0.1",
-                "-p", String.valueOf(primary.port()), "-U", PgNode.REPLICATION_USER, "-D", s.dataDir().toString(),
-                "-X", "stream", "-c", "fast", "--no-sync")),
-                Map.of("PGPASSWORD", PgNode.REPLICATION_PASSWORD), 120, "pg_basebackup for " + name);
-        try {
-            Files.writeString(s.dataDir().resolve("standby.signal"), "");
-        } catch (final IOException e) {
-            throw new SandboxException("Cannot write standby.signal: " + e.getMessage(), e);
-        }
-        OsCommand.chownToPostgres(s.dataDir().resolve("standby.signal"));
+        basebackup(primary, s);
+        standbySignal(s);
         appendConf(s, """
                 port = %d
                 cluster_name = '%s'
