@@ -77,7 +77,7 @@ class LakeS3IT {
                     tmp.resolve("read"), null)) {
                 final List<String> keys = s3.list("samples/");
                 assertThat(keys).isNotEmpty().allMatch(k -> k.matches("samples/cluster=c\\d/date=\\d{4}-\\d\\d-\\d\\d/"
-                        + "replwatch\\.samples\\+\\d\\+\\d+\\+\\d+\\.parquet"));
+                        + "replwatch\\.samples\\+\\d\\+\\d+\\+\\d+\\+[0-9a-z]+\\.parquet"));
                 final Set<Long> seen = new HashSet<>();
                 int n = 0;
                 for (final String k : keys) {

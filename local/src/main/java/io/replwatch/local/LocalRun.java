@@ -87,6 +87,10 @@ public final class LocalRun implements AutoCloseable {
                   - {name: status-page, type: webhook, url: "%swebhook", max_age: 2m}
                 """.formatted(page.url(), kafka, page.url()), "(local)", k -> null), out)).start();
 
+        if (options.fleetConfig() == null && options.scenario() != null) {
+            // Nodes a scenario needs from the start (the collector polls the nodes it is given when it starts).
+            Scenarios.prepare(options.scenario(), sandbox.postgres(), out);
+        }
         final CollectorConfig collectorConfig = options.fleetConfig() != null
                 ? fleet(options.fleetConfig(), bootstrap, registry)
                 : CollectorConfig.parse(sandboxFleet(kafka), k -> null);

@@ -21,6 +21,8 @@ public final class Scenarios {
         ALL.put("link-cut", "standby1's replication link cut while the primary writes, then restored");
         ALL.put("failover", "the primary stopped and standby1 promoted");
         ALL.put("slot-bloat", "an unused replication slot holds back WAL while the primary writes, then is dropped");
+        ALL.put("archive-failing", "WAL archiving turned on, its archive_command made to fail under writes, then fixed");
+        ALL.put("cascade", "cascade1 streams from standby2; standby2 stopped (one DOWN, one UPSTREAM_DOWN), then started");
     }
 
     private final PostgresCluster pg;
@@ -34,6 +36,14 @@ public final class Scenarios {
 
     public void stop() {
         stopped = true;
+    }
+
+    /** Sets up what a scenario needs before the collector starts: the cascading standby of "cascade". */
+    public static void prepare(final String name, final PostgresCluster pg, final PrintStream out) {
+        if ("cascade".equals(name)) {
+            out.println("scenario: adding cascade1, a standby streaming from standby2");
+            pg.addCascadingStandby("cascade1", "standby2");
+        }
     }
 
     /** Runs a scenario to its end (or until {@link #stop()}). */
@@ -82,6 +92,26 @@ public final class Scenarios {
                 pause(Duration.ofSeconds(60));
                 step("dropping slot 'forgotten'");
                 pg.dropSlot("forgotten");
+            }
+            case "archive-failing" -> {
+                step("turning WAL archiving on (archive_mode needs a restart of the primary)");
+                pg.enableArchiving();
+                pause(Duration.ofSeconds(10));
+                step("making archive_command fail while the primary writes");
+                pg.failArchiving(true);
+                write(Duration.ofSeconds(45));
+                step("fixing archive_command");
+                pg.failArchiving(false);
+                pause(Duration.ofSeconds(20));
+            }
+            case "cascade" -> {
+                pause(Duration.ofSeconds(5));
+                step("stopping standby2, which cascade1 streams from");
+                pg.stop("standby2");
+                pause(Duration.ofSeconds(30));
+                step("starting standby2");
+                pg.start("standby2");
+                pause(Duration.ofSeconds(20));
             }
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (known: "
                     + String.join(", ", ALL.keySet()) + ")");

@@ -44,6 +44,7 @@ class BeyondStreamingIT {
         // A segment is archived at least every 10 s, so the standby fed from the archive is at most that far behind.
         pg.setOnPrimary("archive_timeout", "10s");
         pg.addArchiveStandby("archive1");
+        pg.addCascadingStandby("cascade1", "standby2");
         // What the primary keeps for a standby without a slot (WAL_KEEP_SHORT's case), set before anything watches.
         pg.setOnPrimary("wal_keep_size", "16MB");
         // Lag judged tightly (10 s), so that a 30 s delayed standby judged like any other would fire.
@@ -58,7 +59,7 @@ class BeyondStreamingIT {
                   STANDBY_MISSING: {clear_for: 3s}
                   ARCHIVE_FAILING: {clear_for: 2s}
                 """, "settings_refresh: 1s");
-        for (final String n : List.of("primary", "standby1", "standby2", "archive1")) {
+        for (final String n : List.of("primary", "standby1", "standby2", "archive1", "cascade1")) {
             pipe.awaitTransition(n, 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
         }
     }
@@ -169,7 +170,7 @@ class BeyondStreamingIT {
 
     /** A small max_wal_size under writes: CHECKPOINTS_FORCED, with the WAL rate and a size that would fit it. */
     @Test
-    @Order(5)
+    @Order(6)
     void aSmallMaxWalSizeUnderWritesForcesCheckpoints() {
         final int mark = pipe.transitions.size();
         assertThat(pipe.of("primary", 0)).as("not forced before the lever").noneMatch(
@@ -196,7 +197,7 @@ class BeyondStreamingIT {
 
     /** A standby streaming without a slot, its primary keeping 16 MB: WAL_KEEP_SHORT against the peak WAL rate. */
     @Test
-    @Order(6)
+    @Order(7)
     void aStandbyWithoutASlotOnAShortWalKeepIsNamed() {
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();
@@ -210,11 +211,34 @@ class BeyondStreamingIT {
     }
 
     /**
+     * A cascading standby whose upstream stops: the upstream DOWN, the cascading standby UPSTREAM_DOWN naming it (no
+     * RECEIVER_DISCONNECTED or STANDBY_MISSING page of its own); both healthy again once the upstream is back.
+     */
+    @Test
+    @Order(5)
+    void aCascadingStandbyWhoseUpstreamStopsNamesTheUpstream() {
+        final int mark = pipe.transitions.size();
+        final long lever = System.currentTimeMillis();
+        pg.stop("standby2");
+        pipe.awaitTransition("standby2", mark, Duration.ofSeconds(30), t -> t.getToState() == HealthState.DOWN);
+        final HealthTransition upstream = pipe.awaitTransition("cascade1", mark, Duration.ofSeconds(30),
+                t -> rules(t).contains(Rules.UPSTREAM_DOWN));
+        LOG.info("MEASURED upstream down: {} ms after the lever; {}", upstream.getAt().toEpochMilli() - lever,
+                reason(upstream, Rules.UPSTREAM_DOWN));
+        assertThat(reason(upstream, Rules.UPSTREAM_DOWN)).contains("from its upstream standby2, which is DOWN");
+        final int back = pipe.transitions.size();
+        pg.start("standby2");
+        pipe.awaitTransition("cascade1", back, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
+        assertThat(pipe.of("cascade1", mark)).as("cascade1 from the stop to HEALTHY again")
+                .noneMatch(t -> rules(t).contains(Rules.RECEIVER_DISCONNECTED) || rules(t).contains(Rules.STANDBY_MISSING));
+    }
+
+    /**
      * A primary's max_connections raised above its standbys': SETTINGS_DRIFT naming both values. Last: PostgreSQL
      * then pauses the standbys' replay (they cannot hold the primary's connections), as it would in production.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void aStandbySettingBelowThePrimarysIsDrift() {
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();

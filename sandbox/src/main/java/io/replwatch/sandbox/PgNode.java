@@ -118,14 +118,23 @@ public final class PgNode {
         }
     }
 
-    /** Runs statements (no result) as the superuser. */
+    /**
+     * Runs statements (no result) as the superuser. On a standby a statement can be cancelled by a recovery
+     * conflict (SQLSTATE 40001) while replay catches up: the statements are run again, up to three times.
+     */
     public void execute(final String... sql) {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
-            for (final String q : sql) {
-                s.execute(q);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = connect(); Statement s = c.createStatement()) {
+                for (final String q : sql) {
+                    s.execute(q);
+                }
+                return;
+            } catch (final SQLException e) {
+                if (attempt < 3 && "40001".equals(e.getSQLState())) {
+                    continue;
+                }
+                throw new SandboxException(name + ": " + String.join("; ", sql) + ": " + e.getMessage(), e);
             }
-        } catch (final SQLException e) {
-            throw new SandboxException(name + ": " + String.join("; ", sql) + ": " + e.getMessage(), e);
         }
     }
 

@@ -232,8 +232,12 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     private static String conninfo(final PgNode upstream, final PgNode standby) {
+        return conninfo(upstream, standby.name());
+    }
+
+    private static String conninfo(final PgNode upstream, final String standby) {
         return "host=127.0.0.1 port=" + upstream.port() + " user=" + PgNode.REPLICATION_USER + " password="
-                + PgNode.REPLICATION_PASSWORD + " application_name=" + standby.name();
+                + PgNode.REPLICATION_PASSWORD + " application_name=" + standby;
     }
 
     private void startNode(final PgNode node) {
@@ -249,7 +253,7 @@ public final class PostgresCluster implements AutoCloseable {
 
     private void awaitStreaming(final Duration timeout) {
         final List<String> standbys = nodes.stream().filter(PgNode::isStandby).map(PgNode::name)
-                .filter(n -> !archiveFed.contains(n)).toList();
+                .filter(n -> !archiveFed.contains(n) && !cascaded.containsKey(n)).toList();
         awaitCondition(timeout, "standbys " + standbys + " to stream", () -> {
             final List<Map<String, String>> rows = primary.query(
                     "SELECT application_name, state FROM pg_stat_replication WHERE state = 'streaming'");
@@ -399,6 +403,17 @@ public final class PostgresCluster implements AutoCloseable {
         if (!Files.isDirectory(archive)) {
             throw new SandboxException("enableArchiving() first: " + archive + " does not exist");
         }
+        final PgNode s = extraStandby(name, "", "", "restore_command = 'cp " + archive + "/%f %p'\n");
+        archiveFed.add(name);
+        return s;
+    }
+
+    /**
+     * A standby beyond those the cluster was created with: a base backup of the primary (a backup taken on a standby
+     * needs full_page_writes, which the sandbox turns off; any base backup of the cluster can stream from any of its
+     * nodes), with the given conninfo, slot and further settings, started.
+     */
+    private PgNode extraStandby(final String name, final String conninfo, final String slot, final String more) {
         final PgNode s = new PgNode(name, Ports.free(), dir.resolve("pg").resolve(name), null, true);
         basebackup(primary, s);
         standbySignal(s);
@@ -406,13 +421,29 @@ public final class PostgresCluster implements AutoCloseable {
                 port = %d
                 cluster_name = '%s'
                 synchronous_standby_names = ''
-                primary_conninfo = ''
-                primary_slot_name = ''
-                restore_command = 'cp %s/%%f %%p'
-                """.formatted(s.port(), name, archive));
+                primary_conninfo = '%s'
+                primary_slot_name = '%s'
+                """.formatted(s.port(), name, conninfo, slot) + more);
         startNode(s);
         nodes.add(s);
-        archiveFed.add(name);
+        return s;
+    }
+
+    /** Cascading standbys, by name, with the standby each streams from. */
+    private final Map<String, String> cascaded = new java.util.HashMap<>();
+
+    /**
+     * Adds a cascading standby: a base backup of the cluster, streaming from {@code upstream} (a standby) through a
+     * slot on it. The primary does not list it; its upstream's pg_stat_replication does.
+     */
+    public PgNode addCascadingStandby(final String name, final String upstream) {
+        final PgNode up = requireStandby(upstream);
+        // A slot on the upstream keeps the WAL this standby still needs across the upstream's restarts.
+        up.execute("SELECT pg_create_physical_replication_slot('" + name + "', true)");
+        final PgNode s = extraStandby(name, conninfo(up, name), name, "");
+        cascaded.put(name, upstream);
+        awaitCondition(Duration.ofSeconds(60), name + " to stream from " + upstream, () -> "streaming".equals(
+                up.queryOne("SELECT state FROM pg_stat_replication WHERE application_name = '" + name + "'")));
         return s;
     }
 

@@ -42,10 +42,13 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 s.launch(timeout);
                 return s;
             } catch (final SandboxException e) {
-                if (attempt >= 3 || !e.getMessage().contains("already in use")) {
+                // A port taken between choosing and binding, or an exit during start-up seen once in CI whose log was
+                // gone with its directory: start again on another port, with the log's last lines said.
+                if (attempt >= 3 || !e.getMessage().contains("exited with status")) {
                     throw e;
                 }
-                LOG.warn("Schema registry: {}; trying another port", e.getMessage());
+                LOG.warn("Schema registry: {}; last log lines: {}; starting it again on another port", e.getMessage(),
+                        s.logTail(5));
             }
         }
     }
@@ -134,6 +137,15 @@ public final class SchemaRegistryServer implements AutoCloseable {
         close();
         throw new SandboxException("Schema registry did not answer within " + timeout.toSeconds() + " s; see "
                 + dir.resolve("registry.log"));
+    }
+
+    private String logTail(final int lines) {
+        try {
+            final List<String> all = Files.readAllLines(dir.resolve("registry.log"));
+            return String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (final IOException | java.io.UncheckedIOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
     }
 
     private boolean logMentions(final String text) {

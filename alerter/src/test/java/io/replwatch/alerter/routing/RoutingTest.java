@@ -118,4 +118,21 @@ class RoutingTest {
         assertThat(rules.stream().anyMatch(r -> r.inhibits(missing, active))).isTrue();
         assertThat(rules.stream().anyMatch(r -> r.inhibits(missingElsewhere, active))).isFalse();
     }
+
+    /** Issue 15: a cascading standby's UPSTREAM_DOWN is muted while a node of its cluster is unreachable. */
+    @Test
+    void anUnreachableUpstreamMutesItsCascadingStandbysUpstreamDown() {
+        final var down = Fixtures.firing("orders", "pg-2", "NODE_UNREACHABLE", "DOWN", "t1");
+        final var cascaded = Fixtures.firing("orders", "pg-3", "UPSTREAM_DOWN", "CRITICAL", "t2");
+        final var elsewhere = Fixtures.firing("billing", "pg-3", "UPSTREAM_DOWN", "CRITICAL", "t3");
+        final var ownLink = Fixtures.firing("orders", "pg-4", "RECEIVER_DISCONNECTED", "CRITICAL", "t4");
+        final List<InhibitRule> rules = InhibitRule.defaults();
+        final var active = List.of(down, cascaded, elsewhere, ownLink);
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(cascaded, active))).as("one page, the upstream's").isTrue();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(elsewhere, active))).as("another cluster").isFalse();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(ownLink, active)))
+                .as("a neighbour's own broken link still pages").isFalse();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(cascaded, List.of(cascaded)))).as("without the cause")
+                .isFalse();
+    }
 }

@@ -20,6 +20,7 @@ import java.util.List;
  *        standby's archive interval; its lag and stall are judged beyond it
  * @param settingsDrift null, or which of this standby's settings are below its primary's
  * @param rejoining a standby back from DOWN whose WAL receiver is not streaming yet, within its grace
+ * @param upstreamDown null, or the node (not the primary) this cascading standby streams from, which is DOWN
  */
 public record NodeView(
         String cluster,
@@ -55,7 +56,8 @@ public record NodeView(
         Checkpoints checkpoints,
         String settingsDrift,
         boolean rejoining,
-        WalKeep walKeep) {
+        WalKeep walKeep,
+        String upstreamDown) {
 
     /**
      * A streaming standby without a replication slot lives on what its primary keeps: wal_keep_size, against the
@@ -154,7 +156,8 @@ public record NodeView(
                 .checkpoints(checkpoints)
                 .settingsDrift(settingsDrift)
                 .rejoining(rejoining)
-                .walKeep(walKeep);
+                .walKeep(walKeep)
+                .upstreamDown(upstreamDown);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -193,6 +196,12 @@ public record NodeView(
         private String settingsDrift;
         private boolean rejoining;
         private WalKeep walKeep;
+        private String upstreamDown;
+
+        public Builder upstreamDown(final String value) {
+            this.upstreamDown = value;
+            return this;
+        }
 
         public Builder walKeep(final WalKeep value) {
             this.walKeep = value;
@@ -370,7 +379,7 @@ public record NodeView(
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
                     identityConflict, clockSkewMs, standbyKind, expectedLagMs, archiving, checkpoints, settingsDrift,
-                    rejoining, walKeep);
+                    rejoining, walKeep, upstreamDown);
         }
     }
 }

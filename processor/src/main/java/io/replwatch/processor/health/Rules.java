@@ -39,6 +39,7 @@ public final class Rules {
     public static final String SLOT_RETENTION = "SLOT_RETENTION";
     public static final String SETTINGS_DRIFT = "SETTINGS_DRIFT";
     public static final String WAL_KEEP_SHORT = "WAL_KEEP_SHORT";
+    public static final String UPSTREAM_DOWN = "UPSTREAM_DOWN";
 
     /**
      * A rule: its code, the unit of its thresholds, its default settings and a pure function. This list is the one
@@ -68,6 +69,7 @@ public final class Rules {
                     Rules::clusterIdentityConflict),
             new Rule(SPLIT_BRAIN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::splitBrain),
             new Rule(FAILOVER, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::failover),
+            new Rule(UPSTREAM_DOWN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::upstreamDown),
             new Rule(RECEIVER_DISCONNECTED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR),
                     Rules::receiverDisconnected),
             new Rule(STANDBY_MISSING, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR),
@@ -212,10 +214,23 @@ public final class Rules {
                 "failover: " + v.node() + " is the new primary" + (v.failoverFrom() == null ? "" : " (was " + v.failoverFrom() + ")"));
     }
 
+    /**
+     * Rule: a cascading standby receives nothing because the standby it streams from is DOWN: the cause is named,
+     * in place of RECEIVER_DISCONNECTED and STANDBY_MISSING, and the alerter's default inhibition mutes it while its
+     * upstream's NODE_UNREACHABLE fires (one page, about the cause).
+     */
+    static Optional<Finding> upstreamDown(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.isStandby() || v.upstreamDown() == null) {
+            return Optional.empty();
+        }
+        return fire(UPSTREAM_DOWN, HealthState.CRITICAL, null, null, null, "receives nothing from its upstream "
+                + v.upstreamDown() + ", which is DOWN (or back less than 30 s ago, before this standby reconnected)");
+    }
+
     /** Rule: a standby whose WAL receiver is not streaming has lost its link, whatever receive == replay says. */
     static Optional<Finding> receiverDisconnected(final NodeView v, final Thresholds.RuleSettings t) {
         if (!v.hasData() || !v.isStandby() || "streaming".equals(v.receiverStatus())
-                || v.standbyKind() == NodeView.StandbyKind.ARCHIVE || v.rejoining()) {
+                || v.standbyKind() == NodeView.StandbyKind.ARCHIVE || v.rejoining() || v.upstreamDown() != null) {
             return Optional.empty();
         }
         return fire(RECEIVER_DISCONNECTED, HealthState.CRITICAL, null, null, null, "WAL receiver is "
@@ -226,7 +241,7 @@ public final class Rules {
     static Optional<Finding> standbyMissing(final NodeView v, final Thresholds.RuleSettings t) {
         if (!v.isStandby() || v.standbyListedUpstream() == null || v.standbyListedUpstream()
                 || "streaming".equals(v.receiverStatus()) || v.standbyKind() == NodeView.StandbyKind.ARCHIVE
-                || v.rejoining()) {
+                || v.rejoining() || v.upstreamDown() != null) {
             return Optional.empty();
         }
         return fire(STANDBY_MISSING, HealthState.CRITICAL, null, null, null,

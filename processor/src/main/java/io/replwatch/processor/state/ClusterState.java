@@ -43,6 +43,17 @@ public final class ClusterState {
      */
     public Map<String, Long> primarySettings = new HashMap<>();
 
+    /**
+     * Every node's downstream standbys (the application names its pg_stat_replication listed last time it answered):
+     * who streams from whom, so that a cascading standby whose upstream is DOWN is told apart from one whose link
+     * broke. Kept while a node is down: that is when it is needed.
+     */
+    public Map<String, List<String>> downstreams = new HashMap<>();
+    /** Nodes whose health is DOWN, with the time they went down. */
+    public Map<String, Long> downNodes = new HashMap<>();
+    /** Nodes back from DOWN, with the time they came back (kept for the rejoin grace of their downstreams). */
+    public Map<String, Long> backNodes = new HashMap<>();
+
     /** The last failover: when, from which node, to which. */
     public Long failoverAt;
     public String failoverFrom;

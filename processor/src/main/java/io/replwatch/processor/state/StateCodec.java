@@ -281,6 +281,12 @@ public final class StateCodec {
         o.str(c.failoverTo);
         // V3 (clusters skip V2)
         map(o, c.primarySettings, Bin.Out::varLong);
+        map(o, c.downstreams, (out, list) -> {
+            out.varLong(list.size());
+            list.forEach(out::str);
+        });
+        map(o, c.downNodes, Bin.Out::varLong);
+        map(o, c.backNodes, Bin.Out::varLong);
     }
 
     static ClusterState readCluster(final Bin.In i, final int version) {
@@ -301,6 +307,15 @@ public final class StateCodec {
         c.failoverTo = i.str();
         if (version >= V3) {
             c.primarySettings = map(i, new HashMap<>(), Bin.In::varLong);
+            c.downstreams = map(i, new HashMap<>(), in -> {
+                final List<String> list = new ArrayList<>();
+                for (int k = in.count(); k > 0; k--) {
+                    list.add(in.str());
+                }
+                return list;
+            });
+            c.downNodes = map(i, new HashMap<>(), Bin.In::varLong);
+            c.backNodes = map(i, new HashMap<>(), Bin.In::varLong);
         }
         return c;
     }

@@ -72,6 +72,7 @@ final class NodeViews {
             final NodeView.StandbyKind kind = standbyKind(s);
             v.standbyKind(kind).expectedLagMs(expectedLag(kind, s, cs)).settingsDrift(drift(s, cs))
                     .rejoining(ServerActivity.rejoining(ns, t))
+                    .upstreamDown(streaming(s) ? null : ServerActivity.upstreamDown(s, cs))
                     .walKeep(kind == NodeView.StandbyKind.ARCHIVE ? null : walKeep(s, cs));
         }
         final List<String> primaries = new ArrayList<>();
@@ -87,6 +88,11 @@ final class NodeViews {
                         && t - cs.failoverAt < settings.failoverHold().toMillis())
                 .failoverFrom(cs.failoverFrom)
                 .build();
+    }
+
+    private static boolean streaming(final ReplicationSample s) {
+        return s.getStandby() != null && s.getStandby().getWalReceiver() != null
+                && "streaming".equals(s.getStandby().getWalReceiver().getStatus());
     }
 
     /** The node label that overrides how a standby's kind is detected: streaming, delayed or archive. */

@@ -129,6 +129,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final LagRate lagRate = lag.onSample(s, t, ns, cs);
         final NodeView view = views.of(s, t, ns, cs);
         health.evaluate(view, t, ns, wall);
+        clusterChanged |= ServerActivity.onHealth(s.getNode(), ns.state, t, cs);
         clusterChanged |= rollups.onSample(s, t, ns, cs, lagRate);
         state.saveNode(ns);
         if (clusterChanged) {

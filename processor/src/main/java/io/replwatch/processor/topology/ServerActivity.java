@@ -36,7 +36,65 @@ final class ServerActivity {
                             final boolean primarySample) {
         checkpoints(s.getCheckpointer(), t, ns);
         rejoin(s, t, ns);
-        return primarySample && s.getSettings() != null && primarySettings(s.getSettings(), cs);
+        final boolean downstream = Samples.isOk(s) && downstreams(s, cs);
+        final boolean settings = primarySample && s.getSettings() != null && primarySettings(s.getSettings(), cs);
+        return downstream || settings;
+    }
+
+    /** Records who streams from this node (its pg_stat_replication's application names), when that changed. */
+    static boolean downstreams(final ReplicationSample s, final ClusterState cs) {
+        final List<String> names = new java.util.ArrayList<>();
+        for (final var r : s.getReplicas()) {
+            if (r.getApplicationName() != null) {
+                names.add(r.getApplicationName());
+            }
+        }
+        names.sort(String::compareTo);
+        final List<String> before = cs.downstreams.get(s.getNode());
+        if (names.isEmpty() ? before == null : names.equals(before)) {
+            return false;
+        }
+        if (names.isEmpty()) {
+            cs.downstreams.remove(s.getNode());
+        } else {
+            cs.downstreams.put(s.getNode(), names);
+        }
+        return true;
+    }
+
+    /** Keeps the cluster's set of DOWN nodes in step with this node's health; true when it changed. */
+    static boolean onHealth(final String node, final HealthState state, final long t, final ClusterState cs) {
+        boolean changed = cs.backNodes.values().removeIf(since -> t - since >= REJOIN_GRACE_MS);
+        if (state == HealthState.DOWN) {
+            changed |= cs.backNodes.remove(node) != null;
+            return cs.downNodes.putIfAbsent(node, t) == null || changed;
+        }
+        if (cs.downNodes.remove(node) != null) {
+            cs.backNodes.put(node, t);
+            return true;
+        }
+        return changed;
+    }
+
+    /**
+     * The node a standby streams from when that node is not the primary and is DOWN, or came back less than the
+     * rejoin grace ago (the standby reconnects within seconds of it), or null: the standby is known downstream of
+     * it (by node name or cluster_name, which the sandbox and most setups use as application_name).
+     */
+    static String upstreamDown(final ReplicationSample s, final ClusterState cs) {
+        final String name = s.getNode();
+        final String clusterName = s.getSettings() == null ? null : s.getSettings().getClusterName();
+        for (final Map.Entry<String, List<String>> e : cs.downstreams.entrySet()) {
+            final String upstream = e.getKey();
+            if (upstream.equals(name) || upstream.equals(cs.primary)
+                    || !cs.downNodes.containsKey(upstream) && !cs.backNodes.containsKey(upstream)) {
+                continue;
+            }
+            if (e.getValue().contains(name) || clusterName != null && e.getValue().contains(clusterName)) {
+                return upstream;
+            }
+        }
+        return null;
     }
 
     /** Keeps checkpoint totals only where they changed, plus a baseline before the window; a reset starts over. */

@@ -173,7 +173,10 @@ class RulesTest {
                         List.of(), HealthState.HEALTHY),
                 // 52. Exactly 10 minutes of WAL kept: at the threshold, not short.
                 Arguments.of(52, view(STANDBY, b -> b.walKeep(new NodeView.WalKeep(600L << 20, 1 << 20, true))),
-                        List.of(), HealthState.HEALTHY));
+                        List.of(), HealthState.HEALTHY),
+                // 53. A cascading standby receives nothing because its upstream is DOWN: that cause, not its symptoms.
+                Arguments.of(53, view(STANDBY, b -> b.receiverStatus(null).standbyListedUpstream(false).upstreamDown("s2")),
+                        List.of(Rules.UPSTREAM_DOWN), HealthState.CRITICAL));
     }
 
     /** An archiver view: failing or not, for how long, segments waiting and the oldest one's age. */

@@ -124,6 +124,9 @@ class StateCodecTest {
         c.failoverFrom = "pg-0";
         c.failoverTo = "pg-1";
         c.primarySettings = Map.of("max_connections", 200L, "archive_timeout_s", 60L);
+        c.downstreams = Map.of("pg-2", List.of("pg-3", "pg-4"));
+        c.downNodes = Map.of("pg-2", 11L);
+        c.backNodes = Map.of("pg-5", 12L);
         return c;
     }
 
@@ -227,10 +230,10 @@ class StateCodecTest {
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", nodeV1))).isEqualTo(tree(beforeV2(fullNode())));
         assertThat(tree(StateCodec.clusterSerde().deserializer().deserialize("t", clusterV1)))
                 .isEqualTo(tree(beforeV3(fullCluster())));
-        // The layout V3 writes is V1's followed by the fields V3 adds: without them, one byte more (an empty map), as
+        // The layout V3 writes is V1's followed by the fields V3 adds: without them, four bytes more (empty maps), as
         // long as the fixture otherwise (map order is the fixture JVM's, so bytes are compared by length).
         assertThat(StateCodec.clusterSerde().serializer().serialize("t", beforeV3(fullCluster())))
-                .hasSize(clusterV1.length + 1);
+                .hasSize(clusterV1.length + 4);
         for (final String legacy : List.of("node-smile.bin", "node.json")) {
             final NodeState n = StateCodec.nodeSerde().deserializer().deserialize("t", fixture(legacy));
             assertThat(tree(n)).as(legacy).isEqualTo(tree(beforeV2(fullNode())));
@@ -280,6 +283,9 @@ class StateCodecTest {
     /** The cluster fixture as state written before V3 holds it. */
     private static ClusterState beforeV3(final ClusterState c) {
         c.primarySettings = new java.util.HashMap<>();
+        c.downstreams = new java.util.HashMap<>();
+        c.downNodes = new java.util.HashMap<>();
+        c.backNodes = new java.util.HashMap<>();
         return c;
     }
 

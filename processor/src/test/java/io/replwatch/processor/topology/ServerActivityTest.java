@@ -170,6 +170,31 @@ class ServerActivityTest {
         assertThat(k.archiveFallback()).isTrue();
     }
 
+    @Test
+    void aCascadingStandbysUpstreamIsKnownFromItsPgStatReplicationAndNamedWhenDown() {
+        final ClusterState cs = new ClusterState();
+        cs.primary = "p";
+        // s2 lists s3 downstream (s3 cascades from s2); the primary lists s1 and s2.
+        assertThat(ServerActivity.downstreams(Samples.primary("p", T, 100, 1, Map.of("s1", 100L, "s2", 100L)), cs)).isTrue();
+        final ReplicationSample s2 = ReplicationSample.newBuilder(Samples.streaming("s2", T, 100))
+                .setReplicas(Samples.primary("x", T, 100, 1, Map.of("s3", 100L)).getReplicas()).build();
+        assertThat(ServerActivity.downstreams(s2, cs)).isTrue();
+        assertThat(ServerActivity.downstreams(s2, cs)).as("unchanged").isFalse();
+        final ReplicationSample s3 = Samples.standby("s3", T, 100, 100, null, false, 0);
+        assertThat(ServerActivity.upstreamDown(s3, cs)).as("s2 is up: a broken link of s3's own").isNull();
+        assertThat(ServerActivity.onHealth("s2", HealthState.DOWN, T, cs)).isTrue();
+        assertThat(ServerActivity.onHealth("s2", HealthState.DOWN, T + 1, cs)).isFalse();
+        assertThat(ServerActivity.upstreamDown(s3, cs)).isEqualTo("s2");
+        // The primary DOWN is not an upstream here: its standbys keep their own rules (and NODE_UNREACHABLE pages).
+        ServerActivity.onHealth("p", HealthState.DOWN, T, cs);
+        assertThat(ServerActivity.upstreamDown(Samples.standby("s1", T, 100, 100, null, false, 0), cs)).isNull();
+        assertThat(ServerActivity.onHealth("s2", HealthState.HEALTHY, T + 2, cs)).isTrue();
+        assertThat(ServerActivity.upstreamDown(s3, cs)).as("s2 just back: s3 reconnects within its grace").isEqualTo("s2");
+        assertThat(ServerActivity.onHealth("s1", HealthState.HEALTHY, T + 2 + ServerActivity.REJOIN_GRACE_MS, cs))
+                .as("the grace over, s2 is forgotten as back").isTrue();
+        assertThat(ServerActivity.upstreamDown(s3, cs)).isNull();
+    }
+
     private static ReplicationSettings.Builder settings() {
         return ReplicationSettings.newBuilder().setReadAt(Instant.ofEpochMilli(T));
     }
