@@ -45,6 +45,9 @@ class BeyondStreamingIT {
         pg.setOnPrimary("archive_timeout", "10s");
         pg.addArchiveStandby("archive1");
         pg.addCascadingStandby("cascade1", "standby2");
+        // Timed checkpoints every 30 s: the tests' load (about 10 MiB/s) never reaches max_wal_size (1GB) between two,
+        // so CHECKPOINTS_FORCED can only come from its own case's lever.
+        pg.setOnPrimary("checkpoint_timeout", "30s");
         // What the primary keeps for a standby without a slot (WAL_KEEP_SHORT's case), set before anything watches.
         pg.setOnPrimary("wal_keep_size", "16MB");
         // Lag judged tightly (10 s), so that a 30 s delayed standby judged like any other would fire.

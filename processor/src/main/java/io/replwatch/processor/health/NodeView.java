@@ -21,6 +21,8 @@ import java.util.List;
  * @param settingsDrift null, or which of this standby's settings are below its primary's
  * @param rejoining a standby back from DOWN whose WAL receiver is not streaming yet, within its grace
  * @param upstreamDown null, or the node (not the primary) this cascading standby streams from, which is DOWN
+ * @param awaitingUpstream a cascading standby whose link dropped a moment ago: whether its upstream is going DOWN is
+ *        not known yet, and its receiver rules wait
  */
 public record NodeView(
         String cluster,
@@ -57,7 +59,8 @@ public record NodeView(
         String settingsDrift,
         boolean rejoining,
         WalKeep walKeep,
-        String upstreamDown) {
+        String upstreamDown,
+        boolean awaitingUpstream) {
 
     /**
      * A streaming standby without a replication slot lives on what its primary keeps: wal_keep_size, against the
@@ -157,7 +160,8 @@ public record NodeView(
                 .settingsDrift(settingsDrift)
                 .rejoining(rejoining)
                 .walKeep(walKeep)
-                .upstreamDown(upstreamDown);
+                .upstreamDown(upstreamDown)
+                .awaitingUpstream(awaitingUpstream);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -197,6 +201,12 @@ public record NodeView(
         private boolean rejoining;
         private WalKeep walKeep;
         private String upstreamDown;
+        private boolean awaitingUpstream;
+
+        public Builder awaitingUpstream(final boolean value) {
+            this.awaitingUpstream = value;
+            return this;
+        }
 
         public Builder upstreamDown(final String value) {
             this.upstreamDown = value;
@@ -379,7 +389,7 @@ public record NodeView(
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
                     identityConflict, clockSkewMs, standbyKind, expectedLagMs, archiving, checkpoints, settingsDrift,
-                    rejoining, walKeep, upstreamDown);
+                    rejoining, walKeep, upstreamDown, awaitingUpstream);
         }
     }
 }

@@ -230,7 +230,8 @@ public final class Rules {
     /** Rule: a standby whose WAL receiver is not streaming has lost its link, whatever receive == replay says. */
     static Optional<Finding> receiverDisconnected(final NodeView v, final Thresholds.RuleSettings t) {
         if (!v.hasData() || !v.isStandby() || "streaming".equals(v.receiverStatus())
-                || v.standbyKind() == NodeView.StandbyKind.ARCHIVE || v.rejoining() || v.upstreamDown() != null) {
+                || v.standbyKind() == NodeView.StandbyKind.ARCHIVE || v.rejoining() || v.upstreamDown() != null
+                || v.awaitingUpstream()) {
             return Optional.empty();
         }
         return fire(RECEIVER_DISCONNECTED, HealthState.CRITICAL, null, null, null, "WAL receiver is "
@@ -241,7 +242,7 @@ public final class Rules {
     static Optional<Finding> standbyMissing(final NodeView v, final Thresholds.RuleSettings t) {
         if (!v.isStandby() || v.standbyListedUpstream() == null || v.standbyListedUpstream()
                 || "streaming".equals(v.receiverStatus()) || v.standbyKind() == NodeView.StandbyKind.ARCHIVE
-                || v.rejoining() || v.upstreamDown() != null) {
+                || v.rejoining() || v.upstreamDown() != null || v.awaitingUpstream()) {
             return Optional.empty();
         }
         return fire(STANDBY_MISSING, HealthState.CRITICAL, null, null, null,

@@ -78,6 +78,8 @@ public final class NodeState {
     public List<CheckpointPoint> checkpointPoints = new ArrayList<>();
     /** A standby back from DOWN whose WAL receiver does not stream yet: since when (its grace), else null. */
     public Long rejoinSince;
+    /** A standby whose WAL receiver is not streaming: since when, else null. */
+    public Long receiverDownSince;
 
     /** The role as the public topics spell it, or null before the first successful poll. */
     public String roleName() {

@@ -158,6 +158,7 @@ public final class StateCodec {
             o.varLong(p.requested());
         }
         o.optLong(n.rejoinSince);
+        o.optLong(n.receiverDownSince);
     }
 
     static NodeState readNode(final Bin.In i, final int version) {
@@ -217,6 +218,7 @@ public final class StateCodec {
                 n.checkpointPoints.add(new NodeState.CheckpointPoint(p[0], p[1], p[2]));
             }
             n.rejoinSince = i.optLong();
+            n.receiverDownSince = i.optLong();
         }
         return n;
     }

@@ -72,6 +72,7 @@ final class NodeViews {
             final NodeView.StandbyKind kind = standbyKind(s);
             v.standbyKind(kind).expectedLagMs(expectedLag(kind, s, cs)).settingsDrift(drift(s, cs))
                     .rejoining(ServerActivity.rejoining(ns, t))
+                    .awaitingUpstream(!streaming(s) && ServerActivity.awaitingUpstream(s, ns, cs, t))
                     .upstreamDown(streaming(s) ? null : ServerActivity.upstreamDown(s, cs))
                     .walKeep(kind == NodeView.StandbyKind.ARCHIVE ? null : walKeep(s, cs));
         }

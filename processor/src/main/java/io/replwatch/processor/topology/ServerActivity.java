@@ -41,24 +41,37 @@ final class ServerActivity {
         return downstream || settings;
     }
 
-    /** Records who streams from this node (its pg_stat_replication's application names), when that changed. */
+    /**
+     * Records who streams from this node (its pg_stat_replication's application names). Names are added, never
+     * dropped because they are missing for a while: a restarted upstream lists its cascading standbys only once they
+     * have reconnected, which is exactly when they must still be known as its own. A name leaves a node's list when
+     * another node lists it (the standby was pointed elsewhere). True when anything changed.
+     */
     static boolean downstreams(final ReplicationSample s, final ClusterState cs) {
-        final List<String> names = new java.util.ArrayList<>();
+        final java.util.TreeSet<String> names = new java.util.TreeSet<>();
         for (final var r : s.getReplicas()) {
             if (r.getApplicationName() != null) {
                 names.add(r.getApplicationName());
             }
         }
-        names.sort(String::compareTo);
-        final List<String> before = cs.downstreams.get(s.getNode());
-        if (names.isEmpty() ? before == null : names.equals(before)) {
+        if (names.isEmpty()) {
             return false;
         }
-        if (names.isEmpty()) {
-            cs.downstreams.remove(s.getNode());
-        } else {
-            cs.downstreams.put(s.getNode(), names);
+        boolean changed = false;
+        for (final Map.Entry<String, List<String>> e : cs.downstreams.entrySet()) {
+            if (!e.getKey().equals(s.getNode()) && e.getValue().stream().anyMatch(names::contains)) {
+                final List<String> kept = e.getValue().stream().filter(n -> !names.contains(n)).toList();
+                e.setValue(new java.util.ArrayList<>(kept));
+                changed = true;
+            }
         }
+        cs.downstreams.values().removeIf(List::isEmpty);
+        final List<String> before = cs.downstreams.getOrDefault(s.getNode(), List.of());
+        names.addAll(before);
+        if (names.size() == before.size()) {
+            return changed;
+        }
+        cs.downstreams.put(s.getNode(), new java.util.ArrayList<>(names));
         return true;
     }
 
@@ -77,24 +90,41 @@ final class ServerActivity {
     }
 
     /**
+     * Whether a cascading standby whose link just dropped is given the benefit of the doubt: its upstream (known, not
+     * the primary) may be going DOWN, and the collector's sample saying so can arrive after this standby's (both are
+     * polled in the same round). For one and a half poll intervals (at least 2 s) its receiver rules wait.
+     */
+    static boolean awaitingUpstream(final ReplicationSample s, final NodeState ns, final ClusterState cs, final long t) {
+        if (ns.receiverDownSince == null || upstreamOf(s, cs) == null) {
+            return false;
+        }
+        final long grace = Math.max(2_000, ns.intervalMs == null ? 0 : ns.intervalMs * 3 / 2);
+        return t - ns.receiverDownSince < grace;
+    }
+
+    /** The node, not the primary, whose pg_stat_replication last listed this standby: its upstream, or null. */
+    static String upstreamOf(final ReplicationSample s, final ClusterState cs) {
+        final String name = s.getNode();
+        final String clusterName = s.getSettings() == null ? null : s.getSettings().getClusterName();
+        for (final Map.Entry<String, List<String>> e : cs.downstreams.entrySet()) {
+            final String upstream = e.getKey();
+            if (!upstream.equals(name) && !upstream.equals(cs.primary)
+                    && (e.getValue().contains(name) || clusterName != null && e.getValue().contains(clusterName))) {
+                return upstream;
+            }
+        }
+        return null;
+    }
+
+    /**
      * The node a standby streams from when that node is not the primary and is DOWN, or came back less than the
      * rejoin grace ago (the standby reconnects within seconds of it), or null: the standby is known downstream of
      * it (by node name or cluster_name, which the sandbox and most setups use as application_name).
      */
     static String upstreamDown(final ReplicationSample s, final ClusterState cs) {
-        final String name = s.getNode();
-        final String clusterName = s.getSettings() == null ? null : s.getSettings().getClusterName();
-        for (final Map.Entry<String, List<String>> e : cs.downstreams.entrySet()) {
-            final String upstream = e.getKey();
-            if (upstream.equals(name) || upstream.equals(cs.primary)
-                    || !cs.downNodes.containsKey(upstream) && !cs.backNodes.containsKey(upstream)) {
-                continue;
-            }
-            if (e.getValue().contains(name) || clusterName != null && e.getValue().contains(clusterName)) {
-                return upstream;
-            }
-        }
-        return null;
+        final String upstream = upstreamOf(s, cs);
+        return upstream != null && (cs.downNodes.containsKey(upstream) || cs.backNodes.containsKey(upstream))
+                ? upstream : null;
     }
 
     /** Keeps checkpoint totals only where they changed, plus a baseline before the window; a reset starts over. */
@@ -138,6 +168,13 @@ final class ServerActivity {
             ns.rejoinSince = null;
         } else if (ns.rejoinSince == null && ns.state == HealthState.DOWN) {
             ns.rejoinSince = t;
+        }
+        if (standby && !streaming) {
+            if (ns.receiverDownSince == null) {
+                ns.receiverDownSince = t;
+            }
+        } else if (standby) {
+            ns.receiverDownSince = null;
         }
     }
 

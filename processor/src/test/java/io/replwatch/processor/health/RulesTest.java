@@ -176,7 +176,10 @@ class RulesTest {
                         List.of(), HealthState.HEALTHY),
                 // 53. A cascading standby receives nothing because its upstream is DOWN: that cause, not its symptoms.
                 Arguments.of(53, view(STANDBY, b -> b.receiverStatus(null).standbyListedUpstream(false).upstreamDown("s2")),
-                        List.of(Rules.UPSTREAM_DOWN), HealthState.CRITICAL));
+                        List.of(Rules.UPSTREAM_DOWN), HealthState.CRITICAL),
+                // 54. A cascading standby's link dropped a moment ago, its upstream's fate not known yet: it waits.
+                Arguments.of(54, view(STANDBY, b -> b.receiverStatus(null).standbyListedUpstream(false).awaitingUpstream(true)),
+                        List.of(), HealthState.HEALTHY));
     }
 
     /** An archiver view: failing or not, for how long, segments waiting and the oldest one's age. */

@@ -104,6 +104,7 @@ class StateCodecTest {
         n.checkpointPoints = new ArrayList<>(List.of(new NodeState.CheckpointPoint(1L, 10L, 2L),
                 new NodeState.CheckpointPoint(900_000L, 11L, 9L)));
         n.rejoinSince = 1_760_000_000_500L;
+        n.receiverDownSince = 1_760_000_000_400L;
         return n;
     }
 
@@ -252,9 +253,10 @@ class StateCodecTest {
         final NodeState v2 = fullNode();
         v2.checkpointPoints = new ArrayList<>();
         v2.rejoinSince = null;
+        v2.receiverDownSince = null;
         final byte[] v3 = StateCodec.nodeSerde().serializer().serialize("t", v2);
-        // V3 wrote an empty point list (1 byte) and an absent rejoin time (1 byte) after the V2 fields.
-        final byte[] bytes = java.util.Arrays.copyOf(v3, v3.length - 2);
+        // V3 wrote an empty point list (1 byte) and two absent times (1 byte each) after the V2 fields.
+        final byte[] bytes = java.util.Arrays.copyOf(v3, v3.length - 3);
         bytes[0] = (byte) StateCodec.V2;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v2));
     }
@@ -277,6 +279,7 @@ class StateCodecTest {
         n.clockSkewMs = null;
         n.checkpointPoints = new ArrayList<>();
         n.rejoinSince = null;
+        n.receiverDownSince = null;
         return n;
     }
 

@@ -180,8 +180,19 @@ class ServerActivityTest {
                 .setReplicas(Samples.primary("x", T, 100, 1, Map.of("s3", 100L)).getReplicas()).build();
         assertThat(ServerActivity.downstreams(s2, cs)).isTrue();
         assertThat(ServerActivity.downstreams(s2, cs)).as("unchanged").isFalse();
+        // s2 restarted: it lists nobody until s3 reconnects; s3 is still known as its downstream meanwhile.
+        assertThat(ServerActivity.downstreams(Samples.streaming("s2", T, 100), cs)).isFalse();
+        assertThat(cs.downstreams.get("s2")).containsExactly("s3");
         final ReplicationSample s3 = Samples.standby("s3", T, 100, 100, null, false, 0);
         assertThat(ServerActivity.upstreamDown(s3, cs)).as("s2 is up: a broken link of s3's own").isNull();
+        // s3's link just dropped: for 2 s (1.5 poll intervals) its receiver rules wait for s2's verdict.
+        final NodeState ns3 = new NodeState();
+        ns3.intervalMs = 500L;
+        ServerActivity.rejoin(s3, T, ns3);
+        assertThat(ServerActivity.awaitingUpstream(s3, ns3, cs, T + 1_500)).isTrue();
+        assertThat(ServerActivity.awaitingUpstream(s3, ns3, cs, T + 2_000)).as("then its own broken link").isFalse();
+        assertThat(ServerActivity.awaitingUpstream(Samples.standby("s1", T, 100, 100, null, false, 0), ns3, cs, T + 1))
+                .as("a standby of the primary: no waiting").isFalse();
         assertThat(ServerActivity.onHealth("s2", HealthState.DOWN, T, cs)).isTrue();
         assertThat(ServerActivity.onHealth("s2", HealthState.DOWN, T + 1, cs)).isFalse();
         assertThat(ServerActivity.upstreamDown(s3, cs)).isEqualTo("s2");
@@ -193,6 +204,11 @@ class ServerActivityTest {
         assertThat(ServerActivity.onHealth("s1", HealthState.HEALTHY, T + 2 + ServerActivity.REJOIN_GRACE_MS, cs))
                 .as("the grace over, s2 is forgotten as back").isTrue();
         assertThat(ServerActivity.upstreamDown(s3, cs)).isNull();
+        // s3 re-pointed at the primary: it leaves s2's list.
+        assertThat(ServerActivity.downstreams(Samples.primary("p", T, 100, 1, Map.of("s1", 100L, "s2", 100L, "s3", 100L)), cs))
+                .isTrue();
+        assertThat(cs.downstreams).doesNotContainKey("s2");
+        assertThat(cs.downstreams.get("p")).containsExactly("s1", "s2", "s3");
     }
 
     private static ReplicationSettings.Builder settings() {
