@@ -61,6 +61,8 @@ class BeyondStreamingIT {
                   RECEIVER_DISCONNECTED: {clear_for: 3s}
                   STANDBY_MISSING: {clear_for: 3s}
                   ARCHIVE_FAILING: {clear_for: 2s}
+                  ARCHIVE_LAG: {warning: 20s, critical: 10m, clear_for: 2s}
+                  SLOT_RETENTION: {warning: 128MB, critical: 1GB, for: 0s, clear_for: 2s}
                 """, "settings_refresh: 1s");
         for (final String n : List.of("primary", "standby1", "standby2", "archive1", "cascade1")) {
             pipe.awaitTransition(n, 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
@@ -165,6 +167,12 @@ class BeyondStreamingIT {
         assertThat(reason(stalled, Rules.REPLAY_STALLED)).contains("s beyond the 40 s expected of a standby fed from the archive");
         assertThat(stalled.getAt().toEpochMilli() - lever).as("not before the archive interval (10 s) and slack (30 s)")
                 .isGreaterThanOrEqualTo(40_000);
+        // Meanwhile on the primary: segments waiting for the archiver longer than ARCHIVE_LAG's 20 s (this IT's).
+        final HealthTransition lag = pipe.awaitTransition("primary", mark, Duration.ofSeconds(5),
+                t -> rules(t).contains(Rules.ARCHIVE_LAG));
+        LOG.info("MEASURED archive lag: {} ms after archiving stopped; {}", lag.getAt().toEpochMilli() - lever,
+                reason(lag, Rules.ARCHIVE_LAG));
+        assertThat(reason(lag, Rules.ARCHIVE_LAG)).contains("the oldest WAL segment waiting for the archiver");
         // Archiving resumed: the backlog is archived and replayed; the stall clears, then the lag it left.
         final int resumed = pipe.transitions.size();
         pipe.awaitTransition("archive1", mark, Duration.ofSeconds(60), t -> t.getCleared().contains(Rules.REPLAY_STALLED));
@@ -236,12 +244,31 @@ class BeyondStreamingIT {
                 .noneMatch(t -> rules(t).contains(Rules.RECEIVER_DISCONNECTED) || rules(t).contains(Rules.STANDBY_MISSING));
     }
 
+    /** A slot nothing consumes while the primary writes 160 MB: SLOT_RETENTION (this IT's 128 MB) naming it. */
+    @Test
+    @Order(8)
+    void aSlotHoldingBackWalIsNamed() {
+        final int mark = pipe.transitions.size();
+        pg.createSlot("held");
+        try {
+            final long lever = System.currentTimeMillis();
+            pg.generateWal(160);
+            final HealthTransition held = pipe.awaitTransition("primary", mark, Duration.ofSeconds(30),
+                    t -> rules(t).contains(Rules.SLOT_RETENTION));
+            LOG.info("MEASURED slot retention: {} ms after the writes began; {}", held.getAt().toEpochMilli() - lever,
+                    reason(held, Rules.SLOT_RETENTION));
+            assertThat(reason(held, Rules.SLOT_RETENTION)).contains("slot held (inactive) retains");
+        } finally {
+            pg.dropSlot("held");
+        }
+    }
+
     /**
      * A primary's max_connections raised above its standbys': SETTINGS_DRIFT naming both values. Last: PostgreSQL
      * then pauses the standbys' replay (they cannot hold the primary's connections), as it would in production.
      */
     @Test
-    @Order(8)
+    @Order(9)
     void aStandbySettingBelowThePrimarysIsDrift() {
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();

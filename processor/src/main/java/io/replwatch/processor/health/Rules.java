@@ -105,7 +105,7 @@ public final class Rules {
                     Rules::walKeepShort));
 
     /** Requested checkpoints in the window below this count are not judged (one manual CHECKPOINT is no trend). */
-    static final int CHECKPOINTS_MIN_REQUESTED = 3;
+    public static final int CHECKPOINTS_MIN_REQUESTED = 3;
 
     /** A rule's defaults as the README's rule table shows them: {@code warning 60s, critical 5m, for 30s, clear_for 15s}. */
     public static String defaultsText(final Rule r) {

@@ -233,7 +233,9 @@ final class NodeViews {
         final long[] n = ServerActivity.checkpointsInWindow(ns);
         final long windowMs = t - ns.checkpointPoints.get(0).at();
         Double rate = null;
-        if (s.getNode().equals(cs.primary) && !cs.history.isEmpty()) {
+        // The WAL rate is only for the reason of a firing rule: the history is not scanned on every primary sample.
+        if (n[1] >= io.replwatch.processor.health.Rules.CHECKPOINTS_MIN_REQUESTED && s.getNode().equals(cs.primary)
+                && !cs.history.isEmpty()) {
             final long from = Math.max(t - ServerActivity.CHECKPOINT_WINDOW_MS, cs.history.times.get(0));
             final Long at = cs.history.lsnAt(from);
             final long span = cs.history.latestTime() - from;

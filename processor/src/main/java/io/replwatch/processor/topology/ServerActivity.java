@@ -48,6 +48,9 @@ final class ServerActivity {
      * another node lists it (the standby was pointed elsewhere). True when anything changed.
      */
     static boolean downstreams(final ReplicationSample s, final ClusterState cs) {
+        if (s.getReplicas().isEmpty()) {
+            return false; // most standbys: nothing allocated per sample
+        }
         final java.util.TreeSet<String> names = new java.util.TreeSet<>();
         for (final var r : s.getReplicas()) {
             if (r.getApplicationName() != null) {
