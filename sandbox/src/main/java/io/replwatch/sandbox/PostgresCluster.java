@@ -95,7 +95,7 @@ public final class PostgresCluster implements AutoCloseable {
         if (bin.hasBasebackup()) {
             for (final PgNode s : created) {
                 basebackup(p, s);
-                configureStandby(p, s);
+                configureStandby(s, conninfo(p, s), s.slot(), "");
                 startNode(s);
                 nodes.add(s);
             }
@@ -107,7 +107,7 @@ public final class PostgresCluster implements AutoCloseable {
             stopNode(p, "fast");
             for (final PgNode s : created) {
                 copyDataDir(p, s);
-                configureStandby(p, s);
+                configureStandby(s, conninfo(p, s), s.slot(), "");
             }
             startNode(p);
             for (final PgNode s : created) {
@@ -218,7 +218,7 @@ public final class PostgresCluster implements AutoCloseable {
                 "cleaning the copy for " + s.name());
     }
 
-    private void configureStandby(final PgNode from, final PgNode s) {
+    private void configureStandby(final PgNode s, final String conninfo, final String slot, final String more) {
         standbySignal(s);
         // primary_conninfo lives in postgresql.conf so that cutting the link with ALTER SYSTEM can be undone with
         // ALTER SYSTEM RESET. application_name names this standby's row in pg_stat_replication.
@@ -228,7 +228,7 @@ public final class PostgresCluster implements AutoCloseable {
                 synchronous_standby_names = ''
                 primary_conninfo = '%s'
                 primary_slot_name = '%s'
-                """.formatted(s.port(), s.name(), conninfo(from, s), s.slot()));
+                """.formatted(s.port(), s.name(), conninfo, slot) + more);
     }
 
     private static String conninfo(final PgNode upstream, final PgNode standby) {
@@ -416,14 +416,7 @@ public final class PostgresCluster implements AutoCloseable {
     private PgNode extraStandby(final String name, final String conninfo, final String slot, final String more) {
         final PgNode s = new PgNode(name, Ports.free(), dir.resolve("pg").resolve(name), null, true);
         basebackup(primary, s);
-        standbySignal(s);
-        appendConf(s, """
-                port = %d
-                cluster_name = '%s'
-                synchronous_standby_names = ''
-                primary_conninfo = '%s'
-                primary_slot_name = '%s'
-                """.formatted(s.port(), name, conninfo, slot) + more);
+        configureStandby(s, conninfo, slot, more);
         startNode(s);
         nodes.add(s);
         return s;
