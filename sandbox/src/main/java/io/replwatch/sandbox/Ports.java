@@ -16,34 +16,57 @@ public final class Ports {
     private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
-     * A port that is free on 127.0.0.1 now, that this JVM has not handed out before, and that lies below the
-     * kernel's ephemeral range. Ports from the ephemeral range (what binding port 0 gives) are also handed to
+     * A port that is free on 127.0.0.1 now, that this JVM has not handed out before, and that lies outside the
+     * kernel's ephemeral range where there is room (below it, or above it when a machine or container widens the
+     * range down to a few thousand). Ports from the ephemeral range (what binding port 0 gives) are also handed to
      * outgoing connections: with Kafka clients and JDBC connecting in parallel, a port picked that way can be
-     * taken as a connection's source port before the server binds it.
+     * taken as a connection's source port before the server binds it. When the range leaves no room the pick is
+     * random over the registered ports, and the servers' starts pick again when a port is taken all the same.
      */
     public static synchronized int free() {
         final int[] range = ephemeralRange();
-        final int low = 15000;
-        final int high = range[0] - 1;
-        if (high - low > 1000) {
-            final java.util.Random random = new java.util.Random();
-            for (int attempt = 0; attempt < 200; attempt++) {
-                final int port = low + random.nextInt(high - low);
-                if (!HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
-                    return port;
-                }
+        final java.util.List<int[]> spans = spans(range);
+        final java.util.Random random = new java.util.Random();
+        final int total = spans.stream().mapToInt(r -> r[1] - r[0]).sum();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            final int port = pick(spans, random.nextInt(total));
+            if (!HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
+                return port;
             }
         }
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                if (HANDED_OUT.add(s.getLocalPort())) {
-                    return s.getLocalPort();
-                }
-            } catch (final IOException e) {
-                throw new SandboxException("Cannot find a free loopback port: " + e.getMessage(), e);
-            }
+        throw new SandboxException("Cannot find a free loopback port not handed out before (200 tries in " + LOWEST
+                + "-65535 outside the ephemeral range " + range[0] + "-" + range[1] + ")");
+    }
+
+    /** The lowest port handed out: clear of the well-known services a developer machine may run. */
+    private static final int LOWEST = 15000;
+
+    /** Where ports are picked from, given the kernel's ephemeral range: [first, last) spans. */
+    static java.util.List<int[]> spans(final int[] ephemeral) {
+        final java.util.List<int[]> spans = new java.util.ArrayList<>();
+        if (ephemeral[0] - LOWEST > 1000) {
+            spans.add(new int[] {LOWEST, ephemeral[0]});
         }
-        throw new SandboxException("Cannot find a free loopback port not handed out before");
+        if (65536 - (ephemeral[1] + 1) > 1000) {
+            spans.add(new int[] {ephemeral[1] + 1, 65536});
+        }
+        if (spans.isEmpty()) {
+            spans.add(new int[] {LOWEST, 65536});
+        }
+        return spans;
+    }
+
+    /** The port at {@code offset} into the concatenation of {@code spans}. */
+    static int pick(final java.util.List<int[]> spans, final int offset) {
+        int rest = offset;
+        for (final int[] span : spans) {
+            final int size = span[1] - span[0];
+            if (rest < size) {
+                return span[0] + rest;
+            }
+            rest -= size;
+        }
+        throw new IllegalArgumentException("offset " + offset + " beyond the spans");
     }
 
     /** The kernel's ephemeral port range (Linux), or the IANA default elsewhere. */

@@ -44,7 +44,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
             } catch (final SandboxException e) {
                 // A port taken between choosing and binding, or an exit during start-up seen once in CI whose log was
                 // gone with its directory: start again on another port, with the log's last lines said.
-                if (attempt >= 3 || !e.getMessage().contains("exited with status")) {
+                if (attempt >= 3 || !(e.getMessage().contains("exited with status")
+                        || e.getMessage().contains("already in use"))) {
                     throw e;
                 }
                 LOG.warn("Schema registry: {}; last log lines: {}; starting it again on another port", e.getMessage(),

@@ -39,6 +39,25 @@ class SandboxFailuresTest {
     }
 
     @Test
+    void portsComeFromOutsideTheEphemeralRangeWhereThereIsRoom() {
+        // Debian's default range: below it only.
+        final java.util.List<int[]> debian = Ports.spans(new int[] {32768, 60999});
+        org.assertj.core.api.Assertions.assertThat(debian).hasSize(2);
+        org.assertj.core.api.Assertions.assertThat(debian.get(0)).containsExactly(15000, 32768);
+        org.assertj.core.api.Assertions.assertThat(debian.get(1)).containsExactly(61000, 65536);
+        // A container that widens the range down to 1024: above it, never inside.
+        final java.util.List<int[]> wide = Ports.spans(new int[] {1024, 60999});
+        org.assertj.core.api.Assertions.assertThat(wide).hasSize(1);
+        org.assertj.core.api.Assertions.assertThat(wide.get(0)).containsExactly(61000, 65536);
+        org.assertj.core.api.Assertions.assertThat(Ports.pick(wide, 0)).isEqualTo(61000);
+        org.assertj.core.api.Assertions.assertThat(Ports.pick(wide, 4535)).isEqualTo(65535);
+        org.assertj.core.api.Assertions.assertThat(Ports.pick(debian, 17768)).isEqualTo(61000);
+        // No room at all: anywhere from 15000 up; the servers' starts pick again if a port is taken.
+        org.assertj.core.api.Assertions.assertThat(Ports.spans(new int[] {1024, 65535}).get(0))
+                .containsExactly(15000, 65536);
+    }
+
+    @Test
     void binariesWithoutTheToolsAreNamed(@TempDir final Path dir) {
         System.setProperty(PgBinaries.BIN_PROPERTY, dir.toString());
         assertThatThrownBy(() -> PgBinaries.detect(null))
