@@ -82,7 +82,24 @@ class OtherMajorVersionsIT {
                     } else {
                         assertThat(slot.getInactiveSince()).isNull();
                     }
+                    assertThat(slot.getTwoPhase()).as("two_phase (14+)").isEqualTo(major >= 14 ? Boolean.FALSE : null);
+                    assertThat(slot.getFailover()).as("failover (17+)").isEqualTo(major >= 17 ? Boolean.FALSE : null);
                 });
+
+                // Issue 16: the horizon's holders: an open transaction and a prepared one, 50 transactions ago.
+                try (var open = sb.postgres().openTransaction("primary")) {
+                    sb.postgres().prepareTransaction("it_" + major);
+                    sb.postgres().consumeXids(50);
+                    final ReplicationSample held = pp.poll();
+                    assertThat(held.getHorizon()).isNotNull();
+                    assertThat(held.getHorizon().getBackend().getPid()).isEqualTo(open.pid());
+                    assertThat(held.getHorizon().getBackend().getXminAge()).isGreaterThanOrEqualTo(50);
+                    assertThat(held.getHorizon().getBackend().getState()).isEqualTo("idle in transaction");
+                    assertThat(held.getHorizon().getPrepared().getGid()).isEqualTo("it_" + major);
+                    assertThat(held.getHorizon().getPrepared().getXminAge()).isGreaterThanOrEqualTo(50);
+                } finally {
+                    sb.postgres().finishPrepared("it_" + major, false);
+                }
             }
         }
     }

@@ -52,6 +52,14 @@ public final class StatusFeed implements AutoCloseable {
         Instant lastSampleAt;
         Long lastLsn;
         Instant lastLsnAt;
+        /** A primary's archiver as its last sample showed it (null on standbys and before the first). */
+        Map<String, Object> archiving;
+        /** Who streams from this node (its pg_stat_replication's application names), its cluster_name. */
+        List<String> downstreams = List.of();
+        String clusterName;
+        /** A standby's WAL receiver: the sender it streams from (host:port), or null; and how it is fed. */
+        String sender;
+        String feed;
         final Deque<double[]> series = new ArrayDeque<>(); // [epoch ms, lag bytes, lag s, wal bytes/s]
     }
 
@@ -158,6 +166,10 @@ public final class StatusFeed implements AutoCloseable {
         if (s.getInRecovery() != null) {
             r.role = s.getInRecovery() ? "STANDBY" : "PRIMARY";
         }
+        if (s.getStatus() == io.replwatch.avro.PollStatus.OK) {
+            links(r, s);
+            r.archiving = Boolean.FALSE.equals(s.getInRecovery()) ? archiving(s) : null;
+        }
         if (Boolean.FALSE.equals(s.getInRecovery()) && s.getWalLsn() != null) {
             double rate = Double.NaN;
             if (r.lastLsn != null && s.getSampledAt().isAfter(r.lastLsnAt) && s.getWalLsn() >= r.lastLsn) {
@@ -167,6 +179,86 @@ public final class StatusFeed implements AutoCloseable {
             r.lastLsnAt = s.getSampledAt();
             point(r, s.getSampledAt(), Double.NaN, Double.NaN, rate);
         }
+    }
+
+    /** What the sample says about the node's place in the cluster: downstreams, and for a standby its feed. */
+    private static void links(final Row r, final ReplicationSample s) {
+        final List<String> names = new ArrayList<>();
+        for (final var replica : s.getReplicas()) {
+            if (replica.getApplicationName() != null) {
+                names.add(replica.getApplicationName());
+            }
+        }
+        r.downstreams = names;
+        r.clusterName = s.getSettings() == null ? null : s.getSettings().getClusterName();
+        final var receiver = s.getStandby() == null ? null : s.getStandby().getWalReceiver();
+        r.sender = receiver == null || receiver.getSenderHost() == null ? null
+                : receiver.getSenderHost() + (receiver.getSenderPort() == null ? "" : ":" + receiver.getSenderPort());
+        final var st = s.getSettings();
+        if (!Boolean.TRUE.equals(s.getInRecovery())) {
+            r.feed = null;
+        } else if (receiver != null && "streaming".equals(receiver.getStatus())) {
+            r.feed = "streaming";
+        } else if (st != null && Boolean.TRUE.equals(st.getRestoreCommandSet()) && !Boolean.TRUE.equals(st.getPrimaryConninfoSet())) {
+            r.feed = "archive";
+        } else {
+            r.feed = receiver == null ? "no WAL receiver" : receiver.getStatus();
+        }
+    }
+
+    /** A primary's archiving: off, ok or failing, with the segments waiting and the last archived / failed WAL. */
+    static Map<String, Object> archiving(final ReplicationSample s) {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        final var st = s.getSettings();
+        final String mode = st == null ? null : st.getArchiveMode();
+        final var a = s.getArchiver();
+        if (mode == null || "off".equals(mode)) {
+            m.put("state", mode == null ? "unknown" : "off");
+            return m;
+        }
+        final boolean failing = a != null && a.getLastFailedAt() != null
+                && (a.getLastArchivedAt() == null || a.getLastFailedAt().isAfter(a.getLastArchivedAt()));
+        m.put("state", st.getArchiveCommandSet() != null && !st.getArchiveCommandSet() ? "no archive_command"
+                : failing ? "failing" : "ok");
+        if (a != null) {
+            m.put("ready", a.getReadyCount());
+            m.put("oldest_ready_at", a.getOldestReadyAt() == null ? null : a.getOldestReadyAt().toString());
+            m.put("last_archived_wal", a.getLastArchivedWal());
+            m.put("last_archived_at", a.getLastArchivedAt() == null ? null : a.getLastArchivedAt().toString());
+            m.put("last_failed_wal", a.getLastFailedWal());
+            m.put("last_failed_at", a.getLastFailedAt() == null ? null : a.getLastFailedAt().toString());
+        }
+        return m;
+    }
+
+    /**
+     * Where a standby gets its WAL from, as an operator names it: the node whose pg_stat_replication lists it (a
+     * cascading standby before the primary), else the WAL receiver's sender, else the archive, else nothing.
+     */
+    private String upstream(final Row standby) {
+        String viaPrimary = null;
+        for (final Row r : rows.values()) {
+            if (r == standby || !r.cluster.equals(standby.cluster)) {
+                continue;
+            }
+            if (r.downstreams.contains(standby.node)
+                    || standby.clusterName != null && r.downstreams.contains(standby.clusterName)) {
+                if (!"PRIMARY".equals(r.role)) {
+                    return r.node;
+                }
+                viaPrimary = r.node;
+            }
+        }
+        if (viaPrimary != null && "streaming".equals(standby.feed)) {
+            return viaPrimary;
+        }
+        if (standby.sender != null) {
+            return standby.sender;
+        }
+        if ("archive".equals(standby.feed)) {
+            return "archive (restore_command)";
+        }
+        return viaPrimary;
     }
 
     private static void point(final Row r, final Instant at, final double lagBytes, final double lagS, final double wal) {
@@ -219,6 +311,9 @@ public final class StatusFeed implements AutoCloseable {
             m.put("lag_seconds", r.role.equals("PRIMARY") ? null : r.lagSeconds);
             m.put("trend", r.role.equals("PRIMARY") ? null : r.trend);
             m.put("last_sample_at", r.lastSampleAt == null ? null : r.lastSampleAt.toString());
+            m.put("archiving", r.archiving);
+            m.put("upstream", "STANDBY".equals(r.role) ? upstream(r) : null);
+            m.put("feed", "STANDBY".equals(r.role) ? r.feed : null);
             nodes.add(m);
             final List<double[]> pts = new ArrayList<>(r.series);
             series.put(r.cluster + "/" + r.node, pts);

@@ -3,9 +3,6 @@ package io.replwatch.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,21 +25,8 @@ class LocalIT {
 
     @Test
     void replayStallShowsOnTheConsoleAndTheStatusPage() throws Exception {
-        final ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        final PrintStream out = new PrintStream(new OutputStream() {
-            @Override
-            public synchronized void write(final int b) {
-                buf.write(b);
-                System.out.write(b);
-            }
-
-            @Override
-            public synchronized void write(final byte[] b, final int off, final int len) {
-                buf.write(b, off, len);
-                System.out.write(b, off, len);
-            }
-        }, true, StandardCharsets.UTF_8);
-        final LocalRun run = new LocalRun(new LocalRun.Options("replay-stall", null, 2, 0, out));
+        final ConsoleCapture console = new ConsoleCapture();
+        final LocalRun run = new LocalRun(new LocalRun.Options("replay-stall", null, 2, 0, console.out));
         List<Long> pids = List.of();
         try {
             run.start();
@@ -51,13 +35,13 @@ class LocalIT {
             System.out.printf("BENCH local: start to first sample on the status page: %.1f s%n",
                     run.timeToFirstSample().toMillis() / 1000.0);
 
-            await().atMost(Duration.ofSeconds(90)).until(() -> text(buf).contains("[FIRING:1]"));
-            final String console = text(buf);
-            assertThat(console).contains("scenario    pausing replay on standby1")
+            await().atMost(Duration.ofSeconds(90)).until(() -> console.text().contains("[FIRING:1]"));
+            final String printed = console.text();
+            assertThat(printed).contains("scenario    pausing replay on standby1")
                     .contains("transition  sandbox/standby1  HEALTHY -> WARNING  REPLAY_PAUSED")
                     .contains("WARNING sandbox/standby1 REPLAY_PAUSED");
-            final Instant paused = stamp(console, "scenario    pausing replay");
-            final Instant notified = stamp(console, "[FIRING:1]");
+            final Instant paused = stamp(printed, "scenario    pausing replay");
+            final Instant notified = stamp(printed, "[FIRING:1]");
             System.out.printf("BENCH local: replay pause to console notification: %.1f s%n",
                     Duration.between(paused, notified).toMillis() / 1000.0);
 
@@ -76,9 +60,9 @@ class LocalIT {
             assertThat(shot).exists();
             assertThat(Files.size(shot)).isGreaterThan(10_000);
 
-            await().atMost(Duration.ofSeconds(120)).until(() -> text(buf).contains("[RESOLVED]"));
+            await().atMost(Duration.ofSeconds(120)).until(() -> console.text().contains("[RESOLVED]"));
             // Paused while the primary writes is also a stall (seen after 10 s of the 45 s pause); both clear.
-            assertThat(text(buf)).contains("WARNING -> WARNING  REPLAY_STALLED, REPLAY_PAUSED")
+            assertThat(console.text()).contains("WARNING -> WARNING  REPLAY_STALLED, REPLAY_PAUSED")
                     .contains("WARNING -> HEALTHY    (cleared REPLAY_STALLED, REPLAY_PAUSED)");
         } finally {
             run.close();
@@ -88,12 +72,6 @@ class LocalIT {
         assertThat(started).hasSizeGreaterThanOrEqualTo(5);
         await().atMost(Duration.ofSeconds(15)).until(() -> started.stream()
                 .noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
-    }
-
-    private static String text(final ByteArrayOutputStream buf) {
-        synchronized (buf) {
-            return buf.toString(StandardCharsets.UTF_8);
-        }
     }
 
     /** The ISO instant at the start of the first console line containing {@code marker}. */

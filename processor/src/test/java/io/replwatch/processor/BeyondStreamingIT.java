@@ -63,6 +63,7 @@ class BeyondStreamingIT {
                   ARCHIVE_FAILING: {clear_for: 2s}
                   ARCHIVE_LAG: {warning: 20s, critical: 10m, clear_for: 2s}
                   SLOT_RETENTION: {warning: 128MB, critical: 1GB, for: 0s, clear_for: 2s}
+                  XMIN_HORIZON: {warning: 2000, critical: 1000000000, for: 0s, clear_for: 2s}
                 """, "settings_refresh: 1s");
         for (final String n : List.of("primary", "standby1", "standby2", "archive1", "cascade1")) {
             pipe.awaitTransition(n, 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
@@ -79,13 +80,17 @@ class BeyondStreamingIT {
         }
     }
 
-    /** A stopped standby started again goes DOWN -> HEALTHY, with no CRITICAL (STANDBY_MISSING) on the way back. */
+    /**
+     * A standby stopped for longer than STANDBY_MISSING's 10 s and started again goes DOWN -> HEALTHY, with no CRITICAL
+     * (STANDBY_MISSING held for its clear_for) on the way back.
+     */
     @Test
     @Order(1)
-    void aRestartedStandbyComesBackWithoutADetour() {
+    void aRestartedStandbyComesBackWithoutADetour() throws InterruptedException {
         final int mark = pipe.transitions.size();
         pg.stop("standby2");
         pipe.awaitTransition("standby2", mark, Duration.ofSeconds(30), t -> t.getToState() == HealthState.DOWN);
+        Thread.sleep(12_000); // the outage itself: longer than STANDBY_MISSING's for (10 s)
         final int down = pipe.transitions.size();
         final long started = System.currentTimeMillis();
         pg.start("standby2");
@@ -97,9 +102,44 @@ class BeyondStreamingIT {
                 .containsExactly(HealthState.DOWN, HealthState.HEALTHY);
     }
 
-    /** archive_command failing: ARCHIVE_FAILING on the primary within two polls of a failed attempt; recovered: cleared. */
+    /**
+     * The primary stopped and started: one page, the primary's (DOWN), its standbys UPSTREAM_DOWN naming it (muted
+     * under it by the alerter), and on the way back no SYNC_STANDBY_MISSING on the primary and no RECEIVER_DISCONNECTED
+     * or STANDBY_MISSING on the standbys: each goes to HEALTHY when it streams again.
+     */
     @Test
     @Order(2)
+    void aRestartedPrimaryTakesItsStandbysBackWithIt() {
+        final int mark = pipe.transitions.size();
+        pg.stop("primary");
+        pipe.awaitTransition("primary", mark, Duration.ofSeconds(30), t -> t.getToState() == HealthState.DOWN);
+        for (final String s : List.of("standby1", "standby2")) {
+            final HealthTransition up = pipe.awaitTransition(s, mark, Duration.ofSeconds(30),
+                    t -> rules(t).contains(Rules.UPSTREAM_DOWN));
+            assertThat(reason(up, Rules.UPSTREAM_DOWN)).contains("from its upstream primary, which is DOWN");
+        }
+        final int down = pipe.transitions.size();
+        final long started = System.currentTimeMillis();
+        pg.start("primary");
+        final HealthTransition primaryBack = pipe.awaitTransition("primary", down, Duration.ofSeconds(60),
+                t -> t.getToState() == HealthState.HEALTHY);
+        for (final String s : List.of("standby1", "standby2")) {
+            final HealthTransition back = pipe.awaitTransition(s, down, Duration.ofSeconds(60),
+                    t -> t.getToState() == HealthState.HEALTHY);
+            LOG.info("MEASURED primary restart: {} HEALTHY {} ms after pg_ctl start returned (the primary {} ms)", s,
+                    back.getAt().toEpochMilli() - started, primaryBack.getAt().toEpochMilli() - started);
+            assertThat(pipe.of(s, mark)).as(s + " from the primary's stop to HEALTHY").allSatisfy(t -> {
+                assertThat(t.getToState()).isIn(HealthState.CRITICAL, HealthState.HEALTHY);
+                assertThat(rules(t)).isSubsetOf(Rules.UPSTREAM_DOWN);
+            });
+        }
+        assertThat(pipe.of("primary", mark)).as("the primary from its stop to HEALTHY")
+                .extracting(HealthTransition::getToState).containsExactly(HealthState.DOWN, HealthState.HEALTHY);
+    }
+
+    /** archive_command failing: ARCHIVE_FAILING on the primary within two polls of a failed attempt; recovered: cleared. */
+    @Test
+    @Order(3)
     void archivingThatFailsIsNamedAndItsRecoveryClearsIt() {
         final int mark = pipe.transitions.size();
         pg.failArchiving(true);
@@ -121,7 +161,7 @@ class BeyondStreamingIT {
 
     /** A standby delayed 30 s under steady writes: no LAG_TIME, no REPLAY_STALLED (lag is judged beyond the delay). */
     @Test
-    @Order(3)
+    @Order(4)
     void aDelayedStandbyUnderWritesIsNotLagging() {
         pg.delayApply("standby2", Duration.ofSeconds(30));
         final int mark = pipe.transitions.size();
@@ -143,7 +183,7 @@ class BeyondStreamingIT {
      * interval, and REPLAY_STALLED says so.
      */
     @Test
-    @Order(4)
+    @Order(5)
     void aStandbyFedFromTheArchiveIsHealthyUntilArchivingStops() {
         assertThat(pipe.of("archive1", 0)).as("archive1 since it was first seen")
                 .noneMatch(t -> rules(t).contains(Rules.RECEIVER_DISCONNECTED) || rules(t).contains(Rules.STANDBY_MISSING));
@@ -181,7 +221,7 @@ class BeyondStreamingIT {
 
     /** A small max_wal_size under writes: CHECKPOINTS_FORCED, with the WAL rate and a size that would fit it. */
     @Test
-    @Order(6)
+    @Order(7)
     void aSmallMaxWalSizeUnderWritesForcesCheckpoints() {
         final int mark = pipe.transitions.size();
         assertThat(pipe.of("primary", 0)).as("not forced before the lever").noneMatch(
@@ -208,7 +248,7 @@ class BeyondStreamingIT {
 
     /** A standby streaming without a slot, its primary keeping 16 MB: WAL_KEEP_SHORT against the peak WAL rate. */
     @Test
-    @Order(7)
+    @Order(8)
     void aStandbyWithoutASlotOnAShortWalKeepIsNamed() {
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();
@@ -226,7 +266,7 @@ class BeyondStreamingIT {
      * RECEIVER_DISCONNECTED or STANDBY_MISSING page of its own); both healthy again once the upstream is back.
      */
     @Test
-    @Order(5)
+    @Order(6)
     void aCascadingStandbyWhoseUpstreamStopsNamesTheUpstream() {
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();
@@ -246,7 +286,7 @@ class BeyondStreamingIT {
 
     /** A slot nothing consumes while the primary writes 160 MB: SLOT_RETENTION (this IT's 128 MB) naming it. */
     @Test
-    @Order(8)
+    @Order(9)
     void aSlotHoldingBackWalIsNamed() {
         final int mark = pipe.transitions.size();
         pg.createSlot("held");
@@ -264,11 +304,71 @@ class BeyondStreamingIT {
     }
 
     /**
+     * Issue 16, the xmin horizon: each holder in turn holds it while 4,000 transaction ids are consumed (this IT warns
+     * at 2,000), and XMIN_HORIZON must name that holder; released, the primary is HEALTHY again.
+     */
+    private HealthTransition horizonHeldBy(final String lever, final Runnable hold, final Runnable release,
+                                           final String named) {
+        final int mark = pipe.transitions.size();
+        final long start = System.currentTimeMillis();
+        hold.run();
+        pg.consumeXids(4000);
+        final HealthTransition held = pipe.awaitTransition("primary", mark, Duration.ofSeconds(30),
+                t -> rules(t).contains(Rules.XMIN_HORIZON));
+        LOG.info("MEASURED horizon held by {}: {} ms after the lever; {}", lever, held.getAt().toEpochMilli() - start,
+                reason(held, Rules.XMIN_HORIZON));
+        assertThat(reason(held, Rules.XMIN_HORIZON)).contains(named);
+        final int released = pipe.transitions.size();
+        final long freed = System.currentTimeMillis();
+        release.run();
+        final HealthTransition clear = pipe.awaitTransition("primary", released, Duration.ofSeconds(30),
+                t -> !rules(t).contains(Rules.XMIN_HORIZON));
+        LOG.info("MEASURED horizon released ({}): cleared {} ms after", lever, clear.getAt().toEpochMilli() - freed);
+        return held;
+    }
+
+    @Test
+    @Order(10)
+    void aTransactionLeftOpenHoldsTheHorizon() {
+        final PostgresCluster.OpenTransaction[] tx = new PostgresCluster.OpenTransaction[1];
+        final HealthTransition held = horizonHeldBy("an open transaction", () -> tx[0] = pg.openTransaction("primary"),
+                () -> tx[0].close(), "idle in transaction");
+        assertThat(reason(held, Rules.XMIN_HORIZON)).contains("backend pid " + tx[0].pid());
+    }
+
+    @Test
+    @Order(11)
+    void aForgottenPreparedTransactionHoldsTheHorizon() {
+        horizonHeldBy("a prepared transaction", () -> pg.prepareTransaction("replwatch_it"),
+                () -> pg.finishPrepared("replwatch_it", false), "prepared transaction 'replwatch_it'");
+    }
+
+    @Test
+    @Order(12)
+    void aStandbysFeedbackHoldsThePrimarysHorizon() {
+        final PostgresCluster.OpenTransaction[] tx = new PostgresCluster.OpenTransaction[1];
+        horizonHeldBy("standby feedback", () -> {
+            pg.hotStandbyFeedback("standby2", true);
+            tx[0] = pg.openTransaction("standby2");
+        }, () -> {
+            tx[0].close();
+            pg.hotStandbyFeedback("standby2", false);
+        }, "standby standby2's hot_standby_feedback");
+    }
+
+    @Test
+    @Order(13)
+    void aLogicalSlotNothingConsumesHoldsTheHorizon() {
+        horizonHeldBy("a logical slot", () -> pg.createLogicalSlot("cdc_it"), () -> pg.dropSlot("cdc_it"),
+                "logical replication slot cdc_it");
+    }
+
+    /**
      * A primary's max_connections raised above its standbys': SETTINGS_DRIFT naming both values. Last: PostgreSQL
      * then pauses the standbys' replay (they cannot hold the primary's connections), as it would in production.
      */
     @Test
-    @Order(9)
+    @Order(20)
     void aStandbySettingBelowThePrimarysIsDrift() {
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();

@@ -72,8 +72,13 @@ public final class Ports {
     /** The kernel's ephemeral port range (Linux), or the IANA default elsewhere. */
     static int[] ephemeralRange() {
         try {
-            final String[] parts = java.nio.file.Files.readString(
-                    java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+            // Read as a stream: /proc reports a size of 0, and Files.readString reads a short prefix of such a file
+            // ("3" of "32768 60999"), which sent every pick into the real range.
+            final String[] parts;
+            try (java.io.BufferedReader r = java.nio.file.Files.newBufferedReader(
+                    java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+                parts = String.valueOf(r.readLine()).trim().split("\\s+");
+            }
             return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
         } catch (final IOException | RuntimeException e) {
             return new int[] {49152, 65535};

@@ -145,7 +145,8 @@ public final class PostgresCluster implements AutoCloseable {
                 cluster_name = '%s'
                 fsync = off
                 full_page_writes = off
-                wal_level = replica
+                wal_level = logical
+                max_prepared_transactions = 10
                 max_wal_senders = 10
                 max_replication_slots = 10
                 hot_standby = on
@@ -540,6 +541,96 @@ public final class PostgresCluster implements AutoCloseable {
         } catch (final java.io.IOException e) {
             throw new SandboxException("Cannot enable TLS on " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A transaction left open on a node (its snapshot holds the xmin horizon); {@link #close()} rolls it back. */
+    public static final class OpenTransaction implements AutoCloseable {
+        private final java.sql.Connection connection;
+        private final int pid;
+
+        OpenTransaction(final java.sql.Connection connection, final int pid) {
+            this.connection = connection;
+            this.pid = pid;
+        }
+
+        /** The backend's pid, as pg_stat_activity shows it. */
+        public int pid() {
+            return pid;
+        }
+
+        @Override
+        public void close() {
+            try (connection) {
+                connection.rollback();
+            } catch (final java.sql.SQLException e) {
+                // the node may be down by now: its transaction went with it
+            }
+        }
+    }
+
+    /**
+     * Lever: a transaction left open ("idle in transaction") on {@code name} with a REPEATABLE READ snapshot, as a
+     * forgotten session or a long report does: it holds the node's xmin horizon (and, on a standby with
+     * hot_standby_feedback, its primary's) until it is closed.
+     */
+    public OpenTransaction openTransaction(final String name) {
+        try {
+            final java.sql.Connection c = node(name).connect();
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(java.sql.Connection.TRANSACTION_REPEATABLE_READ);
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT pg_backend_pid(), count(*) FROM pg_class")) {
+                rs.next();
+                return new OpenTransaction(c, rs.getInt(1));
+            }
+        } catch (final java.sql.SQLException e) {
+            throw new SandboxException("Cannot open a transaction on " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Lever: a prepared transaction (two-phase commit) left behind on the primary; it holds the horizon. */
+    public void prepareTransaction(final String gid) {
+        try (var c = primary.connect(); var st = c.createStatement()) {
+            st.execute("BEGIN");
+            st.execute("SELECT txid_current()");
+            st.execute("PREPARE TRANSACTION '" + gid.replace("'", "''") + "'");
+        } catch (final java.sql.SQLException e) {
+            throw new SandboxException("Cannot prepare a transaction on the primary: " + e.getMessage(), e);
+        }
+    }
+
+    /** Ends a prepared transaction: COMMIT PREPARED or ROLLBACK PREPARED. */
+    public void finishPrepared(final String gid, final boolean commit) {
+        primary.execute((commit ? "COMMIT" : "ROLLBACK") + " PREPARED '" + gid.replace("'", "''") + "'");
+    }
+
+    /** Lever: hot_standby_feedback on or off on a standby (a reload): its queries' snapshots then hold the primary's horizon. */
+    public void hotStandbyFeedback(final String standby, final boolean on) {
+        requireStandby(standby).execute("ALTER SYSTEM SET hot_standby_feedback = " + (on ? "on" : "off"),
+                "SELECT pg_reload_conf()");
+    }
+
+    /** Consumes {@code count} transaction ids on the primary (one per statement): a horizon held back ages. */
+    public void consumeXids(final int count) {
+        try (var c = primary.connect(); var st = c.createStatement()) {
+            for (int i = 0; i < count; i++) {
+                st.execute("SELECT txid_current()");
+            }
+        } catch (final java.sql.SQLException e) {
+            throw new SandboxException("Cannot consume transaction ids on the primary: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Lever: a logical replication slot (test_decoding) on the primary that nothing consumes, as a CDC pipeline that
+     * stopped leaves: it holds the WAL since its confirmed position and the catalog xmin.
+     */
+    public void createLogicalSlot(final String slot) {
+        primary.execute("SELECT pg_create_logical_replication_slot('" + slotName(slot) + "', 'test_decoding')");
+    }
+
+    /** Consumes a logical slot's changes up to now (pg_logical_slot_get_changes), as its consumer would. */
+    public void consumeLogicalSlot(final String slot) {
+        primary.execute("SELECT count(*) FROM pg_logical_slot_get_changes('" + slotName(slot) + "', NULL, NULL)");
     }
 
     public void createSlot(final String slot) {

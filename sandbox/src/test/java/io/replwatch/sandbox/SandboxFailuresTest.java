@@ -39,6 +39,20 @@ class SandboxFailuresTest {
     }
 
     @Test
+    void theKernelsEphemeralRangeIsReadWhole() throws Exception {
+        final java.nio.file.Path proc = java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(proc), "Linux only");
+        final String[] expected = Files.readAllLines(proc).get(0).trim().split("\\s+");
+        org.assertj.core.api.Assertions.assertThat(Ports.ephemeralRange())
+                .containsExactly(Integer.parseInt(expected[0]), Integer.parseInt(expected[1]));
+        final int[] range = Ports.ephemeralRange();
+        for (int i = 0; i < 50; i++) {
+            final int port = Ports.free();
+            org.assertj.core.api.Assertions.assertThat(port >= range[0] && port <= range[1]).as("port " + port).isFalse();
+        }
+    }
+
+    @Test
     void portsComeFromOutsideTheEphemeralRangeWhereThereIsRoom() {
         // Debian's default range: below it only.
         final java.util.List<int[]> debian = Ports.spans(new int[] {32768, 60999});

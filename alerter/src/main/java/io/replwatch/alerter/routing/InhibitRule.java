@@ -21,8 +21,9 @@ public record InhibitRule(List<Matcher> source, List<Matcher> target, List<Strin
      * The defaults every fleet wants: a node that is DOWN (unreachable) mutes its own lag, replay, receiver, slot,
      * conflict and missing-standby alerts (one page about the cause, not six about symptoms); a FAILOVER in progress mutes its
      * cluster's STANDBY_MISSING (the old primary's standbys reconnect to the new one); an unreachable node mutes its
-     * cluster's UPSTREAM_DOWN (the standbys cascading from it: the processor raises UPSTREAM_DOWN only for a standby
-     * whose upstream is DOWN, so the page is the upstream's).
+     * cluster's UPSTREAM_DOWN (the standbys streaming from it, the primary's or a cascade's: the processor raises
+     * UPSTREAM_DOWN only for a standby whose upstream is DOWN and clears it when the upstream is back, so the page is
+     * the upstream's).
      */
     public static List<InhibitRule> defaults() {
         return List.of(

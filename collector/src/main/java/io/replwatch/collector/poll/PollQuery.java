@@ -44,6 +44,7 @@ public final class PollQuery {
         final boolean v11 = versionNum >= 110000;
         final boolean v12 = versionNum >= 120000;
         final boolean v13 = versionNum >= 130000;
+        final boolean v14 = versionNum >= 140000;
         final boolean v16 = versionNum >= 160000;
         final boolean v17 = versionNum >= 170000;
         final StringBuilder sql = new StringBuilder(2048);
@@ -74,15 +75,19 @@ public final class PollQuery {
            .append(" (extract(epoch FROM w.replay_lag) * 1000)::bigint AS replay_lag_ms,")
            .append(" w.sync_state, w.sync_priority,")
            .append(v12 ? " (extract(epoch FROM w.reply_time) * 1000)::bigint AS reply_time," : " NULL::bigint AS reply_time,")
-           .append(" (extract(epoch FROM a.backend_start) * 1000)::bigint AS backend_start")
+           .append(" (extract(epoch FROM a.backend_start) * 1000)::bigint AS backend_start,")
+           .append(" age(a.backend_xmin)::bigint AS backend_xmin_age")
            .append(" FROM pg_stat_get_wal_senders() w LEFT JOIN LATERAL pg_stat_get_activity(w.pid) a ON true) r)")
            .append(" AS replicas,\n");
         sql.append("  (SELECT json_agg(s ORDER BY s.slot_name) FROM (SELECT slot_name, slot_type, active, active_pid,")
            .append(" database, plugin, temporary, restart_lsn - '0/0' AS restart_lsn,")
            .append(" confirmed_flush_lsn - '0/0' AS confirmed_flush_lsn,")
            .append(v13 ? " wal_status, safe_wal_size," : " NULL::text AS wal_status, NULL::bigint AS safe_wal_size,")
-           .append(v17 ? " (extract(epoch FROM inactive_since) * 1000)::bigint AS inactive_since, invalidation_reason"
-                       : " NULL::bigint AS inactive_since, NULL::text AS invalidation_reason")
+           .append(v17 ? " (extract(epoch FROM inactive_since) * 1000)::bigint AS inactive_since, invalidation_reason,"
+                       : " NULL::bigint AS inactive_since, NULL::text AS invalidation_reason,")
+           .append(" age(xmin)::bigint AS xmin_age, age(catalog_xmin)::bigint AS catalog_xmin_age,")
+           .append(v14 ? " two_phase," : " NULL::boolean AS two_phase,")
+           .append(v17 ? " failover, synced" : " NULL::boolean AS failover, NULL::boolean AS synced")
            .append(" FROM pg_replication_slots) s) AS slots,\n");
         sql.append("  (SELECT row_to_json(w) FROM (SELECT pid, status, received_tli,")
            .append(v13 ? " flushed_lsn - '0/0' AS flushed_lsn," : " received_lsn - '0/0' AS flushed_lsn,")
@@ -118,7 +123,18 @@ public final class PollQuery {
                         + " (extract(epoch FROM stats_reset) * 1000)::bigint AS stats_reset FROM pg_stat_checkpointer) c)"
                 : "  (SELECT row_to_json(c) FROM (SELECT checkpoints_timed AS timed, checkpoints_req AS requested,"
                         + " (extract(epoch FROM stats_reset) * 1000)::bigint AS stats_reset FROM pg_stat_bgwriter) c)")
-           .append(" AS checkpointer");
+           .append(" AS checkpointer,\n");
+        // The xmin horizon's holders other than slots and standbys' feedback (in slots and replicas): the backend
+        // with the oldest backend_xmin (pg_monitor sees every backend's), leaving out this poll's own, and the
+        // oldest prepared transaction. pg_stat_activity builds an entry per backend: one scan per poll.
+        sql.append("  json_build_object('backend', (SELECT row_to_json(b) FROM (SELECT pid, age(backend_xmin)::bigint")
+           .append(" AS xmin_age, state, backend_type, datname AS database, application_name,")
+           .append(" (extract(epoch FROM xact_start) * 1000)::bigint AS xact_start FROM pg_stat_activity")
+           .append(" WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid() AND backend_type <> 'walsender'")
+           .append(" ORDER BY age(backend_xmin) DESC LIMIT 1) b),")
+           .append(" 'prepared', (SELECT row_to_json(p) FROM (SELECT gid, age(transaction)::bigint AS xmin_age,")
+           .append(" database, (extract(epoch FROM prepared) * 1000)::bigint AS prepared_at FROM pg_prepared_xacts")
+           .append(" ORDER BY age(transaction) DESC LIMIT 1) p)) AS horizon");
         if (withSettings) {
             sql.append(",\n  (SELECT json_object_agg(name, setting) FROM pg_settings WHERE name IN (")
                .append("'synchronous_standby_names', 'synchronous_commit', 'max_wal_senders',")

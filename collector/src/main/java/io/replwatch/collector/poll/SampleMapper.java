@@ -9,6 +9,9 @@ import io.replwatch.avro.ArchiverStats;
 import io.replwatch.avro.CheckpointerStats;
 import io.replwatch.avro.ReplicationSettings;
 import io.replwatch.avro.SlotRow;
+import io.replwatch.avro.XminBackend;
+import io.replwatch.avro.XminHolders;
+import io.replwatch.avro.XminPrepared;
 import io.replwatch.avro.StandbyInfo;
 import io.replwatch.avro.WalReceiver;
 import java.io.IOException;
@@ -39,6 +42,7 @@ public final class SampleMapper {
         b.setSlots(slots(json(rs, "slots")));
         b.setArchiver(archiver(json(rs, "archiver"), json(rs, "archive_ready")));
         b.setCheckpointer(checkpointer(json(rs, "checkpointer")));
+        b.setHorizon(horizon(json(rs, "horizon")));
         if (recovery) {
             final JsonNode conflicts = json(rs, "conflicts");
             b.setStandby(StandbyInfo.newBuilder()
@@ -119,6 +123,25 @@ public final class SampleMapper {
                 .build();
     }
 
+    /** The oldest running and the oldest prepared transaction holding the xmin horizon; null when neither does. */
+    static XminHolders horizon(final JsonNode h) {
+        if (h == null || !h.isObject()) {
+            return null;
+        }
+        final JsonNode b = h.get("backend");
+        final JsonNode p = h.get("prepared");
+        final XminBackend backend = b == null || !b.isObject() ? null : XminBackend.newBuilder()
+                .setPid(b.path("pid").asInt()).setXminAge(b.path("xmin_age").asLong()).setState(text(b, "state"))
+                .setBackendType(text(b, "backend_type")).setDatabase(text(b, "database"))
+                .setApplicationName(text(b, "application_name")).setXactStart(instant(longOrNull(b, "xact_start")))
+                .build();
+        final XminPrepared prepared = p == null || !p.isObject() ? null : XminPrepared.newBuilder()
+                .setGid(p.path("gid").asText()).setXminAge(p.path("xmin_age").asLong()).setDatabase(text(p, "database"))
+                .setPreparedAt(instant(longOrNull(p, "prepared_at"))).build();
+        return backend == null && prepared == null ? null
+                : XminHolders.newBuilder().setBackend(backend).setPrepared(prepared).build();
+    }
+
     /** Timed and requested checkpoints. */
     static CheckpointerStats checkpointer(final JsonNode c) {
         if (c == null || !c.isObject()) {
@@ -162,6 +185,7 @@ public final class SampleMapper {
                     .setSyncPriority(r.hasNonNull("sync_priority") ? r.get("sync_priority").asInt() : null)
                     .setReplyTime(instant(longOrNull(r, "reply_time")))
                     .setBackendStart(instant(longOrNull(r, "backend_start")))
+                    .setBackendXminAge(longOrNull(r, "backend_xmin_age"))
                     .build());
         }
         return out;
@@ -184,6 +208,11 @@ public final class SampleMapper {
                     .setSafeWalSize(longOrNull(s, "safe_wal_size"))
                     .setInactiveSince(instant(longOrNull(s, "inactive_since")))
                     .setInvalidationReason(text(s, "invalidation_reason"))
+                    .setXminAge(longOrNull(s, "xmin_age"))
+                    .setCatalogXminAge(longOrNull(s, "catalog_xmin_age"))
+                    .setTwoPhase(boolOrNull(s, "two_phase"))
+                    .setFailover(boolOrNull(s, "failover"))
+                    .setSynced(boolOrNull(s, "synced"))
                     .build());
         }
         return out;

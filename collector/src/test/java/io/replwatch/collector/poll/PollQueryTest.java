@@ -67,4 +67,17 @@ class PollQueryTest {
         assertThat(PollQuery.sql(150000, true)).contains("pg_has_role('pg_read_all_settings', 'USAGE') THEN"
                 + " current_setting('primary_conninfo', true) <> ''").doesNotContain("AS primary_conninfo");
     }
+
+    /** Issue 16: the horizon's holders on every version; slot columns as the version has them. */
+    @Test
+    void theHorizonAndTheSlotsXminsByVersion() {
+        for (final int v : new int[] {100000, 130000, 140000, 170000}) {
+            final String sql = PollQuery.sql(v, false);
+            assertThat(sql).contains("age(xmin)::bigint AS xmin_age").contains("age(catalog_xmin)::bigint AS catalog_xmin_age")
+                    .contains("age(a.backend_xmin)::bigint AS backend_xmin_age")
+                    .contains("FROM pg_prepared_xacts").contains("pid <> pg_backend_pid()");
+            assertThat(sql.contains("NULL::boolean AS two_phase")).as("two_phase on %d", v).isEqualTo(v < 140000);
+            assertThat(sql.contains("NULL::boolean AS failover")).as("failover on %d", v).isEqualTo(v < 170000);
+        }
+    }
 }

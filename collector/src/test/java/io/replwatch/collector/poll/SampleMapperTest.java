@@ -59,4 +59,21 @@ class SampleMapperTest {
         assertThat(w.getApplicationName()).isEqualTo("standby1");
         assertThat(w.getReceivedTli()).isEqualTo(2);
     }
+
+    /** Issue 16: the horizon's holders; neither present is no record at all. */
+    @Test
+    void theHorizonsHoldersAreMapped() throws Exception {
+        assertThat(SampleMapper.horizon(JSON.readTree("{\"backend\": null, \"prepared\": null}"))).isNull();
+        assertThat(SampleMapper.horizon(JSON.createArrayNode())).isNull();
+        final var h = SampleMapper.horizon(JSON.readTree("""
+                {"backend": {"pid": 42, "xmin_age": 1200, "state": "idle in transaction", "backend_type": "client backend",
+                             "database": "shop", "application_name": "psql", "xact_start": 1764000000000},
+                 "prepared": {"gid": "pay-1", "xmin_age": 900, "database": "shop", "prepared_at": 1764000001000}}
+                """));
+        assertThat(h.getBackend().getPid()).isEqualTo(42);
+        assertThat(h.getBackend().getXminAge()).isEqualTo(1200L);
+        assertThat(h.getBackend().getXactStart().toEpochMilli()).isEqualTo(1764000000000L);
+        assertThat(h.getPrepared().getGid()).isEqualTo("pay-1");
+        assertThat(h.getPrepared().getPreparedAt().toEpochMilli()).isEqualTo(1764000001000L);
+    }
 }

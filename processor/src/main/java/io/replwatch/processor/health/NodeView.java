@@ -23,6 +23,8 @@ import java.util.List;
  * @param upstreamDown null, or the node (not the primary) this cascading standby streams from, which is DOWN
  * @param awaitingUpstream a cascading standby whose link dropped a moment ago: whether its upstream is going DOWN is
  *        not known yet, and its receiver rules wait
+ * @param horizon null, or what holds this node's xmin horizon furthest back (a slot, a standby's feedback, a
+ *        transaction, a prepared transaction)
  */
 public record NodeView(
         String cluster,
@@ -60,7 +62,20 @@ public record NodeView(
         boolean rejoining,
         WalKeep walKeep,
         String upstreamDown,
-        boolean awaitingUpstream) {
+        boolean awaitingUpstream,
+        XminHolder horizon) {
+
+    /** What holds a node's xmin horizon back: vacuum cannot remove rows deleted after it. */
+    public enum HolderKind { SLOT, LOGICAL_SLOT, STANDBY_FEEDBACK, TRANSACTION, PREPARED }
+
+    /**
+     * The oldest xmin on a node and who holds it: {@code ageXids} transactions old; {@code name} is the slot, the
+     * standby (application_name), the backend's pid or the prepared transaction's gid; {@code heldForMs} how long
+     * its transaction has been open (transactions and prepared transactions), else null; {@code detail} what else
+     * helps (a backend's state, database and application).
+     */
+    public record XminHolder(long ageXids, HolderKind kind, String name, Long heldForMs, String detail) {
+    }
 
     /**
      * A streaming standby without a replication slot lives on what its primary keeps: wal_keep_size, against the
@@ -161,7 +176,8 @@ public record NodeView(
                 .rejoining(rejoining)
                 .walKeep(walKeep)
                 .upstreamDown(upstreamDown)
-                .awaitingUpstream(awaitingUpstream);
+                .awaitingUpstream(awaitingUpstream)
+                .horizon(horizon);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -202,6 +218,12 @@ public record NodeView(
         private WalKeep walKeep;
         private String upstreamDown;
         private boolean awaitingUpstream;
+        private XminHolder horizon;
+
+        public Builder horizon(final XminHolder value) {
+            this.horizon = value;
+            return this;
+        }
 
         public Builder awaitingUpstream(final boolean value) {
             this.awaitingUpstream = value;
@@ -389,7 +411,7 @@ public record NodeView(
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
                     identityConflict, clockSkewMs, standbyKind, expectedLagMs, archiving, checkpoints, settingsDrift,
-                    rejoining, walKeep, upstreamDown, awaitingUpstream);
+                    rejoining, walKeep, upstreamDown, awaitingUpstream, horizon);
         }
     }
 }

@@ -39,6 +39,7 @@ public final class Rules {
     public static final String SLOT_RETENTION = "SLOT_RETENTION";
     public static final String SETTINGS_DRIFT = "SETTINGS_DRIFT";
     public static final String WAL_KEEP_SHORT = "WAL_KEEP_SHORT";
+    public static final String XMIN_HORIZON = "XMIN_HORIZON";
     public static final String UPSTREAM_DOWN = "UPSTREAM_DOWN";
 
     /**
@@ -69,7 +70,8 @@ public final class Rules {
                     Rules::clusterIdentityConflict),
             new Rule(SPLIT_BRAIN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::splitBrain),
             new Rule(FAILOVER, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::failover),
-            new Rule(UPSTREAM_DOWN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::upstreamDown),
+            // Follows its upstream: clears the moment the upstream is back (as the upstream's NODE_UNREACHABLE does).
+            new Rule(UPSTREAM_DOWN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::upstreamDown),
             new Rule(RECEIVER_DISCONNECTED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR),
                     Rules::receiverDisconnected),
             new Rule(STANDBY_MISSING, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR),
@@ -102,7 +104,11 @@ public final class Rules {
             new Rule(SETTINGS_DRIFT, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::settingsDrift),
             // A standby without a slot whose primary's wal_keep_size covers less than a 10 minute outage at peak.
             new Rule(WAL_KEEP_SHORT, ThresholdUnit.DURATION, settings(600_000d, null, Duration.ZERO, Duration.ofMinutes(5)),
-                    Rules::walKeepShort));
+                    Rules::walKeepShort),
+            // The primary's xmin horizon 10 million transactions old: WARNING; 100 million (half of
+            // autovacuum_freeze_max_age's default 200 million): CRITICAL; held a minute before it fires.
+            new Rule(XMIN_HORIZON, ThresholdUnit.COUNT, settings(10_000_000d, 100_000_000d, Duration.ofMinutes(1), CLEAR),
+                    Rules::xminHorizon));
 
     /** Requested checkpoints in the window below this count are not judged (one manual CHECKPOINT is no trend). */
     public static final int CHECKPOINTS_MIN_REQUESTED = 3;
@@ -144,8 +150,9 @@ public final class Rules {
         if (!v.stale() && v.rejoining()) {
             // Back, but not streaming yet: it stays DOWN until it streams (or its grace ends and the receiver rule
             // takes over), so a restart goes DOWN -> HEALTHY without a detour through CRITICAL.
-            return fire(NODE_UNREACHABLE, HealthState.DOWN, null, null, null,
-                    "reachable again; waiting for its WAL receiver to stream");
+            return fire(NODE_UNREACHABLE, HealthState.DOWN, null, null, null, v.isPrimary()
+                    ? "reachable again; waiting for its synchronous standbys to stream (commits wait meanwhile)"
+                    : "reachable again; waiting for its WAL receiver to stream");
         }
         if (v.stale() || (v.status() != PollStatus.UNREACHABLE && v.status() != PollStatus.TIMEOUT)) {
             return Optional.empty();
@@ -223,8 +230,20 @@ public final class Rules {
         if (!v.hasData() || !v.isStandby() || v.upstreamDown() == null) {
             return Optional.empty();
         }
-        return fire(UPSTREAM_DOWN, HealthState.CRITICAL, null, null, null, "receives nothing from its upstream "
-                + v.upstreamDown() + ", which is DOWN (or back less than 30 s ago, before this standby reconnected)");
+        return fire(UPSTREAM_DOWN, HealthState.CRITICAL, null, null, null, UPSTREAM_PREFIX + v.upstreamDown()
+                + UPSTREAM_SUFFIX);
+    }
+
+    private static final String UPSTREAM_PREFIX = "receives nothing from its upstream ";
+    private static final String UPSTREAM_SUFFIX = ", which is DOWN";
+
+    /** The upstream an UPSTREAM_DOWN finding names, or null for any other finding. */
+    public static String upstreamNamed(final Finding f) {
+        final String m = f.message();
+        if (!UPSTREAM_DOWN.equals(f.rule()) || m == null || !m.startsWith(UPSTREAM_PREFIX) || !m.endsWith(UPSTREAM_SUFFIX)) {
+            return null;
+        }
+        return m.substring(UPSTREAM_PREFIX.length(), m.length() - UPSTREAM_SUFFIX.length());
     }
 
     /** Rule: a standby whose WAL receiver is not streaming has lost its link, whatever receive == replay says. */
@@ -238,9 +257,13 @@ public final class Rules {
                 + (v.receiverStatus() == null ? "not running" : v.receiverStatus()) + ": the standby receives nothing");
     }
 
-    /** Rule: the primary's pg_stat_replication does not list this standby (and it is not streaming elsewhere). */
+    /**
+     * Rule: the primary's pg_stat_replication does not list this standby (and it is not streaming elsewhere). Judged
+     * only while the standby answers: an unreachable standby is NODE_UNREACHABLE, and a STANDBY_MISSING fired
+     * meanwhile would outlive it by its clear_for on the way back (DOWN, CRITICAL, HEALTHY).
+     */
     static Optional<Finding> standbyMissing(final NodeView v, final Thresholds.RuleSettings t) {
-        if (!v.isStandby() || v.standbyListedUpstream() == null || v.standbyListedUpstream()
+        if (!v.hasData() || !v.isStandby() || v.standbyListedUpstream() == null || v.standbyListedUpstream()
                 || "streaming".equals(v.receiverStatus()) || v.standbyKind() == NodeView.StandbyKind.ARCHIVE
                 || v.rejoining() || v.upstreamDown() != null || v.awaitingUpstream()) {
             return Optional.empty();
@@ -320,7 +343,7 @@ public final class Rules {
 
     /** Rule: a synchronous standby named in synchronous_standby_names is not streaming: every commit waits. */
     static Optional<Finding> syncStandbyMissing(final NodeView v, final Thresholds.RuleSettings t) {
-        if (!v.hasData() || !v.isPrimary() || v.syncMissing() == null || v.syncMissing() <= 0) {
+        if (!v.hasData() || !v.isPrimary() || v.syncMissing() == null || v.syncMissing() <= 0 || v.rejoining()) {
             return Optional.empty();
         }
         return fire(SYNC_STANDBY_MISSING, HealthState.CRITICAL, (double) v.syncMissing(), 0d, "standbys",
@@ -473,6 +496,52 @@ public final class Rules {
         final NodeView.SlotView w = worst;
         return level(SLOT_RETENTION, w == null ? null : w.retainedBytes(), t, "bytes", x -> "slot " + w.name() + " ("
                 + (w.active() ? "active" : "inactive") + ") retains " + String.format("%.1f", x / MIB) + " MiB of WAL");
+    }
+
+    /**
+     * Rule: the primary's xmin horizon is old: vacuum cannot remove any row deleted after it, in any table, so
+     * tables and indexes bloat while it holds, and past autovacuum_freeze_max_age anti-wraparound vacuums cannot
+     * finish. The reason names the holder and what to do about it.
+     */
+    static Optional<Finding> xminHorizon(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.XminHolder h = v.horizon();
+        if (!v.hasData() || !v.isPrimary() || h == null) {
+            return Optional.empty();
+        }
+        final boolean critical = t.critical() != null && h.ageXids() > t.critical();
+        if (!critical && (t.warning() == null || h.ageXids() <= t.warning())) {
+            return Optional.empty();
+        }
+        return fire(XMIN_HORIZON, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) h.ageXids(),
+                critical ? t.critical() : t.warning(), "transactions", "the xmin horizon is " + h.ageXids()
+                        + " transactions old, held by " + holder(h) + ": vacuum removes nothing deleted since; "
+                        + remedy(h));
+    }
+
+    private static String holder(final NodeView.XminHolder h) {
+        final String held = h.heldForMs() == null ? ""
+                : ", open " + io.replwatch.runtime.config.Durations.format(Duration.ofSeconds(Math.max(0, h.heldForMs() / 1000)));
+        return switch (h.kind()) {
+            case SLOT -> "replication slot " + h.name() + (h.detail() == null ? "" : " (" + h.detail() + ")");
+            case LOGICAL_SLOT -> "logical replication slot " + h.name() + " (catalog_xmin"
+                    + (h.detail() == null ? "" : "; " + h.detail()) + ")";
+            case STANDBY_FEEDBACK -> "standby " + h.name() + "'s hot_standby_feedback (a query running on it"
+                    + (h.detail() == null ? "" : "; " + h.detail()) + ")";
+            case TRANSACTION -> "backend pid " + h.name() + " (" + (h.detail() == null ? "" : h.detail()) + held + ")";
+            case PREPARED -> "prepared transaction '" + h.name() + "' (" + (h.detail() == null ? "" : h.detail()) + held + ")";
+        };
+    }
+
+    private static String remedy(final NodeView.XminHolder h) {
+        return switch (h.kind()) {
+            case SLOT -> "drop the slot if its standby is gone (pg_drop_replication_slot), or bring the standby back";
+            case LOGICAL_SLOT -> "restart the slot's consumer, or drop the slot if nothing will consume it";
+            case STANDBY_FEEDBACK -> "end the long query on the standby, or turn hot_standby_feedback off there"
+                    + " (its queries may then be cancelled by recovery conflicts)";
+            case TRANSACTION -> "end the transaction (pg_terminate_backend(" + h.name() + ")) and fix the client"
+                    + " that leaves it open (idle_in_transaction_session_timeout bounds it)";
+            case PREPARED -> "COMMIT PREPARED or ROLLBACK PREPARED '" + h.name() + "' (its transaction manager forgot it)";
+        };
     }
 
     /** Rule: a standby setting below its primary's: PostgreSQL refuses to start (or pauses) such a standby. */

@@ -10,6 +10,7 @@ import io.replwatch.processor.health.HealthEvaluator;
 import io.replwatch.processor.health.NodeView;
 import io.replwatch.processor.health.RuleTracker;
 import io.replwatch.processor.health.Rules;
+import io.replwatch.processor.health.Severity;
 import io.replwatch.processor.state.NodeState;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -36,28 +37,59 @@ final class HealthStage {
     /** Evaluates {@code view} at event time {@code t}; {@code wall} paces the NodeHealth refresh. */
     void evaluate(final NodeView view, final long t, final NodeState ns, final long wall) {
         final HealthEvaluator.Outcome outcome = HealthEvaluator.evaluate(view, settings.thresholds(), ns.trackers, t);
-        final List<String> rules = outcome.firing().stream().map(Finding::rule).toList();
+        publish(ns, outcome.firing(), outcome.state(), t, wall);
+    }
+
+    /**
+     * {@code upstream} has just left DOWN: a standby of its cluster whose UPSTREAM_DOWN names it drops that rule now,
+     * in the same step as the upstream's own transition, rather than at its own next sample a poll later (until
+     * which the alerter, its inhibition lifted with the upstream's NODE_UNREACHABLE, would page for it). True when
+     * {@code other} changed and must be saved.
+     */
+    boolean upstreamBack(final String cluster, final String upstream, final NodeState other, final long t,
+                         final long wall) {
+        if (!cluster.equals(other.cluster) || upstream.equals(other.node)) {
+            return false;
+        }
+        final RuleTracker tr = other.trackers.get(Rules.UPSTREAM_DOWN);
+        if (tr == null || !tr.firing || tr.current == null || !upstream.equals(Rules.upstreamNamed(tr.current))) {
+            return false;
+        }
+        other.trackers.remove(Rules.UPSTREAM_DOWN);
+        final List<Finding> firing = currentFindings(other);
+        HealthState state = HealthState.HEALTHY;
+        for (final Finding f : firing) {
+            state = Severity.worst(state, f.severity());
+        }
+        publish(other, firing, state, other.lastSampleAt == null ? t : Math.max(t, other.lastSampleAt), wall);
+        return true;
+    }
+
+    /** Records the node's new state and firing rules; publishes a transition when they changed, and node health. */
+    private void publish(final NodeState ns, final List<Finding> firing, final HealthState to, final long t,
+                         final long wall) {
+        final List<String> rules = firing.stream().map(Finding::rule).toList();
         final HealthState from = ns.state;
         // Rule codes are unique in both lists: same size and one containing the other is set equality.
-        final boolean changed = from != outcome.state() || rules.size() != ns.firingRules.size()
+        final boolean changed = from != to || rules.size() != ns.firingRules.size()
                 || !ns.firingRules.containsAll(rules);
         final List<String> cleared = new ArrayList<>(ns.firingRules);
         cleared.removeAll(rules);
-        if (from != outcome.state()) {
+        if (from != to) {
             ns.stateSince = t;
         }
-        ns.state = outcome.state();
+        ns.state = to;
         ns.firingRules = new ArrayList<>(rules);
-        final String key = Names.nodeKey(view.cluster(), view.node());
+        final String key = Names.nodeKey(ns.cluster, ns.node);
         if (changed) {
-            out.transition(view.cluster(), HealthTransition.newBuilder()
-                    .setId(transitionId(key, t, from, outcome.state(), rules))
-                    .setCluster(view.cluster())
-                    .setNode(view.node())
+            out.transition(ns.cluster, HealthTransition.newBuilder()
+                    .setId(transitionId(key, t, from, to, rules))
+                    .setCluster(ns.cluster)
+                    .setNode(ns.node)
                     .setFromState(from)
-                    .setToState(outcome.state())
+                    .setToState(to)
                     .setAt(Instant.ofEpochMilli(t))
-                    .setReasons(reasons(outcome.firing(), ns))
+                    .setReasons(reasons(firing, ns))
                     .setCleared(cleared)
                     .setRole(ns.roleName())
                     .setLabels(ns.labels)

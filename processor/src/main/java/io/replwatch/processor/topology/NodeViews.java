@@ -58,7 +58,7 @@ final class NodeViews {
         if (s.getSettings() != null) {
             v.maxWalSenders(s.getSettings().getMaxWalSenders()).maxReplicationSlots(s.getSettings().getMaxReplicationSlots());
             if (primary) {
-                syncStandbys(s, v);
+                v.rejoining(ServerActivity.primaryRejoining(ns, t, syncStandbys(s, v)));
             }
         }
         if (ok) {
@@ -67,6 +67,7 @@ final class NodeViews {
             // A primary's checkpoints only: up to 16 a standby counts its restartpoints there, which follow the
             // primary's checkpoint records, so the one cause would be named on every node of the cluster.
             v.checkpoints(primary ? checkpoints(s, t, ns, cs) : null);
+            v.horizon(primary ? horizon(s) : null);
         }
         if (standby) {
             final NodeView.StandbyKind kind = standbyKind(s);
@@ -274,19 +275,97 @@ final class NodeViews {
     }
 
     /** How many standbys named in synchronous_standby_names are not streaming (commits wait for them). */
-    private static void syncStandbys(final ReplicationSample s, final NodeView.Builder v) {
+    /** Sets the synchronous standbys' names and how many of them are missing; returns that count (0 when none named). */
+    private static int syncStandbys(final ReplicationSample s, final NodeView.Builder v) {
         final String names = s.getSettings().getSynchronousStandbyNames();
         v.syncStandbyNames(names);
         final SyncStandbyNames parsed = SyncStandbyNames.parse(names);
-        if (parsed != null) {
+        if (parsed == null) {
+            return 0;
+        }
+        {
             final List<String> streaming = new ArrayList<>();
             for (final ReplicaRow r : s.getReplicas()) {
                 if ("streaming".equals(r.getState()) && r.getApplicationName() != null) {
                     streaming.add(r.getApplicationName());
                 }
             }
-            v.syncMissing(parsed.missing(streaming));
+            final int missing = parsed.missing(streaming);
+            v.syncMissing(missing);
+            return missing;
         }
+    }
+
+    /**
+     * The oldest xmin among the slots (xmin; a logical slot's catalog_xmin), the standbys' feedback (the WAL senders'
+     * backend_xmin, when they stream without a slot), the running and the prepared transactions; null when nothing
+     * holds one. On a tie the standby is named before its slot.
+     */
+    static NodeView.XminHolder horizon(final ReplicationSample s) {
+        NodeView.XminHolder oldest = null;
+        for (final ReplicaRow r : s.getReplicas()) {
+            if (r.getBackendXminAge() != null) {
+                oldest = older(oldest, new NodeView.XminHolder(r.getBackendXminAge(), NodeView.HolderKind.STANDBY_FEEDBACK,
+                        r.getApplicationName() == null ? "pid " + r.getPid() : r.getApplicationName(), null, null));
+            }
+        }
+        for (final SlotRow slot : s.getSlots()) {
+            if (slot.getXminAge() != null) {
+                // An active physical slot's xmin is its standby's hot_standby_feedback: name the standby.
+                final String standby = slot.getActive() && "physical".equals(slot.getSlotType())
+                        ? senderName(s, slot.getActivePid()) : null;
+                oldest = older(oldest, standby != null
+                        ? new NodeView.XminHolder(slot.getXminAge(), NodeView.HolderKind.STANDBY_FEEDBACK, standby, null,
+                                "through slot " + slot.getSlotName())
+                        : new NodeView.XminHolder(slot.getXminAge(), NodeView.HolderKind.SLOT, slot.getSlotName(), null,
+                                slot.getSlotType() + ", " + (slot.getActive() ? "active" : "inactive")));
+            }
+            if (slot.getCatalogXminAge() != null) {
+                oldest = older(oldest, new NodeView.XminHolder(slot.getCatalogXminAge(), NodeView.HolderKind.LOGICAL_SLOT,
+                        slot.getSlotName(), null, (slot.getActive() ? "active" : "inactive")
+                        + (slot.getPlugin() == null ? "" : ", plugin " + slot.getPlugin())
+                        + (slot.getDatabase() == null ? "" : ", database " + slot.getDatabase())));
+            }
+        }
+        final var h = s.getHorizon();
+        if (h != null && h.getBackend() != null) {
+            final var b = h.getBackend();
+            final StringBuilder d = new StringBuilder();
+            d.append(b.getState() == null ? b.getBackendType() : b.getState());
+            if (b.getDatabase() != null) {
+                d.append(", database ").append(b.getDatabase());
+            }
+            if (b.getApplicationName() != null && !b.getApplicationName().isEmpty()) {
+                d.append(", application ").append(b.getApplicationName());
+            }
+            oldest = older(oldest, new NodeView.XminHolder(b.getXminAge(), NodeView.HolderKind.TRANSACTION,
+                    String.valueOf(b.getPid()), b.getXactStart() == null ? null
+                    : s.getSampledAt().toEpochMilli() - b.getXactStart().toEpochMilli(), d.toString()));
+        }
+        if (h != null && h.getPrepared() != null) {
+            final var p = h.getPrepared();
+            oldest = older(oldest, new NodeView.XminHolder(p.getXminAge(), NodeView.HolderKind.PREPARED, p.getGid(),
+                    p.getPreparedAt() == null ? null : s.getSampledAt().toEpochMilli() - p.getPreparedAt().toEpochMilli(),
+                    p.getDatabase() == null ? null : "database " + p.getDatabase()));
+        }
+        return oldest;
+    }
+
+    /** The application_name of the WAL sender with {@code pid}, or null. */
+    private static String senderName(final ReplicationSample s, final Integer pid) {
+        if (pid == null) {
+            return null;
+        }
+        for (final ReplicaRow r : s.getReplicas()) {
+            if (pid.equals(r.getPid())) {
+                return r.getApplicationName();
+            }
+        }
+        return null;
+    }
+
+    private static NodeView.XminHolder older(final NodeView.XminHolder a, final NodeView.XminHolder b) {
+        return a == null || b.ageXids() > a.ageXids() ? b : a;
     }
 
     private static List<NodeView.SlotView> slots(final ReplicationSample s) {

@@ -2,6 +2,7 @@ package io.replwatch.processor.topology;
 
 import io.replwatch.avro.CapacityRollup;
 import io.replwatch.avro.DeadLetter;
+import io.replwatch.avro.HealthState;
 import io.replwatch.avro.HealthTransition;
 import io.replwatch.avro.LagRate;
 import io.replwatch.avro.NodeHealth;
@@ -128,7 +129,16 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         final LagRate lagRate = lag.onSample(s, t, ns, cs);
         final NodeView view = views.of(s, t, ns, cs);
+        final HealthState before = ns.state;
         health.evaluate(view, t, ns, wall);
+        if (before == HealthState.DOWN && ns.state != HealthState.DOWN) {
+            // Back: its downstream standbys' UPSTREAM_DOWN clears with it (rare: a loop over the task's nodes).
+            for (final NodeState other : state.nodes()) {
+                if (health.upstreamBack(s.getCluster(), s.getNode(), other, t, wall)) {
+                    state.saveNode(other);
+                }
+            }
+        }
         clusterChanged |= ServerActivity.onHealth(s.getNode(), ns.state, t, cs);
         clusterChanged |= rollups.onSample(s, t, ns, cs, lagRate);
         state.saveNode(ns);

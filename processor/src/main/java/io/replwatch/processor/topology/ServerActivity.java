@@ -21,6 +21,8 @@ final class ServerActivity {
     static final long CHECKPOINT_WINDOW_MS = 30 * 60_000L;
     /** How long a standby back from DOWN may take to stream again before the receiver rules judge it. */
     static final long REJOIN_GRACE_MS = 30_000L;
+    /** How long a standby may take to reconnect to an upstream that came back before its receiver rules judge it. */
+    static final long RECONNECT_GRACE_MS = 15_000L;
 
     /** The settings a standby must hold at least as high as its primary (hot standby refuses or pauses otherwise). */
     static final List<String> DRIFT_SETTINGS = List.of("max_connections", "max_worker_processes", "max_wal_senders",
@@ -93,41 +95,62 @@ final class ServerActivity {
     }
 
     /**
-     * Whether a cascading standby whose link just dropped is given the benefit of the doubt: its upstream (known, not
-     * the primary) may be going DOWN, and the collector's sample saying so can arrive after this standby's (both are
-     * polled in the same round). For one and a half poll intervals (at least 2 s) its receiver rules wait.
+     * Whether a standby whose link is down is given the benefit of the doubt, its receiver rules waiting:
+     * <ul>
+     * <li>its link just dropped and its upstream (the primary or a cascading standby) may be going DOWN: the
+     * collector's sample saying so can arrive after this standby's (both are polled in the same round). For one and a
+     * half poll intervals (at least 2 s) it waits for the upstream's verdict, unless the primary, its upstream, has
+     * answered since;</li>
+     * <li>its upstream came back less than {@link #RECONNECT_GRACE_MS} ago: the WAL receiver retries every
+     * {@code wal_retrieve_retry_interval} (5 s by default), so the standby goes from UPSTREAM_DOWN to HEALTHY with
+     * its upstream instead of paging on its own once the upstream's page has resolved.</li>
+     * </ul>
      */
     static boolean awaitingUpstream(final ReplicationSample s, final NodeState ns, final ClusterState cs, final long t) {
-        if (ns.receiverDownSince == null || upstreamOf(s, cs) == null) {
+        if (ns.receiverDownSince == null) {
+            return false;
+        }
+        final String upstream = upstreamOf(s, cs);
+        if (upstream == null) {
             return false;
         }
         final long grace = Math.max(2_000, ns.intervalMs == null ? 0 : ns.intervalMs * 3 / 2);
-        return t - ns.receiverDownSince < grace;
-    }
-
-    /** The node, not the primary, whose pg_stat_replication last listed this standby: its upstream, or null. */
-    static String upstreamOf(final ReplicationSample s, final ClusterState cs) {
-        final String name = s.getNode();
-        final String clusterName = s.getSettings() == null ? null : s.getSettings().getClusterName();
-        for (final Map.Entry<String, List<String>> e : cs.downstreams.entrySet()) {
-            final String upstream = e.getKey();
-            if (!upstream.equals(name) && !upstream.equals(cs.primary)
-                    && (e.getValue().contains(name) || clusterName != null && e.getValue().contains(clusterName))) {
-                return upstream;
-            }
-        }
-        return null;
+        // The primary's verdict is in once it has answered since the link dropped: then the link is this standby's
+        // own problem, and RECEIVER_DISCONNECTED need not wait (a cut link is named within a poll or two).
+        final Long answered = cs.outOfRecovery.get(upstream);
+        final boolean verdictIn = upstream.equals(cs.primary) && answered != null && answered >= ns.receiverDownSince;
+        final Long back = cs.backNodes.get(upstream);
+        return !verdictIn && t - ns.receiverDownSince < grace || back != null && t - back < RECONNECT_GRACE_MS;
     }
 
     /**
-     * The node a standby streams from when that node is not the primary and is DOWN, or came back less than the
-     * rejoin grace ago (the standby reconnects within seconds of it), or null: the standby is known downstream of
-     * it (by node name or cluster_name, which the sandbox and most setups use as application_name).
+     * The node whose pg_stat_replication last listed this standby (by node name or cluster_name, which the sandbox
+     * and most setups use as application_name): the primary, or the standby it cascades from; null when unknown.
+     */
+    static String upstreamOf(final ReplicationSample s, final ClusterState cs) {
+        final String name = s.getNode();
+        final String clusterName = s.getSettings() == null ? null : s.getSettings().getClusterName();
+        String found = null;
+        for (final Map.Entry<String, List<String>> e : cs.downstreams.entrySet()) {
+            final String upstream = e.getKey();
+            if (!upstream.equals(name)
+                    && (e.getValue().contains(name) || clusterName != null && e.getValue().contains(clusterName))) {
+                if (!upstream.equals(cs.primary)) {
+                    return upstream; // a cascade is the more specific answer
+                }
+                found = upstream;
+            }
+        }
+        return found;
+    }
+
+    /**
+     * The node a standby streams from (the primary, or the standby it cascades from) when that node is DOWN, or
+     * null. Once the upstream is back the standby is {@linkplain #awaitingUpstream awaiting} its reconnection.
      */
     static String upstreamDown(final ReplicationSample s, final ClusterState cs) {
         final String upstream = upstreamOf(s, cs);
-        return upstream != null && (cs.downNodes.containsKey(upstream) || cs.backNodes.containsKey(upstream))
-                ? upstream : null;
+        return upstream != null && cs.downNodes.containsKey(upstream) ? upstream : null;
     }
 
     /** Keeps checkpoint totals only where they changed, plus a baseline before the window; a reset starts over. */
@@ -161,13 +184,16 @@ final class ServerActivity {
 
     /**
      * A standby that was DOWN and answers again, with its WAL receiver not streaming yet, is rejoining from its
-     * first such sample; streaming (or any sample that is not from a reachable standby) ends it.
+     * first such sample; streaming (or any sample that is not from a reachable standby) ends it. A primary that was
+     * DOWN and answers again is rejoining until its synchronous standbys stream ({@link #primaryRejoining}).
      */
     static void rejoin(final ReplicationSample s, final long t, final NodeState ns) {
-        final boolean standby = Samples.isOk(s) && Samples.isStandby(s);
+        final boolean ok = Samples.isOk(s);
+        final boolean standby = ok && Samples.isStandby(s);
+        final boolean primary = ok && Samples.isPrimary(s);
         final boolean streaming = standby && s.getStandby() != null && s.getStandby().getWalReceiver() != null
                 && "streaming".equals(s.getStandby().getWalReceiver().getStatus());
-        if (!standby || streaming) {
+        if (!(standby || primary) || streaming) {
             ns.rejoinSince = null;
         } else if (ns.rejoinSince == null && ns.state == HealthState.DOWN) {
             ns.rejoinSince = t;
@@ -179,6 +205,19 @@ final class ServerActivity {
         } else if (standby) {
             ns.receiverDownSince = null;
         }
+    }
+
+    /**
+     * Whether a primary back from DOWN still waits for {@code syncMissing} synchronous standbys to reconnect (for up
+     * to {@link #RECONNECT_GRACE_MS}): it stays DOWN meanwhile, since its commits wait, and goes straight to HEALTHY
+     * when they stream, instead of a SYNC_STANDBY_MISSING held for its clear_for. None missing ends the rejoin.
+     */
+    static boolean primaryRejoining(final NodeState ns, final long t, final int syncMissing) {
+        if (syncMissing <= 0) {
+            ns.rejoinSince = null;
+            return false;
+        }
+        return ns.rejoinSince != null && t - ns.rejoinSince < RECONNECT_GRACE_MS;
     }
 
     static boolean rejoining(final NodeState ns, final long t) {

@@ -179,7 +179,50 @@ class RulesTest {
                         List.of(Rules.UPSTREAM_DOWN), HealthState.CRITICAL),
                 // 54. A cascading standby's link dropped a moment ago, its upstream's fate not known yet: it waits.
                 Arguments.of(54, view(STANDBY, b -> b.receiverStatus(null).standbyListedUpstream(false).awaitingUpstream(true)),
+                        List.of(), HealthState.HEALTHY),
+                // 55. A stopped standby that the primary no longer lists: unreachable, not also missing (a
+                //     STANDBY_MISSING fired meanwhile would outlive its return by clear_for).
+                Arguments.of(55, view(STANDBY, b -> b.status(PollStatus.UNREACHABLE).receiverStatus(null).standbyListedUpstream(false)),
+                        List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
+                // 56. A primary back from DOWN whose synchronous standby has not reconnected yet: still DOWN, not
+                //     SYNC_STANDBY_MISSING (which would hold it CRITICAL for clear_for after the standby is back).
+                Arguments.of(56, view(PRIMARY, b -> b.rejoining(true).syncMissing(1)), List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
+                // 57. The primary's horizon 5 million transactions old: below the 10 million warning.
+                Arguments.of(57, view(PRIMARY, b -> b.horizon(holder(5_000_000, NodeView.HolderKind.TRANSACTION))),
+                        List.of(), HealthState.HEALTHY),
+                // 58. 20 million, a forgotten prepared transaction: WARNING.
+                Arguments.of(58, view(PRIMARY, b -> b.horizon(holder(20_000_000, NodeView.HolderKind.PREPARED))),
+                        List.of(Rules.XMIN_HORIZON), HealthState.WARNING),
+                // 59. 150 million, a logical slot nothing consumes: CRITICAL (past half of autovacuum_freeze_max_age).
+                Arguments.of(59, view(PRIMARY, b -> b.horizon(holder(150_000_000, NodeView.HolderKind.LOGICAL_SLOT))),
+                        List.of(Rules.XMIN_HORIZON), HealthState.CRITICAL),
+                // 60. A standby's own horizon: vacuum runs on the primary; what a standby holds there is the
+                //     primary's (its feedback), so it is judged there.
+                Arguments.of(60, view(STANDBY, b -> b.horizon(holder(150_000_000, NodeView.HolderKind.TRANSACTION))),
                         List.of(), HealthState.HEALTHY));
+    }
+
+    private static NodeView.XminHolder holder(final long age, final NodeView.HolderKind kind) {
+        return new NodeView.XminHolder(age, kind, "h1", 90_000L, null);
+    }
+
+    @org.junit.jupiter.api.Test
+    void theHorizonsReasonNamesItsHolderAndWhatToDo() {
+        final Thresholds.RuleSettings t = Thresholds.defaultFor(Rules.XMIN_HORIZON);
+        final java.util.function.Function<NodeView.XminHolder, String> reason = h -> Rules.xminHorizon(
+                view(PRIMARY, b -> b.horizon(h)), t).orElseThrow().message();
+        assertThat(reason.apply(new NodeView.XminHolder(20_000_000, NodeView.HolderKind.PREPARED, "pay-42", 3_600_000L,
+                "database shop"))).contains("20000000 transactions old").contains("prepared transaction 'pay-42'")
+                .contains("open 1h").contains("ROLLBACK PREPARED 'pay-42'");
+        assertThat(reason.apply(new NodeView.XminHolder(20_000_000, NodeView.HolderKind.TRANSACTION, "4242", 125_000L,
+                "idle in transaction, database shop"))).contains("backend pid 4242 (idle in transaction, database shop,"
+                + " open 2m5s)").contains("pg_terminate_backend(4242)");
+        assertThat(reason.apply(new NodeView.XminHolder(20_000_000, NodeView.HolderKind.LOGICAL_SLOT, "cdc", null,
+                "inactive, plugin pgoutput"))).contains("logical replication slot cdc").contains("drop the slot");
+        assertThat(reason.apply(new NodeView.XminHolder(20_000_000, NodeView.HolderKind.STANDBY_FEEDBACK, "standby1",
+                null, null))).contains("standby standby1's hot_standby_feedback").contains("hot_standby_feedback off");
+        assertThat(reason.apply(new NodeView.XminHolder(20_000_000, NodeView.HolderKind.SLOT, "old_standby", null,
+                "physical, inactive"))).contains("replication slot old_standby (physical, inactive)");
     }
 
     /** An archiver view: failing or not, for how long, segments waiting and the oldest one's age. */

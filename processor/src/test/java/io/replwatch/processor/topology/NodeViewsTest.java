@@ -80,4 +80,38 @@ class NodeViewsTest {
         assertThat(stale.staleForMs()).isEqualTo(31_000);
         assertThat(stale.slots()).isEqualTo(List.of());
     }
+
+    /** Issue 16: the oldest of every kind of holder is the horizon, named; nothing held, no horizon. */
+    @Test
+    void theHorizonIsItsOldestHolder() {
+        final long t = 1_764_000_000_000L;
+        final io.replwatch.avro.ReplicationSample plain = Samples.primary("p", t, 100, 1, Map.of("s1", 100L));
+        assertThat(NodeViews.horizon(plain)).isNull();
+        final io.replwatch.avro.ReplicationSample s = io.replwatch.avro.ReplicationSample.newBuilder(plain)
+                .setReplicas(List.of(io.replwatch.avro.ReplicaRow.newBuilder(plain.getReplicas().get(0))
+                        .setBackendXminAge(900L).build()))
+                .setSlots(List.of(io.replwatch.avro.SlotRow.newBuilder().setSlotName("cdc").setSlotType("logical")
+                        .setActive(false).setPlugin("pgoutput").setDatabase("shop").setXminAge(null).setCatalogXminAge(1_200L)
+                        .build()))
+                .setHorizon(io.replwatch.avro.XminHolders.newBuilder()
+                        .setBackend(io.replwatch.avro.XminBackend.newBuilder().setPid(4242).setXminAge(1_000L)
+                                .setState("idle in transaction").setDatabase("shop")
+                                .setXactStart(java.time.Instant.ofEpochMilli(t - 60_000)).build())
+                        .setPrepared(io.replwatch.avro.XminPrepared.newBuilder().setGid("pay-42").setXminAge(800L).build())
+                        .build())
+                .build();
+        final NodeView.XminHolder h = NodeViews.horizon(s);
+        assertThat(h.kind()).isEqualTo(NodeView.HolderKind.LOGICAL_SLOT);
+        assertThat(h.name()).isEqualTo("cdc");
+        assertThat(h.ageXids()).isEqualTo(1_200L);
+        assertThat(h.detail()).isEqualTo("inactive, plugin pgoutput, database shop");
+        // The slot consumed: the open transaction is the oldest, with how long it has been open.
+        final io.replwatch.avro.ReplicationSample consumed = io.replwatch.avro.ReplicationSample.newBuilder(s)
+                .setSlots(List.of()).build();
+        final NodeView.XminHolder tx = NodeViews.horizon(consumed);
+        assertThat(tx.kind()).isEqualTo(NodeView.HolderKind.TRANSACTION);
+        assertThat(tx.name()).isEqualTo("4242");
+        assertThat(tx.heldForMs()).isEqualTo(60_000L);
+        assertThat(tx.detail()).isEqualTo("idle in transaction, database shop");
+    }
 }

@@ -240,6 +240,93 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void row5b_aStandbyStoppedForAMinuteComesBackFromDownStraightToHealthy() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        long t = T0 + 5000;
+        for (; t < T0 + 65_000; t += 5000) {
+            // s2 is stopped: the primary lists only s1 (STANDBY_MISSING's 10 s would have passed long ago).
+            send(Samples.primary("p", t, 100 * MB, 1, Map.of("s1", 100 * MB)));
+            send(Samples.streaming("s1", t + 1, 100 * MB));
+            send(Samples.failed("s2", t + 2, PollStatus.UNREACHABLE));
+            driver.advanceWallClockTime(Duration.ofSeconds(5));
+        }
+        // Started again: its receiver starts up a poll before the primary lists it.
+        send(Samples.primary("p", t, 100 * MB, 1, Map.of("s1", 100 * MB)));
+        send(Samples.standby("s2", t + 2, 100 * MB, 100 * MB, "startup", false, 0));
+        round(t + 5000, 100 * MB, 100 * MB, 100 * MB);
+        final List<HealthTransition> tr = transitionsOf("s2");
+        assertThat(tr).extracting(HealthTransition::getToState).containsExactly(HealthState.DOWN, HealthState.HEALTHY);
+        assertThat(tr).flatExtracting(HealthTransition::getReasons).extracting(HealthReason::getRule)
+                .containsOnly(Rules.NODE_UNREACHABLE);
+    }
+
+    /**
+     * Rounds every 5 s from {@code from} until {@code until} with the primary stopped: the standbys' samples (receiver
+     * gone) come before the primary's failed one (the worst order). Returns the next round's time.
+     */
+    private long primaryDown(final long from, final long until) {
+        long t = from;
+        for (; t < until; t += 5000) {
+            send(Samples.standby("s1", t, 100 * MB, 100 * MB, null, false, 0));
+            send(Samples.standby("s2", t + 1, 100 * MB, 100 * MB, null, false, 0));
+            send(Samples.failed("p", t + 2, PollStatus.UNREACHABLE));
+            driver.advanceWallClockTime(Duration.ofSeconds(5));
+        }
+        return t;
+    }
+
+    @Test
+    void row5c_aRestartedPrimaryTakesItsStandbysFromUpstreamDownToHealthyWithIt() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        final long t = primaryDown(T0 + 5000, T0 + 30_000);
+        // Back: it lists nobody yet; the standbys reconnect a poll later.
+        send(Samples.standby("s1", t, 100 * MB, 100 * MB, null, false, 0));
+        send(Samples.standby("s2", t + 1, 100 * MB, 100 * MB, null, false, 0));
+        send(Samples.primary("p", t + 2, 100 * MB, 1, Map.of()));
+        send(Samples.standby("s1", t + 3, 100 * MB, 100 * MB, "startup", false, 0));
+        send(Samples.standby("s2", t + 4, 100 * MB, 100 * MB, "startup", false, 0));
+        round(t + 5000, 100 * MB, 100 * MB, 100 * MB);
+        final List<HealthTransition> all = transitions.readValuesToList();
+        assertThat(all.stream().filter(x -> x.getNode().equals("p")).toList())
+                .extracting(HealthTransition::getToState).containsExactly(HealthState.DOWN, HealthState.HEALTHY);
+        for (final String standby : List.of("s1", "s2")) {
+            final List<HealthTransition> tr = all.stream().filter(x -> x.getNode().equals(standby)).toList();
+            assertThat(tr).as(standby).extracting(HealthTransition::getToState)
+                    .containsExactly(HealthState.CRITICAL, HealthState.HEALTHY);
+            assertThat(tr.get(0).getReasons()).extracting(HealthReason::getRule).containsExactly(Rules.UPSTREAM_DOWN);
+            assertThat(tr.get(0).getReasons().get(0).getMessage()).contains("upstream p, which is DOWN");
+        }
+    }
+
+    @Test
+    void row5d_anUpstreamBackClearsItsStandbysUpstreamDownInTheSameStep() {
+        round(T0, 100 * MB, 100 * MB, 100 * MB);
+        transitions.readValuesToList();
+        final long t = primaryDown(T0 + 5000, T0 + 20_000);
+        assertThat(transitions.readValuesToList()).filteredOn(x -> x.getNode().equals("s2"))
+                .last().satisfies(x -> assertThat(rules(x)).containsExactly(Rules.UPSTREAM_DOWN));
+        // Back, its sync standby s1 already streaming to it: the primary is HEALTHY, and s2's UPSTREAM_DOWN clears in
+        // that same step (before s2's next sample), so no page goes out for s2 once p's page resolves.
+        send(Samples.primary("p", t, 100 * MB, 1, Map.of("s1", 100 * MB)));
+        final List<HealthTransition> step = transitions.readValuesToList();
+        assertThat(step).extracting(HealthTransition::getNode).containsExactlyInAnyOrder("p", "s1", "s2");
+        assertThat(step.get(0).getNode()).isEqualTo("p");
+        assertThat(step).allSatisfy(x -> assertThat(x.getToState()).isEqualTo(HealthState.HEALTHY));
+        assertThat(step).filteredOn(x -> x.getNode().equals("s2")).singleElement()
+                .satisfies(x -> assertThat(x.getCleared()).containsExactly(Rules.UPSTREAM_DOWN));
+        // s2 reconnects within its grace: no RECEIVER_DISCONNECTED on the way.
+        send(Samples.standby("s2", t + 1000, 100 * MB, 100 * MB, "startup", false, 0));
+        send(Samples.streaming("s2", t + 5000, 100 * MB));
+        assertThat(transitionsOf("s2")).isEmpty();
+    }
+
+    private static List<String> rules(final HealthTransition t) {
+        return t.getReasons().stream().map(HealthReason::getRule).toList();
+    }
+
+    @Test
     void row6_failoverFiresOnTheNewPrimaryAndSplitBrainWhileTheOldOneStillRuns() {
         round(T0, 100 * MB, 100 * MB, 100 * MB);
         transitions.readValuesToList();

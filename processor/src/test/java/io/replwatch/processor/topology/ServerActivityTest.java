@@ -191,19 +191,31 @@ class ServerActivityTest {
         ServerActivity.rejoin(s3, T, ns3);
         assertThat(ServerActivity.awaitingUpstream(s3, ns3, cs, T + 1_500)).isTrue();
         assertThat(ServerActivity.awaitingUpstream(s3, ns3, cs, T + 2_000)).as("then its own broken link").isFalse();
-        assertThat(ServerActivity.awaitingUpstream(Samples.standby("s1", T, 100, 100, null, false, 0), ns3, cs, T + 1))
-                .as("a standby of the primary: no waiting").isFalse();
+        final ReplicationSample s1 = Samples.standby("s1", T, 100, 100, null, false, 0);
+        assertThat(ServerActivity.upstreamOf(s1, cs)).as("a standby of the primary").isEqualTo("p");
+        assertThat(ServerActivity.upstreamOf(s3, cs)).as("the cascade, not the primary").isEqualTo("s2");
+        assertThat(ServerActivity.awaitingUpstream(s1, ns3, cs, T + 1)).as("the primary's verdict is awaited too").isTrue();
+        cs.outOfRecovery.put("p", T - 1);
+        assertThat(ServerActivity.awaitingUpstream(s1, ns3, cs, T + 1)).as("an answer from before the drop").isTrue();
+        cs.outOfRecovery.put("p", T);
+        assertThat(ServerActivity.awaitingUpstream(s1, ns3, cs, T + 1)).as("the primary answered since: no wait").isFalse();
+        cs.outOfRecovery.remove("p");
         assertThat(ServerActivity.onHealth("s2", HealthState.DOWN, T, cs)).isTrue();
         assertThat(ServerActivity.onHealth("s2", HealthState.DOWN, T + 1, cs)).isFalse();
         assertThat(ServerActivity.upstreamDown(s3, cs)).isEqualTo("s2");
-        // The primary DOWN is not an upstream here: its standbys keep their own rules (and NODE_UNREACHABLE pages).
+        // The primary DOWN is its standbys' upstream DOWN: one page (the primary's), not one per standby.
         ServerActivity.onHealth("p", HealthState.DOWN, T, cs);
-        assertThat(ServerActivity.upstreamDown(Samples.standby("s1", T, 100, 100, null, false, 0), cs)).isNull();
+        assertThat(ServerActivity.upstreamDown(s1, cs)).isEqualTo("p");
+        // s2 back: UPSTREAM_DOWN ends with it, and s3 has the reconnect grace to stream again.
         assertThat(ServerActivity.onHealth("s2", HealthState.HEALTHY, T + 2, cs)).isTrue();
-        assertThat(ServerActivity.upstreamDown(s3, cs)).as("s2 just back: s3 reconnects within its grace").isEqualTo("s2");
+        assertThat(ServerActivity.upstreamDown(s3, cs)).as("s2 is back").isNull();
+        assertThat(ServerActivity.awaitingUpstream(s3, ns3, cs, T + 2 + ServerActivity.RECONNECT_GRACE_MS - 1))
+                .as("reconnecting to s2").isTrue();
+        assertThat(ServerActivity.awaitingUpstream(s3, ns3, cs, T + 2 + ServerActivity.RECONNECT_GRACE_MS))
+                .as("then its own broken link").isFalse();
         assertThat(ServerActivity.onHealth("s1", HealthState.HEALTHY, T + 2 + ServerActivity.REJOIN_GRACE_MS, cs))
                 .as("the grace over, s2 is forgotten as back").isTrue();
-        assertThat(ServerActivity.upstreamDown(s3, cs)).isNull();
+        assertThat(cs.backNodes).doesNotContainKey("s2");
         // s3 re-pointed at the primary: it leaves s2's list.
         assertThat(ServerActivity.downstreams(Samples.primary("p", T, 100, 1, Map.of("s1", 100L, "s2", 100L, "s3", 100L)), cs))
                 .isTrue();
