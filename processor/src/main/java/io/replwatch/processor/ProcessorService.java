@@ -3,6 +3,7 @@ package io.replwatch.processor;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.replwatch.processor.metrics.ReplicationGauges;
 import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.processor.config.ProcessorConfig;
 import io.replwatch.runtime.kafka.KafkaTopics;
@@ -80,8 +81,11 @@ public final class ProcessorService implements AutoCloseable {
                 .builder("replwatch_processor_clock_skewed_samples")
                 .description("Samples whose collector's clock was off by more than clock_skew_window (CLOCK_SKEW)")
                 .register(metrics);
+        // The replication signals of the nodes this instance owns, beside Kafka Streams' own metrics on /metrics.
+        final ReplicationGauges gauges = new ReplicationGauges(skewed::increment);
+        metrics.getPrometheusRegistry().register(gauges);
         streams = new KafkaStreams(ProcessorTopology.build(config.topology(), config.registry(), config.stateStore(),
-                skewed::increment), p);
+                gauges), p);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("Stream thread failed; replacing it: {}", e.toString(), e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

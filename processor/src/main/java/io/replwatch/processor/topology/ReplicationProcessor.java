@@ -129,6 +129,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         final LagRate lagRate = lag.onSample(s, t, ns, cs);
         final NodeView view = views.of(s, t, ns, cs);
+        metrics.nodeView(Names.nodeKey(s.getCluster(), s.getNode()), view);
         final HealthState before = ns.state;
         health.evaluate(view, t, ns, wall);
         if (before == HealthState.DOWN && ns.state != HealthState.DOWN) {
@@ -150,6 +151,16 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
     }
 
+    /** The task leaves this instance: its nodes are exported by the instance that takes it. */
+    @Override
+    public void close() {
+        if (state != null) {
+            for (final NodeState ns : state.nodes()) {
+                metrics.released(Names.nodeKey(ns.cluster, ns.node));
+            }
+        }
+    }
+
     private void deadLetter(final Record<byte[], byte[]> record, final RuntimeException e) {
         out.deadLetter(DeadLetters.key(record),
                 DeadLetters.of(record, e, context.recordMetadata(), context.currentSystemTimeMs()), record.timestamp());
@@ -167,11 +178,13 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
 
         @Override
         public void walThroughput(final String cluster, final WalThroughput value, final long timestamp) {
+            metrics.walThroughput(Names.nodeKey(value.getCluster(), value.getNode()), value);
             context.forward(new Record<>(cluster, value, timestamp), Names.WAL_THROUGHPUT_SINK);
         }
 
         @Override
         public void lagRate(final String cluster, final LagRate value, final long timestamp) {
+            metrics.lagRate(Names.nodeKey(value.getCluster(), value.getNode()), value);
             context.forward(new Record<>(cluster, value, timestamp), Names.LAG_RATES_SINK);
         }
 
@@ -182,6 +195,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
 
         @Override
         public void nodeHealth(final String nodeKey, final NodeHealth value, final long timestamp) {
+            metrics.nodeHealth(nodeKey, value);
             if (value == null) {
                 healthStore.delete(nodeKey);
             } else {
