@@ -60,6 +60,10 @@ public final class StatusFeed implements AutoCloseable {
         /** A standby's WAL receiver: the sender it streams from (host:port), or null; and how it is fed. */
         String sender;
         String feed;
+        /** What the firing rules say, rule by rule (the horizon's holder, a slot's consumer...). */
+        Map<String, String> reasonText = Map.of();
+        /** A primary's logical slots: name, plugin, database, whether something consumes it. */
+        List<Map<String, Object>> logicalSlots = List.of();
         final Deque<double[]> series = new ArrayDeque<>(); // [epoch ms, lag bytes, lag s, wal bytes/s]
     }
 
@@ -133,6 +137,7 @@ public final class StatusFeed implements AutoCloseable {
             final Row r = row(h.getCluster(), h.getNode());
             r.state = h.getState().name();
             r.reasons = h.getReasons().stream().map(HealthReason::getRule).toList();
+            r.reasonText = reasonText(h.getReasons());
             if (h.getRole() != null) {
                 r.role = h.getRole();
             }
@@ -140,6 +145,7 @@ public final class StatusFeed implements AutoCloseable {
             final Row r = row(t.getCluster(), t.getNode());
             r.state = t.getToState().name();
             r.reasons = t.getReasons().stream().map(HealthReason::getRule).toList();
+            r.reasonText = reasonText(t.getReasons());
             final Map<String, Object> m = new LinkedHashMap<>();
             m.put("at", t.getAt().toString());
             m.put("cluster", t.getCluster());
@@ -181,6 +187,14 @@ public final class StatusFeed implements AutoCloseable {
         }
     }
 
+    private static Map<String, String> reasonText(final List<HealthReason> reasons) {
+        final Map<String, String> m = new LinkedHashMap<>();
+        for (final HealthReason r : reasons) {
+            m.put(r.getRule(), r.getMessage());
+        }
+        return m;
+    }
+
     /** What the sample says about the node's place in the cluster: downstreams, and for a standby its feed. */
     private static void links(final Row r, final ReplicationSample s) {
         final List<String> names = new ArrayList<>();
@@ -190,6 +204,18 @@ public final class StatusFeed implements AutoCloseable {
             }
         }
         r.downstreams = names;
+        final List<Map<String, Object>> logical = new ArrayList<>();
+        for (final var slot : s.getSlots()) {
+            if ("logical".equals(slot.getSlotType())) {
+                final Map<String, Object> l = new LinkedHashMap<>();
+                l.put("name", slot.getSlotName());
+                l.put("plugin", slot.getPlugin());
+                l.put("database", slot.getDatabase());
+                l.put("active", slot.getActive());
+                logical.add(l);
+            }
+        }
+        r.logicalSlots = logical;
         r.clusterName = s.getSettings() == null ? null : s.getSettings().getClusterName();
         final var receiver = s.getStandby() == null ? null : s.getStandby().getWalReceiver();
         r.sender = receiver == null || receiver.getSenderHost() == null ? null
@@ -314,6 +340,8 @@ public final class StatusFeed implements AutoCloseable {
             m.put("archiving", r.archiving);
             m.put("upstream", "STANDBY".equals(r.role) ? upstream(r) : null);
             m.put("feed", "STANDBY".equals(r.role) ? r.feed : null);
+            m.put("reason_text", r.reasonText);
+            m.put("logical_slots", "PRIMARY".equals(r.role) ? r.logicalSlots : List.of());
             nodes.add(m);
             final List<double[]> pts = new ArrayList<>(r.series);
             series.put(r.cluster + "/" + r.node, pts);

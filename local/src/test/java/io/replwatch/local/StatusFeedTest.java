@@ -103,6 +103,25 @@ class StatusFeedTest {
         assertThat(archiving()).containsEntry("state", "no archive_command");
     }
 
+    /** Issue 16: a primary's logical consumers, and the horizon's holder as its rule says it. */
+    @Test
+    void primariesShowTheirLogicalConsumersAndWhatHoldsTheHorizon() {
+        feed.accept(sample("p", false).setSlots(List.of(io.replwatch.avro.SlotRow.newBuilder().setSlotName("cdc")
+                .setSlotType("logical").setActive(false).setPlugin("pgoutput").setDatabase("shop").build(),
+                io.replwatch.avro.SlotRow.newBuilder().setSlotName("s1").setSlotType("physical").setActive(true).build()))
+                .build());
+        assertThat((List<?>) node("p").get("logical_slots")).singleElement()
+                .isEqualTo(Map.of("name", "cdc", "plugin", "pgoutput", "database", "shop", "active", false));
+        feed.accept(io.replwatch.avro.HealthTransition.newBuilder().setId("x").setCluster("c").setNode("p")
+                .setFromState(io.replwatch.avro.HealthState.HEALTHY).setToState(io.replwatch.avro.HealthState.WARNING)
+                .setAt(T).setReasons(List.of(io.replwatch.avro.HealthReason.newBuilder().setRule("XMIN_HORIZON")
+                        .setSeverity(io.replwatch.avro.HealthState.WARNING)
+                        .setMessage("the xmin horizon is 20000000 transactions old, held by backend pid 42").build()))
+                .setCleared(List.of()).setLabels(Map.of()).build());
+        assertThat(node("p").get("reason_text")).isEqualTo(
+                Map.of("XMIN_HORIZON", "the xmin horizon is 20000000 transactions old, held by backend pid 42"));
+    }
+
     @SuppressWarnings("unchecked")
     private Map<String, Object> archiving() {
         return (Map<String, Object>) node("p").get("archiving");

@@ -64,6 +64,7 @@ class BeyondStreamingIT {
                   ARCHIVE_LAG: {warning: 20s, critical: 10m, clear_for: 2s}
                   SLOT_RETENTION: {warning: 128MB, critical: 1GB, for: 0s, clear_for: 2s}
                   XMIN_HORIZON: {warning: 2000, critical: 1000000000, for: 0s, clear_for: 2s}
+                  LOGICAL_SLOT_LAG: {warning: 64MB, critical: 10GB, for: 0s, clear_for: 2s}
                 """, "settings_refresh: 1s");
         for (final String n : List.of("primary", "standby1", "standby2", "archive1", "cascade1")) {
             pipe.awaitTransition(n, 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
@@ -361,6 +362,35 @@ class BeyondStreamingIT {
     void aLogicalSlotNothingConsumesHoldsTheHorizon() {
         horizonHeldBy("a logical slot", () -> pg.createLogicalSlot("cdc_it"), () -> pg.dropSlot("cdc_it"),
                 "logical replication slot cdc_it");
+    }
+
+    /**
+     * Issue 16: a logical slot nothing consumes while the primary writes 100 MB: LOGICAL_SLOT_LAG (this IT's 64 MB)
+     * naming the slot and its trend; its changes consumed (pg_logical_slot_get_changes): cleared.
+     */
+    @Test
+    @Order(14)
+    void aLogicalSlotsConsumerFallingBehindIsNamed() {
+        final int mark = pipe.transitions.size();
+        pg.createLogicalSlot("cdc_lag");
+        try {
+            final long lever = System.currentTimeMillis();
+            pg.generateWal(100);
+            final HealthTransition behind = pipe.awaitTransition("primary", mark, Duration.ofSeconds(30),
+                    t -> rules(t).contains(Rules.LOGICAL_SLOT_LAG));
+            LOG.info("MEASURED logical slot lag: {} ms after the writes began; {}", behind.getAt().toEpochMilli() - lever,
+                    reason(behind, Rules.LOGICAL_SLOT_LAG));
+            assertThat(reason(behind, Rules.LOGICAL_SLOT_LAG)).contains("logical slot cdc_lag (inactive, nothing"
+                    + " consuming it, plugin test_decoding, database postgres) is").contains("MiB behind the primary");
+            final int caughtUp = pipe.transitions.size();
+            final long consumed = System.currentTimeMillis();
+            pg.consumeLogicalSlot("cdc_lag");
+            final HealthTransition clear = pipe.awaitTransition("primary", caughtUp, Duration.ofSeconds(30),
+                    t -> !rules(t).contains(Rules.LOGICAL_SLOT_LAG));
+            LOG.info("MEASURED logical slot consumed: cleared {} ms after", clear.getAt().toEpochMilli() - consumed);
+        } finally {
+            pg.dropSlot("cdc_lag");
+        }
     }
 
     /**

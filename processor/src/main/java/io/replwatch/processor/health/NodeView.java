@@ -63,7 +63,18 @@ public record NodeView(
         WalKeep walKeep,
         String upstreamDown,
         boolean awaitingUpstream,
-        XminHolder horizon) {
+        XminHolder horizon,
+        List<LogicalSlot> logicalSlots) {
+
+    /**
+     * A primary's logical slot judged as a consumer: bytes its confirmed_flush_lsn is behind the primary, its trend
+     * over the lag window (how long stalled, when STALLED), the catch-up ETA, and the rates it consumes at and the
+     * primary writes at (bytes per second, null when unknown).
+     */
+    public record LogicalSlot(String name, String plugin, String database, boolean active, long lagBytes, LagTrend trend,
+                              long stalledForMs, Long catchUpEtaMs, Double consumeBytesPerSecond,
+                              Double walBytesPerSecond) {
+    }
 
     /** What holds a node's xmin horizon back: vacuum cannot remove rows deleted after it. */
     public enum HolderKind { SLOT, LOGICAL_SLOT, STANDBY_FEEDBACK, TRANSACTION, PREPARED }
@@ -177,7 +188,8 @@ public record NodeView(
                 .walKeep(walKeep)
                 .upstreamDown(upstreamDown)
                 .awaitingUpstream(awaitingUpstream)
-                .horizon(horizon);
+                .horizon(horizon)
+                .logicalSlots(logicalSlots);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -219,6 +231,12 @@ public record NodeView(
         private String upstreamDown;
         private boolean awaitingUpstream;
         private XminHolder horizon;
+        private List<LogicalSlot> logicalSlots = List.of();
+
+        public Builder logicalSlots(final List<LogicalSlot> value) {
+            this.logicalSlots = value;
+            return this;
+        }
 
         public Builder horizon(final XminHolder value) {
             this.horizon = value;
@@ -411,7 +429,7 @@ public record NodeView(
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
                     identityConflict, clockSkewMs, standbyKind, expectedLagMs, archiving, checkpoints, settingsDrift,
-                    rejoining, walKeep, upstreamDown, awaitingUpstream, horizon);
+                    rejoining, walKeep, upstreamDown, awaitingUpstream, horizon, logicalSlots);
         }
     }
 }

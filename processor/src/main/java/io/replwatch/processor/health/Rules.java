@@ -40,6 +40,7 @@ public final class Rules {
     public static final String SETTINGS_DRIFT = "SETTINGS_DRIFT";
     public static final String WAL_KEEP_SHORT = "WAL_KEEP_SHORT";
     public static final String XMIN_HORIZON = "XMIN_HORIZON";
+    public static final String LOGICAL_SLOT_LAG = "LOGICAL_SLOT_LAG";
     public static final String UPSTREAM_DOWN = "UPSTREAM_DOWN";
 
     /**
@@ -108,7 +109,10 @@ public final class Rules {
             // The primary's xmin horizon 10 million transactions old: WARNING; 100 million (half of
             // autovacuum_freeze_max_age's default 200 million): CRITICAL; held a minute before it fires.
             new Rule(XMIN_HORIZON, ThresholdUnit.COUNT, settings(10_000_000d, 100_000_000d, Duration.ofMinutes(1), CLEAR),
-                    Rules::xminHorizon));
+                    Rules::xminHorizon),
+            // A logical slot's consumer 1 GiB behind the primary: WARNING; 16 GiB: CRITICAL; held a minute.
+            new Rule(LOGICAL_SLOT_LAG, ThresholdUnit.BYTES, settings(1024 * MIB, 16384 * MIB, Duration.ofMinutes(1), CLEAR),
+                    Rules::logicalSlotLag));
 
     /** Requested checkpoints in the window below this count are not judged (one manual CHECKPOINT is no trend). */
     public static final int CHECKPOINTS_MIN_REQUESTED = 3;
@@ -516,6 +520,51 @@ public final class Rules {
                 critical ? t.critical() : t.warning(), "transactions", "the xmin horizon is " + h.ageXids()
                         + " transactions old, held by " + holder(h) + ": vacuum removes nothing deleted since; "
                         + remedy(h));
+    }
+
+    /**
+     * Rule: a logical slot's consumer (CDC, a subscription) is far behind the primary: its confirmed_flush_lsn is the
+     * freshness of everything downstream of it, and the slot keeps the WAL since. The worst slot is named with its
+     * trend: stalled (its consumer confirms nothing), falling behind, or catching up with an ETA.
+     */
+    static Optional<Finding> logicalSlotLag(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.isPrimary() || v.logicalSlots() == null || v.logicalSlots().isEmpty()) {
+            return Optional.empty();
+        }
+        NodeView.LogicalSlot worst = null;
+        for (final NodeView.LogicalSlot s : v.logicalSlots()) {
+            if (worst == null || s.lagBytes() > worst.lagBytes()) {
+                worst = s;
+            }
+        }
+        final NodeView.LogicalSlot w = worst;
+        final boolean critical = t.critical() != null && w.lagBytes() > t.critical();
+        if (!critical && (t.warning() == null || w.lagBytes() <= t.warning())) {
+            return Optional.empty();
+        }
+        return fire(LOGICAL_SLOT_LAG, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) w.lagBytes(),
+                critical ? t.critical() : t.warning(), "bytes", "logical slot " + w.name() + " ("
+                        + (w.active() ? "active" : "inactive, nothing consuming it")
+                        + (w.plugin() == null ? "" : ", plugin " + w.plugin())
+                        + (w.database() == null ? "" : ", database " + w.database()) + ") is "
+                        + String.format("%.1f", w.lagBytes() / MIB) + " MiB behind the primary, " + consumerTrend(w));
+    }
+
+    private static String consumerTrend(final NodeView.LogicalSlot w) {
+        final String rate = w.consumeBytesPerSecond() == null ? ""
+                : String.format(" (consuming %.1f MiB/s", w.consumeBytesPerSecond() / MIB)
+                        + (w.walBytesPerSecond() == null ? ")" : String.format(", the primary writes %.1f MiB/s)",
+                        w.walBytesPerSecond() / MIB));
+        return switch (w.trend() == null ? LagTrend.UNKNOWN : w.trend()) {
+            case STALLED -> "stalled for " + io.replwatch.runtime.config.Durations.format(Duration.ofSeconds(
+                    w.stalledForMs() / 1000)) + ": its consumer confirms nothing; restart it, or drop the slot if"
+                    + " nothing will consume it";
+            case FALLING_BEHIND -> "falling behind" + rate + ": its consumer is slower than the primary's writes";
+            case CATCHING_UP -> "catching up" + rate + (w.catchUpEtaMs() == null ? "" : ", about "
+                    + io.replwatch.runtime.config.Durations.format(Duration.ofSeconds(Math.max(1, w.catchUpEtaMs() / 1000)))
+                    + " to go");
+            default -> "steady" + rate;
+        };
     }
 
     private static String holder(final NodeView.XminHolder h) {

@@ -40,6 +40,7 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
         volatile Double walBytesPerSecond;
         volatile List<NodeView.SlotView> slots = List.of();
         volatile NodeView.XminHolder horizon;
+        volatile List<NodeView.LogicalSlot> logicalSlots = List.of();
     }
 
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
@@ -91,6 +92,7 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
         if (v.hasData()) {
             n.slots = v.slots() == null ? List.of() : v.slots();
             n.horizon = v.horizon();
+            n.logicalSlots = v.logicalSlots() == null ? List.of() : v.logicalSlots();
             if (!v.isPrimary()) {
                 n.walBytesPerSecond = null;
             }
@@ -128,6 +130,10 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
         final Gauge wal = new Gauge("replwatch_primary_wal_bytes_per_second",
                 "WAL the primary wrote per second over its last closed window");
         final Gauge slot = new Gauge("replwatch_slot_retained_bytes", "WAL a replication slot holds back on its node");
+        final Gauge logicalLag = new Gauge("replwatch_logical_slot_lag_bytes",
+                "Bytes a logical slot's consumer (confirmed_flush_lsn) is behind its primary's current position");
+        final Gauge logicalTrend = new Gauge("replwatch_logical_slot_trend",
+                "1 for the logical slot consumer's current trend (OK, CATCHING_UP, FALLING_BEHIND, STALLED, UNKNOWN)");
         final Gauge horizon = new Gauge("replwatch_xmin_horizon_age_transactions",
                 "Age of the node's oldest xmin in transactions, labelled with the kind of its holder");
         for (final Node n : nodes.values()) {
@@ -176,13 +182,23 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
                             "active", Boolean.toString(s.active()));
                 }
             }
+            for (final NodeView.LogicalSlot ls : n.logicalSlots) {
+                logicalLag.add(ls.lagBytes(), "cluster", cluster, "node", name, "slot", ls.name());
+                if (ls.trend() != null) {
+                    for (final LagTrend t : LagTrend.values()) {
+                        logicalTrend.add(ls.trend() == t ? 1 : 0, "cluster", cluster, "node", name, "slot", ls.name(),
+                                "trend", t.name());
+                    }
+                }
+            }
             final NodeView.XminHolder h = n.horizon;
             if (h != null) {
                 horizon.add(h.ageXids(), "cluster", cluster, "node", name, "holder", h.kind().name().toLowerCase());
             }
         }
         final List<MetricSnapshot> out = new ArrayList<>();
-        for (final Gauge g : List.of(state, timeline, lastSample, lagBytes, timeLag, trend, eta, wal, slot, horizon)) {
+        for (final Gauge g : List.of(state, timeline, lastSample, lagBytes, timeLag, trend, eta, wal, slot, logicalLag,
+                logicalTrend, horizon)) {
             g.build(out::add);
         }
         return new MetricSnapshots(out);
@@ -199,7 +215,8 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
         return List.of("replwatch_node_state", "replwatch_node_timeline", "replwatch_node_last_sample_timestamp_seconds",
                 "replwatch_standby_lag_bytes", "replwatch_standby_time_lag_seconds", "replwatch_standby_trend",
                 "replwatch_standby_catch_up_eta_seconds", "replwatch_primary_wal_bytes_per_second",
-                "replwatch_slot_retained_bytes", "replwatch_xmin_horizon_age_transactions");
+                "replwatch_slot_retained_bytes", "replwatch_logical_slot_lag_bytes", "replwatch_logical_slot_trend",
+                "replwatch_xmin_horizon_age_transactions");
     }
 
     /** One gauge family being filled. */

@@ -81,6 +81,9 @@ public final class NodeState {
     /** A standby whose WAL receiver is not streaming: since when, else null. */
     public Long receiverDownSince;
 
+    /** A primary's logical slots: each slot's consumer as a trend window (confirmed_flush_lsn against the primary's). */
+    public Map<String, List<io.replwatch.processor.lag.Trend.Point>> logicalSlotPoints = new HashMap<>();
+
     /** The role as the public topics spell it, or null before the first successful poll. */
     public String roleName() {
         return role == null ? null : role.name();

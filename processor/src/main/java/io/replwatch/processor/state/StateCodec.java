@@ -27,7 +27,8 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * <p>Every record starts with a format byte. {@link #V1} is this layout; {@link #V2} (node state only) is V1 followed by
  * the node's collector, last sequence number and clock skew; {@link #V3} adds the node's checkpoint points and its
- * rejoin time, and for a cluster its primary's settings. A record that starts otherwise is state
+ * rejoin time, and for a cluster its primary's settings; {@link #V4} (node state) adds its logical slots' trend
+ * windows. A record that starts otherwise is state
  * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
@@ -36,12 +37,13 @@ public final class StateCodec {
     static final int V1 = 1;
     static final int V2 = 2;
     static final int V3 = 3;
+    static final int V4 = 4;
 
     private StateCodec() {
     }
 
     public static Serde<NodeState> nodeSerde() {
-        return serde(NodeState.class, V3, StateCodec::writeNode, StateCodec::readNode);
+        return serde(NodeState.class, V4, StateCodec::writeNode, StateCodec::readNode);
     }
 
     public static Serde<ClusterState> clusterSerde() {
@@ -112,16 +114,7 @@ public final class StateCodec {
             out.varLong(w.samples);
             out.optInt(w.timeline);
         });
-        // Lag points as five numbers each {time, replay, lag, primary, timeline or -1}: the layout of V1.
-        o.varLong(n.lagPoints.size());
-        for (final Trend.Point p : n.lagPoints) {
-            o.varLong(5);
-            o.varLong(p.time());
-            o.varLong(p.replayLsn());
-            o.varLong(p.lagBytes());
-            o.varLong(p.primaryLsn());
-            o.varLong(p.timeline() == null ? -1 : p.timeline());
-        }
+        writeTrendPoints(o, n.lagPoints);
         o.varLong(n.conflictPoints.size());
         for (final NodeState.ConflictPoint p : n.conflictPoints) {
             o.varLong(2);
@@ -159,6 +152,29 @@ public final class StateCodec {
         }
         o.optLong(n.rejoinSince);
         o.optLong(n.receiverDownSince);
+        // V4
+        map(o, n.logicalSlotPoints, StateCodec::writeTrendPoints);
+    }
+
+    /** Trend points as five numbers each {time, replay, lag, primary, timeline or -1}: the layout of V1. */
+    private static void writeTrendPoints(final Bin.Out o, final List<Trend.Point> pts) {
+        o.varLong(pts.size());
+        for (final Trend.Point p : pts) {
+            o.varLong(5);
+            o.varLong(p.time());
+            o.varLong(p.replayLsn());
+            o.varLong(p.lagBytes());
+            o.varLong(p.primaryLsn());
+            o.varLong(p.timeline() == null ? -1 : p.timeline());
+        }
+    }
+
+    private static List<Trend.Point> readTrendPoints(final Bin.In i) {
+        final List<Trend.Point> pts = new ArrayList<>();
+        for (final long[] p : points(i, 5)) {
+            pts.add(new Trend.Point(p[0], p[1], p[2], p[3], p[4] < 0 ? null : (int) p[4]));
+        }
+        return pts;
     }
 
     static NodeState readNode(final Bin.In i, final int version) {
@@ -184,9 +200,7 @@ public final class StateCodec {
             w.timeline = in.optInt();
             return w;
         });
-        for (final long[] p : points(i, 5)) {
-            n.lagPoints.add(new Trend.Point(p[0], p[1], p[2], p[3], p[4] < 0 ? null : (int) p[4]));
-        }
+        n.lagPoints.addAll(readTrendPoints(i));
         for (final long[] p : points(i, 2)) {
             n.conflictPoints.add(new NodeState.ConflictPoint(p[0], p[1]));
         }
@@ -219,6 +233,9 @@ public final class StateCodec {
             }
             n.rejoinSince = i.optLong();
             n.receiverDownSince = i.optLong();
+        }
+        if (version >= V4) {
+            map(i, n.logicalSlotPoints, StateCodec::readTrendPoints);
         }
         return n;
     }

@@ -68,6 +68,9 @@ final class NodeViews {
             // primary's checkpoint records, so the one cause would be named on every node of the cluster.
             v.checkpoints(primary ? checkpoints(s, t, ns, cs) : null);
             v.horizon(primary ? horizon(s) : null);
+            if (primary) {
+                v.logicalSlots(LogicalSlots.views(s, ns, StandbyLag.minStallMs(settings, ns)));
+            }
         }
         if (standby) {
             final NodeView.StandbyKind kind = standbyKind(s);

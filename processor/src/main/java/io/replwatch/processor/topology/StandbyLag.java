@@ -52,7 +52,7 @@ final class StandbyLag {
         final List<Trend.Point> window = ns.lagPoints;
         // A stall is recognised once replay has stood still, behind a moving primary, for a sixth of the lag
         // window or three polls, whichever is longer (10 s by default), not only after a whole window.
-        final long minStall = Math.max(settings.lagWindow().toMillis() / 6, 3 * (ns.intervalMs == null ? 1000 : ns.intervalMs));
+        final long minStall = minStallMs(settings, ns);
         final LagTrend trend = Trend.evaluate(window, minStall);
         if (trend == LagTrend.STALLED) {
             if (ns.stalledSince == null) {
@@ -92,13 +92,22 @@ final class StandbyLag {
                 .build();
     }
 
+    /** A sixth of the lag window or three polls, whichever is longer: how long a stall must last to be one. */
+    static long minStallMs(final TopologySettings settings, final NodeState ns) {
+        return Math.max(settings.lagWindow().toMillis() / 6, 3 * (ns.intervalMs == null ? 1000 : ns.intervalMs));
+    }
+
     static long totalConflicts(final RecoveryConflicts c) {
         return c.getTablespace() + c.getLock() + c.getSnapshot() + c.getBufferpin() + c.getDeadlock() + c.getLogicalslot();
     }
 
     /** Appends a lag point, keeping points a tenth of the window apart (the newest always) within the window. */
     static void addLagPoint(final NodeState ns, final Trend.Point point, final long windowMs) {
-        final List<Trend.Point> pts = ns.lagPoints;
+        addPoint(ns.lagPoints, point, windowMs);
+    }
+
+    /** {@link #addLagPoint} on any window of points (a logical slot's). */
+    static void addPoint(final List<Trend.Point> pts, final Trend.Point point, final long windowMs) {
         final int n = pts.size();
         if (n >= 2 && point.time() - pts.get(n - 2).time() < windowMs / 10) {
             pts.set(n - 1, point);

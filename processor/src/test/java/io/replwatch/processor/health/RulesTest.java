@@ -199,7 +199,36 @@ class RulesTest {
                 // 60. A standby's own horizon: vacuum runs on the primary; what a standby holds there is the
                 //     primary's (its feedback), so it is judged there.
                 Arguments.of(60, view(STANDBY, b -> b.horizon(holder(150_000_000, NodeView.HolderKind.TRANSACTION))),
-                        List.of(), HealthState.HEALTHY));
+                        List.of(), HealthState.HEALTHY),
+                // 61. A logical slot's consumer 100 MiB behind: below the 1 GiB warning (an idle publisher's caught-up
+                //     subscriber is a few bytes behind).
+                Arguments.of(61, view(PRIMARY, b -> b.logicalSlots(List.of(logical(100L << 20, LagTrend.OK)))),
+                        List.of(), HealthState.HEALTHY),
+                // 62. 2 GiB behind and stalled: WARNING.
+                Arguments.of(62, view(PRIMARY, b -> b.logicalSlots(List.of(logical(100L << 20, LagTrend.OK),
+                        logical(2L << 30, LagTrend.STALLED)))), List.of(Rules.LOGICAL_SLOT_LAG), HealthState.WARNING),
+                // 63. 20 GiB behind: CRITICAL.
+                Arguments.of(63, view(PRIMARY, b -> b.logicalSlots(List.of(logical(20L << 30, LagTrend.FALLING_BEHIND)))),
+                        List.of(Rules.LOGICAL_SLOT_LAG), HealthState.CRITICAL));
+    }
+
+    private static NodeView.LogicalSlot logical(final long lag, final LagTrend trend) {
+        return new NodeView.LogicalSlot("cdc" + lag, "pgoutput", "shop", trend != LagTrend.STALLED, lag, trend,
+                trend == LagTrend.STALLED ? 300_000 : 0, trend == LagTrend.CATCHING_UP ? 120_000L : null,
+                trend == LagTrend.STALLED ? 0d : 3d * (1 << 20), 2d * (1 << 20));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aLogicalSlotsReasonGivesItsTrend() {
+        final Thresholds.RuleSettings t = Thresholds.defaultFor(Rules.LOGICAL_SLOT_LAG);
+        final java.util.function.Function<NodeView.LogicalSlot, String> reason = l -> Rules.logicalSlotLag(
+                view(PRIMARY, b -> b.logicalSlots(List.of(l))), t).orElseThrow().message();
+        assertThat(reason.apply(logical(2L << 30, LagTrend.STALLED))).contains("logical slot cdc2147483648 (inactive,"
+                + " nothing consuming it, plugin pgoutput, database shop) is 2048.0 MiB behind the primary, stalled for 5m:"
+                + " its consumer confirms nothing");
+        assertThat(reason.apply(logical(2L << 30, LagTrend.CATCHING_UP))).contains("catching up (consuming 3.0 MiB/s,"
+                + " the primary writes 2.0 MiB/s), about 2m to go");
+        assertThat(reason.apply(logical(2L << 30, LagTrend.FALLING_BEHIND))).contains("falling behind");
     }
 
     private static NodeView.XminHolder holder(final long age, final NodeView.HolderKind kind) {

@@ -31,7 +31,7 @@ class StateCodecTest {
 
     private static <T> T roundTrip(final Serde<T> serde, final T value) {
         final byte[] bytes = serde.serializer().serialize("t", value);
-        assertThat(bytes[0]).as("format byte").isEqualTo((byte) StateCodec.V3);
+        assertThat(bytes[0]).as("format byte").isEqualTo((byte) (value instanceof NodeState ? StateCodec.V4 : StateCodec.V3));
         return serde.deserializer().deserialize("t", bytes);
     }
 
@@ -105,6 +105,8 @@ class StateCodecTest {
                 new NodeState.CheckpointPoint(900_000L, 11L, 9L)));
         n.rejoinSince = 1_760_000_000_500L;
         n.receiverDownSince = 1_760_000_000_400L;
+        n.logicalSlotPoints = new java.util.HashMap<>(Map.of("cdc", new ArrayList<>(List.of(
+                new Trend.Point(10, 100, 50, 150, 3), new Trend.Point(20, 100, 90, 190, 3)))));
         return n;
     }
 
@@ -254,11 +256,24 @@ class StateCodecTest {
         v2.checkpointPoints = new ArrayList<>();
         v2.rejoinSince = null;
         v2.receiverDownSince = null;
-        final byte[] v3 = StateCodec.nodeSerde().serializer().serialize("t", v2);
-        // V3 wrote an empty point list (1 byte) and two absent times (1 byte each) after the V2 fields.
-        final byte[] bytes = java.util.Arrays.copyOf(v3, v3.length - 3);
+        v2.logicalSlotPoints = new java.util.HashMap<>();
+        final byte[] v4 = StateCodec.nodeSerde().serializer().serialize("t", v2);
+        // V3 wrote an empty point list (1 byte) and two absent times (1 byte each) after the V2 fields, V4 an empty map.
+        final byte[] bytes = java.util.Arrays.copyOf(v4, v4.length - 4);
         bytes[0] = (byte) StateCodec.V2;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v2));
+    }
+
+    /** A node record written by V3 (V4's layout without its trailing slot windows, format byte 3) still reads. */
+    @Test
+    void nodeStateWrittenByV3StillReads() {
+        final NodeState v3 = fullNode();
+        v3.logicalSlotPoints = new java.util.HashMap<>();
+        final byte[] v4 = StateCodec.nodeSerde().serializer().serialize("t", v3);
+        // V4 wrote an empty map (1 byte) after the V3 fields.
+        final byte[] bytes = java.util.Arrays.copyOf(v4, v4.length - 1);
+        bytes[0] = (byte) StateCodec.V3;
+        assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v3));
     }
 
     @Test
@@ -280,6 +295,7 @@ class StateCodecTest {
         n.checkpointPoints = new ArrayList<>();
         n.rejoinSince = null;
         n.receiverDownSince = null;
+        n.logicalSlotPoints = new java.util.HashMap<>();
         return n;
     }
 
