@@ -73,12 +73,7 @@ class BeyondStreamingIT {
 
     @AfterAll
     static void down() throws InterruptedException {
-        if (pipe != null) {
-            pipe.close();
-        }
-        if (sandbox != null) {
-            sandbox.close();
-        }
+        SandboxPipeline.closeAll(pipe, sandbox);
     }
 
     /**

@@ -63,12 +63,7 @@ class ProcessorIT {
 
     @AfterAll
     static void down() throws InterruptedException {
-        if (pipe != null) {
-            pipe.close();
-        }
-        if (sandbox != null) {
-            sandbox.close();
-        }
+        SandboxPipeline.closeAll(pipe, sandbox);
     }
 
     private static HealthTransition awaitTransition(final String node, final int after, final Duration within,

@@ -34,6 +34,12 @@ final class SandboxPipeline implements AutoCloseable {
      */
     SandboxPipeline(final Sandbox sandbox, final String appId, final String processorExtra, final String collectorExtra)
             throws Exception {
+        this(sandbox, appId, processorExtra, collectorExtra, "");
+    }
+
+    /** @param extraClusters YAML list items appended to the collector's clusters (another cluster's nodes) */
+    SandboxPipeline(final Sandbox sandbox, final String appId, final String processorExtra, final String collectorExtra,
+                    final String extraClusters) throws Exception {
         this.sandbox = sandbox;
         final StringBuilder nodes = new StringBuilder();
         for (final PgNode n : sandbox.postgres().nodes()) {
@@ -64,7 +70,7 @@ final class SandboxPipeline implements AutoCloseable {
                 clusters:
                   - name: sandbox
                     nodes:
-                %s""".formatted(appId, kafka, registry, collectorExtra, nodes), k -> null)).start();
+                %s%s""".formatted(appId, kafka, registry, collectorExtra, nodes, extraClusters), k -> null)).start();
         reader = TopicReader.follow(kafka, registry, Topics.HEALTH_TRANSITIONS, HealthTransition.class);
         transitions = reader.records();
     }
@@ -106,6 +112,16 @@ final class SandboxPipeline implements AutoCloseable {
         collector.close();
         if (processor != null) {
             processor.close();
+        }
+    }
+
+    /** Stops a test's pipeline, then its sandbox; either may be null (a start that failed half way). */
+    static void closeAll(final SandboxPipeline pipe, final Sandbox sandbox) throws InterruptedException {
+        if (pipe != null) {
+            pipe.close();
+        }
+        if (sandbox != null) {
+            sandbox.close();
         }
     }
 }

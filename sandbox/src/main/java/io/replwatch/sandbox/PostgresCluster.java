@@ -294,9 +294,68 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     public PgNode node(final String name) {
-        return nodes.stream().filter(n -> n.name().equals(name)).findFirst()
-                .orElseThrow(() -> new SandboxException("No node named '" + name + "' (have "
-                        + nodes.stream().map(PgNode::name).toList() + ")"));
+        return java.util.stream.Stream.concat(nodes.stream(), subscribers.stream()).filter(n -> n.name().equals(name))
+                .findFirst().orElseThrow(() -> new SandboxException("No node named '" + name + "' (have "
+                        + nodes.stream().map(PgNode::name).toList() + ", subscribers "
+                        + subscribers.stream().map(PgNode::name).toList() + ")"));
+    }
+
+    /** Instances of their own (not in {@link #nodes()}: another database system) subscribing to the primary. */
+    private final List<PgNode> subscribers = new ArrayList<>();
+
+    /** The publication and table the subscribers subscribe to, on the primary. */
+    public static final String PUBLICATION = "replwatch_pub";
+
+    /**
+     * Adds a subscriber: a PostgreSQL instance of its own (initdb, not a standby: replwatch watches it as another
+     * cluster) whose subscription {@code name} replicates the primary's table replwatch_pub through a publication
+     * of that name; the subscription's slot on the primary is {@code name} too. Returns once its apply worker runs.
+     */
+    public PgNode addSubscriber(final String name) {
+        final PgNode s = new PgNode(name, Ports.free(), dir.resolve("pg").resolve(name), null, false);
+        initdb(s);
+        startNode(s);
+        subscribers.add(s);
+        s.execute("CREATE ROLE " + PgNode.MONITOR_USER + " LOGIN PASSWORD '" + PgNode.MONITOR_PASSWORD + "' IN ROLE pg_monitor",
+                "CREATE TABLE " + PUBLICATION + " (id int PRIMARY KEY, v text)");
+        primary.execute("CREATE TABLE IF NOT EXISTS " + PUBLICATION + " (id int PRIMARY KEY, v text)",
+                "GRANT SELECT ON " + PUBLICATION + " TO " + PgNode.REPLICATION_USER,
+                "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = '" + PUBLICATION + "') THEN"
+                        + " CREATE PUBLICATION " + PUBLICATION + " FOR TABLE " + PUBLICATION + "; END IF; END $$");
+        s.execute("CREATE SUBSCRIPTION " + slotName(name) + " CONNECTION 'host=127.0.0.1 port=" + primary.port()
+                + " dbname=postgres user=" + PgNode.REPLICATION_USER + " password=" + PgNode.REPLICATION_PASSWORD
+                + " application_name=" + name + "' PUBLICATION " + PUBLICATION);
+        awaitApplying(s, name);
+        return s;
+    }
+
+    private void awaitApplying(final PgNode s, final String subscription) {
+        awaitCondition(Duration.ofSeconds(60), subscription + "'s apply worker", () -> "t".equals(s.queryOne(
+                "SELECT count(*) > 0 FROM pg_stat_subscription WHERE subname = '" + subscription + "' AND pid IS NOT NULL"
+                        + " AND relid IS NULL")));
+    }
+
+    /** Lever: ALTER SUBSCRIPTION ... DISABLE (its apply worker stops) or ENABLE (and waits for it to run again). */
+    public void enableSubscription(final String subscriber, final boolean enable) {
+        node(subscriber).execute("ALTER SUBSCRIPTION " + slotName(subscriber) + (enable ? " ENABLE" : " DISABLE"));
+        if (enable) {
+            awaitApplying(node(subscriber), subscriber);
+        }
+    }
+
+    /**
+     * Lever: an apply error. A row with id {@code id} is inserted on the subscriber, then the same id on the primary:
+     * the subscriber's apply worker fails on the duplicate key, exits, and retries (and fails) until
+     * {@link #resolveConflict} removes the subscriber's row.
+     */
+    public void conflictOnSubscriber(final String subscriber, final int id) {
+        node(subscriber).execute("INSERT INTO " + PUBLICATION + " VALUES (" + id + ", 'local')");
+        primary.execute("INSERT INTO " + PUBLICATION + " VALUES (" + id + ", 'published')");
+    }
+
+    /** Removes the subscriber's conflicting row: the apply worker's next retry succeeds. */
+    public void resolveConflict(final String subscriber, final int id) {
+        node(subscriber).execute("DELETE FROM " + PUBLICATION + " WHERE id = " + id + " AND v = 'local'");
     }
 
     public PgBinaries binaries() {
@@ -671,6 +730,9 @@ public final class PostgresCluster implements AutoCloseable {
     /** Stops every server (immediate: the data is thrown away) and removes the socket directory. */
     @Override
     public void close() {
+        for (final PgNode sub : subscribers) {
+            stopNode(sub, "immediate");
+        }
         final List<PgNode> reversed = new ArrayList<>(nodes);
         Collections.reverse(reversed);
         for (final PgNode n : reversed) {
@@ -693,7 +755,8 @@ public final class PostgresCluster implements AutoCloseable {
         }
         try (var dirs = Files.list(pgRoot)) {
             dirs.filter(d -> Files.exists(d.resolve("postmaster.pid")))
-                    .filter(d -> nodes.stream().noneMatch(n -> n.dataDir().equals(d)))
+                    .filter(d -> nodes.stream().noneMatch(n -> n.dataDir().equals(d))
+                            && subscribers.stream().noneMatch(n -> n.dataDir().equals(d)))
                     .forEach(d -> OsCommand.run(OsCommand.asPostgres(List.of(bin.tool("pg_ctl"), "-D", d.toString(),
                             "-m", "immediate", "stop")), Map.of(), 60));
         } catch (final IOException e) {

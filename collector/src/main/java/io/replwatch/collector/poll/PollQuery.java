@@ -45,6 +45,7 @@ public final class PollQuery {
         final boolean v12 = versionNum >= 120000;
         final boolean v13 = versionNum >= 130000;
         final boolean v14 = versionNum >= 140000;
+        final boolean v15 = versionNum >= 150000;
         final boolean v16 = versionNum >= 160000;
         final boolean v17 = versionNum >= 170000;
         final StringBuilder sql = new StringBuilder(2048);
@@ -134,7 +135,27 @@ public final class PollQuery {
            .append(" ORDER BY age(backend_xmin) DESC LIMIT 1) b),")
            .append(" 'prepared', (SELECT row_to_json(p) FROM (SELECT gid, age(transaction)::bigint AS xmin_age,")
            .append(" database, (extract(epoch FROM prepared) * 1000)::bigint AS prepared_at FROM pg_prepared_xacts")
-           .append(" ORDER BY age(transaction) DESC LIMIT 1) p)) AS horizon");
+           .append(" ORDER BY age(transaction) DESC LIMIT 1) p)) AS horizon,\n");
+        // Subscriptions (a subscriber node): pg_subscription's columns but subconninfo, which is not readable by
+        // pg_monitor (it may hold a password) and not read; the apply worker (not a table sync or, 16+, a parallel
+        // apply worker) from pg_stat_subscription; error counts from pg_stat_subscription_stats (15+).
+        // Before 12 pg_subscription's oid is a system column the public column grant leaves out: join by name there.
+        final String subKey = v12 ? "subid = s.oid" : "subname = s.subname";
+        sql.append("  (SELECT json_agg(x ORDER BY x.name) FROM (SELECT s.subname AS name, s.subenabled AS enabled,")
+           .append(" d.datname AS database, s.subslotname AS slot_name, w.pid AS apply_pid,")
+           .append(" (SELECT count(*) FROM pg_stat_subscription t WHERE t.").append(subKey)
+           .append(" AND t.relid IS NOT NULL)::int")
+           .append(" AS sync_workers, w.received_lsn - '0/0' AS received_lsn, w.latest_end_lsn - '0/0' AS latest_end_lsn,")
+           .append(" (extract(epoch FROM w.latest_end_time) * 1000)::bigint AS latest_end_at,")
+           .append(" (extract(epoch FROM w.last_msg_send_time) * 1000)::bigint AS last_msg_send_at,")
+           .append(" (extract(epoch FROM w.last_msg_receipt_time) * 1000)::bigint AS last_msg_receipt_at,")
+           .append(v15 ? " st.apply_error_count, st.sync_error_count" : " NULL::bigint AS apply_error_count,"
+                   + " NULL::bigint AS sync_error_count")
+           .append(" FROM pg_subscription s LEFT JOIN pg_database d ON d.oid = s.subdbid")
+           .append(" LEFT JOIN pg_stat_subscription w ON w.").append(subKey).append(" AND w.relid IS NULL")
+           .append(v17 ? " AND w.worker_type = 'apply'" : v16 ? " AND w.leader_pid IS NULL" : "")
+           .append(v15 ? " LEFT JOIN pg_stat_subscription_stats st ON st.subid = s.oid" : "")
+           .append(") x) AS subscriptions");
         if (withSettings) {
             sql.append(",\n  (SELECT json_object_agg(name, setting) FROM pg_settings WHERE name IN (")
                .append("'synchronous_standby_names', 'synchronous_commit', 'max_wal_senders',")

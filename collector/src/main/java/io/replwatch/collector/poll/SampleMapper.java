@@ -9,6 +9,7 @@ import io.replwatch.avro.ArchiverStats;
 import io.replwatch.avro.CheckpointerStats;
 import io.replwatch.avro.ReplicationSettings;
 import io.replwatch.avro.SlotRow;
+import io.replwatch.avro.SubscriptionRow;
 import io.replwatch.avro.XminBackend;
 import io.replwatch.avro.XminHolders;
 import io.replwatch.avro.XminPrepared;
@@ -43,6 +44,7 @@ public final class SampleMapper {
         b.setArchiver(archiver(json(rs, "archiver"), json(rs, "archive_ready")));
         b.setCheckpointer(checkpointer(json(rs, "checkpointer")));
         b.setHorizon(horizon(json(rs, "horizon")));
+        b.setSubscriptions(subscriptions(json(rs, "subscriptions")));
         if (recovery) {
             final JsonNode conflicts = json(rs, "conflicts");
             b.setStandby(StandbyInfo.newBuilder()
@@ -121,6 +123,29 @@ public final class SampleMapper {
                 .setReadyCount(intOrNull(ready, "ready_count"))
                 .setOldestReadyAt(instant(longOrNull(ready, "oldest_ready_at")))
                 .build();
+    }
+
+    /** A subscriber's subscriptions: state, apply worker, positions, error counts. */
+    static List<SubscriptionRow> subscriptions(final JsonNode rows) {
+        final List<SubscriptionRow> out = new ArrayList<>();
+        for (final JsonNode r : rows) {
+            out.add(SubscriptionRow.newBuilder()
+                    .setName(r.path("name").asText())
+                    .setEnabled(r.path("enabled").asBoolean())
+                    .setDatabase(text(r, "database"))
+                    .setSlotName(text(r, "slot_name"))
+                    .setApplyPid(intOrNull(r, "apply_pid"))
+                    .setSyncWorkers(intOrNull(r, "sync_workers"))
+                    .setReceivedLsn(lsn(r, "received_lsn"))
+                    .setLatestEndLsn(lsn(r, "latest_end_lsn"))
+                    .setLatestEndAt(instant(longOrNull(r, "latest_end_at")))
+                    .setLastMsgSendAt(instant(longOrNull(r, "last_msg_send_at")))
+                    .setLastMsgReceiptAt(instant(longOrNull(r, "last_msg_receipt_at")))
+                    .setApplyErrorCount(longOrNull(r, "apply_error_count"))
+                    .setSyncErrorCount(longOrNull(r, "sync_error_count"))
+                    .build());
+        }
+        return out;
     }
 
     /** The oldest running and the oldest prepared transaction holding the xmin horizon; null when neither does. */

@@ -64,7 +64,16 @@ public record NodeView(
         String upstreamDown,
         boolean awaitingUpstream,
         XminHolder horizon,
-        List<LogicalSlot> logicalSlots) {
+        List<LogicalSlot> logicalSlots,
+        List<SubscriptionView> subscriptions) {
+
+    /**
+     * A subscription of this node: enabled, its apply worker running, errors (apply and table sync) within the
+     * conflicts window, the cumulative counts (null before 15), how long since the publisher's last message.
+     */
+    public record SubscriptionView(String name, boolean enabled, boolean applyRunning, long errorsInWindow,
+                                   Long applyErrors, Long syncErrors, Long lastMessageAgeMs, String slotName) {
+    }
 
     /**
      * A primary's logical slot judged as a consumer: bytes its confirmed_flush_lsn is behind the primary, its trend
@@ -189,7 +198,8 @@ public record NodeView(
                 .upstreamDown(upstreamDown)
                 .awaitingUpstream(awaitingUpstream)
                 .horizon(horizon)
-                .logicalSlots(logicalSlots);
+                .logicalSlots(logicalSlots)
+                .subscriptions(subscriptions);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -232,6 +242,12 @@ public record NodeView(
         private boolean awaitingUpstream;
         private XminHolder horizon;
         private List<LogicalSlot> logicalSlots = List.of();
+        private List<SubscriptionView> subscriptions = List.of();
+
+        public Builder subscriptions(final List<SubscriptionView> value) {
+            this.subscriptions = value;
+            return this;
+        }
 
         public Builder logicalSlots(final List<LogicalSlot> value) {
             this.logicalSlots = value;
@@ -429,7 +445,7 @@ public record NodeView(
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
                     identityConflict, clockSkewMs, standbyKind, expectedLagMs, archiving, checkpoints, settingsDrift,
-                    rejoining, walKeep, upstreamDown, awaitingUpstream, horizon, logicalSlots);
+                    rejoining, walKeep, upstreamDown, awaitingUpstream, horizon, logicalSlots, subscriptions);
         }
     }
 }

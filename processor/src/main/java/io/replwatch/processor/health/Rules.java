@@ -41,6 +41,8 @@ public final class Rules {
     public static final String WAL_KEEP_SHORT = "WAL_KEEP_SHORT";
     public static final String XMIN_HORIZON = "XMIN_HORIZON";
     public static final String LOGICAL_SLOT_LAG = "LOGICAL_SLOT_LAG";
+    public static final String SUBSCRIPTION_DOWN = "SUBSCRIPTION_DOWN";
+    public static final String SUBSCRIPTION_ERRORS = "SUBSCRIPTION_ERRORS";
     public static final String UPSTREAM_DOWN = "UPSTREAM_DOWN";
 
     /**
@@ -112,7 +114,13 @@ public final class Rules {
                     Rules::xminHorizon),
             // A logical slot's consumer 1 GiB behind the primary: WARNING; 16 GiB: CRITICAL; held a minute.
             new Rule(LOGICAL_SLOT_LAG, ThresholdUnit.BYTES, settings(1024 * MIB, 16384 * MIB, Duration.ofMinutes(1), CLEAR),
-                    Rules::logicalSlotLag));
+                    Rules::logicalSlotLag),
+            // An enabled subscription without its apply worker for 10 s: CRITICAL; a disabled one: WARNING.
+            new Rule(SUBSCRIPTION_DOWN, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR),
+                    Rules::subscriptionDown),
+            // Any apply or table sync error within conflicts_window: WARNING.
+            new Rule(SUBSCRIPTION_ERRORS, ThresholdUnit.COUNT, settings(0d, null, Duration.ZERO, CLEAR),
+                    Rules::subscriptionErrors));
 
     /** Requested checkpoints in the window below this count are not judged (one manual CHECKPOINT is no trend). */
     public static final int CHECKPOINTS_MIN_REQUESTED = 3;
@@ -548,6 +556,57 @@ public final class Rules {
                         + (w.plugin() == null ? "" : ", plugin " + w.plugin())
                         + (w.database() == null ? "" : ", database " + w.database()) + ") is "
                         + String.format("%.1f", w.lagBytes() / MIB) + " MiB behind the primary, " + consumerTrend(w));
+    }
+
+    /**
+     * Rule: a subscription that applies nothing. Enabled without an apply worker (it exits on every error and is
+     * restarted, or cannot connect to the publisher): CRITICAL. Disabled (by hand, or by disable_on_error): WARNING,
+     * since its slot on the publisher keeps WAL meanwhile.
+     */
+    static Optional<Finding> subscriptionDown(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || v.subscriptions() == null) {
+            return Optional.empty();
+        }
+        NodeView.SubscriptionView disabled = null;
+        for (final NodeView.SubscriptionView s : v.subscriptions()) {
+            if (s.enabled() && !s.applyRunning()) {
+                return fire(SUBSCRIPTION_DOWN, HealthState.CRITICAL, null, null, null, "subscription " + s.name()
+                        + " is enabled but no apply worker runs: nothing is applied (the subscriber's log says why:"
+                        + " an apply error, or the publisher unreachable)");
+            }
+            if (!s.enabled() && disabled == null) {
+                disabled = s;
+            }
+        }
+        return disabled == null ? Optional.empty() : fire(SUBSCRIPTION_DOWN, HealthState.WARNING, null, null, null,
+                "subscription " + disabled.name() + " is disabled: nothing is applied, and its slot"
+                        + (disabled.slotName() == null ? "" : " " + disabled.slotName())
+                        + " keeps WAL on the publisher (ALTER SUBSCRIPTION " + disabled.name() + " ENABLE)");
+    }
+
+    /** Rule: a subscription's apply or table sync errors rose within the conflicts window. */
+    static Optional<Finding> subscriptionErrors(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || v.subscriptions() == null) {
+            return Optional.empty();
+        }
+        NodeView.SubscriptionView worst = null;
+        for (final NodeView.SubscriptionView s : v.subscriptions()) {
+            if (worst == null || s.errorsInWindow() > worst.errorsInWindow()) {
+                worst = s;
+            }
+        }
+        if (worst == null || worst.errorsInWindow() <= 0) {
+            return Optional.empty();
+        }
+        final NodeView.SubscriptionView w = worst;
+        if (t.warning() != null && w.errorsInWindow() <= t.warning()) {
+            return Optional.empty();
+        }
+        return fire(SUBSCRIPTION_ERRORS, HealthState.WARNING, (double) w.errorsInWindow(), t.warning(), "errors",
+                "subscription " + w.name() + ": " + w.errorsInWindow() + " error(s) within the window ("
+                + w.applyErrors() + " apply, " + w.syncErrors() + " table sync since the counters' reset): a row that"
+                + " conflicts, a missing table or column, or a permission on the subscriber; its log names it; fix it,"
+                + " or skip the transaction (ALTER SUBSCRIPTION " + w.name() + " SKIP)");
     }
 
     private static String consumerTrend(final NodeView.LogicalSlot w) {

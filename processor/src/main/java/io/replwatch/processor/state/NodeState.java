@@ -84,6 +84,9 @@ public final class NodeState {
     /** A primary's logical slots: each slot's consumer as a trend window (confirmed_flush_lsn against the primary's). */
     public Map<String, List<io.replwatch.processor.lag.Trend.Point>> logicalSlotPoints = new HashMap<>();
 
+    /** A subscriber's subscriptions: their apply and sync error totals where they changed, over the conflicts window. */
+    public Map<String, List<ConflictPoint>> subscriptionErrors = new HashMap<>();
+
     /** The role as the public topics spell it, or null before the first successful poll. */
     public String roleName() {
         return role == null ? null : role.name();

@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * <p>Every record starts with a format byte. {@link #V1} is this layout; {@link #V2} (node state only) is V1 followed by
  * the node's collector, last sequence number and clock skew; {@link #V3} adds the node's checkpoint points and its
  * rejoin time, and for a cluster its primary's settings; {@link #V4} (node state) adds its logical slots' trend
- * windows. A record that starts otherwise is state
+ * windows and its subscriptions' error totals. A record that starts otherwise is state
  * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
@@ -154,6 +154,14 @@ public final class StateCodec {
         o.optLong(n.receiverDownSince);
         // V4
         map(o, n.logicalSlotPoints, StateCodec::writeTrendPoints);
+        map(o, n.subscriptionErrors, (out, pts) -> {
+            out.varLong(pts.size());
+            for (final NodeState.ConflictPoint p : pts) {
+                out.varLong(2);
+                out.varLong(p.at());
+                out.varLong(p.total());
+            }
+        });
     }
 
     /** Trend points as five numbers each {time, replay, lag, primary, timeline or -1}: the layout of V1. */
@@ -236,6 +244,13 @@ public final class StateCodec {
         }
         if (version >= V4) {
             map(i, n.logicalSlotPoints, StateCodec::readTrendPoints);
+            map(i, n.subscriptionErrors, in -> {
+                final List<NodeState.ConflictPoint> pts = new ArrayList<>();
+                for (final long[] p : points(in, 2)) {
+                    pts.add(new NodeState.ConflictPoint(p[0], p[1]));
+                }
+                return pts;
+            });
         }
         return n;
     }

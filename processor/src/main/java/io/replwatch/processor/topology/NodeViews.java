@@ -68,6 +68,7 @@ final class NodeViews {
             // primary's checkpoint records, so the one cause would be named on every node of the cluster.
             v.checkpoints(primary ? checkpoints(s, t, ns, cs) : null);
             v.horizon(primary ? horizon(s) : null);
+            v.subscriptions(Subscriptions.views(s, ns, t));
             if (primary) {
                 v.logicalSlots(LogicalSlots.views(s, ns, StandbyLag.minStallMs(settings, ns)));
             }

@@ -209,13 +209,43 @@ class RulesTest {
                         logical(2L << 30, LagTrend.STALLED)))), List.of(Rules.LOGICAL_SLOT_LAG), HealthState.WARNING),
                 // 63. 20 GiB behind: CRITICAL.
                 Arguments.of(63, view(PRIMARY, b -> b.logicalSlots(List.of(logical(20L << 30, LagTrend.FALLING_BEHIND)))),
-                        List.of(Rules.LOGICAL_SLOT_LAG), HealthState.CRITICAL));
+                        List.of(Rules.LOGICAL_SLOT_LAG), HealthState.CRITICAL),
+                // 64. A subscription applying, no errors: nothing.
+                Arguments.of(64, view(PRIMARY, b -> b.subscriptions(List.of(sub(true, true, 0)))), List.of(), HealthState.HEALTHY),
+                // 65. Enabled, no apply worker: CRITICAL.
+                Arguments.of(65, view(PRIMARY, b -> b.subscriptions(List.of(sub(true, false, 0)))),
+                        List.of(Rules.SUBSCRIPTION_DOWN), HealthState.CRITICAL),
+                // 66. Disabled: WARNING (its slot keeps WAL on the publisher).
+                Arguments.of(66, view(PRIMARY, b -> b.subscriptions(List.of(sub(false, false, 0)))),
+                        List.of(Rules.SUBSCRIPTION_DOWN), HealthState.WARNING),
+                // 67. Apply errors within the window, the worker restarting between them: both.
+                Arguments.of(67, view(PRIMARY, b -> b.subscriptions(List.of(sub(true, false, 3)))),
+                        List.of(Rules.SUBSCRIPTION_DOWN, Rules.SUBSCRIPTION_ERRORS), HealthState.CRITICAL),
+                // 68. Errors, the worker running again: WARNING until the window forgets them.
+                Arguments.of(68, view(PRIMARY, b -> b.subscriptions(List.of(sub(true, true, 3)))),
+                        List.of(Rules.SUBSCRIPTION_ERRORS), HealthState.WARNING));
+    }
+
+    private static NodeView.SubscriptionView sub(final boolean enabled, final boolean running, final long errors) {
+        return new NodeView.SubscriptionView("sub1", enabled, running, errors, errors, 0L, 1_000L, "sub1");
     }
 
     private static NodeView.LogicalSlot logical(final long lag, final LagTrend trend) {
         return new NodeView.LogicalSlot("cdc" + lag, "pgoutput", "shop", trend != LagTrend.STALLED, lag, trend,
                 trend == LagTrend.STALLED ? 300_000 : 0, trend == LagTrend.CATCHING_UP ? 120_000L : null,
                 trend == LagTrend.STALLED ? 0d : 3d * (1 << 20), 2d * (1 << 20));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aSubscriptionsReasonsSayWhatToDo() {
+        final NodeView errors = view(PRIMARY, b -> b.subscriptions(List.of(sub(true, true, 3))));
+        assertThat(Rules.subscriptionErrors(errors, Thresholds.defaultFor(Rules.SUBSCRIPTION_ERRORS)).orElseThrow()
+                .message()).isEqualTo("subscription sub1: 3 error(s) within the window (3 apply, 0 table sync since the"
+                + " counters' reset): a row that conflicts, a missing table or column, or a permission on the subscriber;"
+                + " its log names it; fix it, or skip the transaction (ALTER SUBSCRIPTION sub1 SKIP)");
+        final NodeView disabled = view(PRIMARY, b -> b.subscriptions(List.of(sub(false, false, 0))));
+        assertThat(Rules.subscriptionDown(disabled, Thresholds.defaultFor(Rules.SUBSCRIPTION_DOWN)).orElseThrow()
+                .message()).contains("subscription sub1 is disabled").contains("slot sub1 keeps WAL on the publisher");
     }
 
     @org.junit.jupiter.api.Test
