@@ -472,11 +472,15 @@ public final class Rules {
         if (!v.hasData() || c == null || t.warning() == null || c.requested() < CHECKPOINTS_MIN_REQUESTED) {
             return Optional.empty();
         }
-        final double share = (double) c.requested() / (c.requested() + c.timed());
+        final long forced = forcedByVolume(c);
+        if (forced < CHECKPOINTS_MIN_REQUESTED) {
+            return Optional.empty();
+        }
+        final double share = (double) forced / (c.requested() + c.timed());
         if (share < t.warning()) {
             return Optional.empty();
         }
-        final StringBuilder msg = new StringBuilder().append(c.requested()).append(" of ")
+        final StringBuilder msg = new StringBuilder().append(forced).append(" of ")
                 .append(c.requested() + c.timed()).append(" checkpoints in the last ")
                 .append(c.windowMs() >= 120_000 ? c.windowMs() / 60_000 + " min" : c.windowMs() / 1000 + " s")
                 .append(" were forced by WAL volume");
@@ -492,6 +496,21 @@ public final class Rules {
                     .append("about ").append(Math.max(fitMb, 64)).append(" MB would fit it");
         }
         return fire(CHECKPOINTS_FORCED, HealthState.WARNING, share, t.warning(), "ratio", msg.toString());
+    }
+
+    /**
+     * How many of the window's requested checkpoints WAL volume can account for. PostgreSQL requests one each time
+     * max_wal_size / (1 + checkpoint_completion_target) of WAL (0.9 by default: about half of max_wal_size) has been
+     * written since the last; the window's WAL divided by that distance bounds them. The rest were asked for
+     * (CHECKPOINT, a base backup, a restart) and say nothing about max_wal_size. Unknown rate or settings: all.
+     */
+    static long forcedByVolume(final NodeView.Checkpoints c) {
+        if (c.walBytesPerSecond() == null || c.maxWalSizeMb() == null || c.maxWalSizeMb() <= 0) {
+            return c.requested();
+        }
+        final double distance = c.maxWalSizeMb() * MIB / 1.9;
+        final long possible = (long) Math.floor(c.walBytesPerSecond() * c.windowMs() / 1000.0 / distance);
+        return Math.min(c.requested(), possible);
     }
 
     /** Rule: a slot, active or not, holds back more WAL than the thresholds, whatever its wal_status says. */

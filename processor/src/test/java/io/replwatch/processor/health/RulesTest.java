@@ -137,6 +137,13 @@ class RulesTest {
                 // 40. 3 requested of 7: under half, the timeout still drives checkpoints.
                 Arguments.of(40, view(PRIMARY, b -> b.checkpoints(new NodeView.Checkpoints(4, 3, 1_800_000L, null, 300, 1024L))),
                         List.of(), HealthState.HEALTHY),
+                // 40b. 5 of 8 requested in 2 minutes, but 6 MiB/s over them is 720 MiB: one checkpoint's worth under a
+                //      1 GB max_wal_size. The others were asked for (restarts, base backups): no WARNING (found in CI).
+                Arguments.of(40, view(PRIMARY, b -> b.checkpoints(new NodeView.Checkpoints(3, 5, 120_000L, 6.0 * (1 << 20), 30, 1024L))),
+                        List.of(), HealthState.HEALTHY),
+                // 40c. The same checkpoints under a 4 MB max_wal_size: WAL volume explains them all.
+                Arguments.of(40, view(PRIMARY, b -> b.checkpoints(new NodeView.Checkpoints(3, 5, 120_000L, 6.0 * (1 << 20), 30, 4L))),
+                        List.of(Rules.CHECKPOINTS_FORCED), HealthState.WARNING),
                 // 41. An active slot whose slow consumer holds 9 GiB (wal_status still reserved): WARNING.
                 Arguments.of(41, view(PRIMARY, b -> b.slots(List.of(new NodeView.SlotView("etl", true, false, 9L << 30, "reserved", null)))),
                         List.of(Rules.SLOT_RETENTION), HealthState.WARNING),
