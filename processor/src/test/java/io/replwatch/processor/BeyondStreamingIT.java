@@ -65,6 +65,7 @@ class BeyondStreamingIT {
                   SLOT_RETENTION: {warning: 128MB, critical: 1GB, for: 0s, clear_for: 2s}
                   XMIN_HORIZON: {warning: 2000, critical: 1000000000, for: 0s, clear_for: 2s}
                   LOGICAL_SLOT_LAG: {warning: 64MB, critical: 10GB, for: 0s, clear_for: 2s}
+                  LOGICAL_SLOT_SPILL: {warning: 16MB, clear_for: 2s}
                 """, "settings_refresh: 1s");
         for (final String n : List.of("primary", "standby1", "standby2", "archive1", "cascade1")) {
             pipe.awaitTransition(n, 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
@@ -361,7 +362,8 @@ class BeyondStreamingIT {
 
     /**
      * Issue 16: a logical slot nothing consumes while the primary writes 100 MB: LOGICAL_SLOT_LAG (this IT's 64 MB)
-     * naming the slot and its trend; its changes consumed (pg_logical_slot_get_changes): cleared.
+     * naming the slot and its trend; its changes consumed (pg_logical_slot_get_changes): cleared. Then one 100 MB
+     * transaction decoded: LOGICAL_SLOT_SPILL (this IT's 16 MB).
      */
     @Test
     @Order(14)
@@ -383,6 +385,17 @@ class BeyondStreamingIT {
             final HealthTransition clear = pipe.awaitTransition("primary", caughtUp, Duration.ofSeconds(30),
                     t -> !rules(t).contains(Rules.LOGICAL_SLOT_LAG));
             LOG.info("MEASURED logical slot consumed: cleared {} ms after", clear.getAt().toEpochMilli() - consumed);
+            // One 100 MB transaction decoded: more than logical_decoding_work_mem (64 MB), so it spills to disk.
+            final int spill = pipe.transitions.size();
+            pg.writeInOneTransaction(100);
+            final long decoded = System.currentTimeMillis();
+            pg.consumeLogicalSlot("cdc_lag");
+            final HealthTransition spilled = pipe.awaitTransition("primary", spill, Duration.ofSeconds(30),
+                    t -> rules(t).contains(Rules.LOGICAL_SLOT_SPILL));
+            LOG.info("MEASURED logical slot spill: {} ms after the decoding; {}", spilled.getAt().toEpochMilli() - decoded,
+                    reason(spilled, Rules.LOGICAL_SLOT_SPILL));
+            assertThat(reason(spilled, Rules.LOGICAL_SLOT_SPILL)).contains("logical slot cdc_lag spilled")
+                    .contains("logical_decoding_work_mem");
         } finally {
             pg.dropSlot("cdc_lag");
         }

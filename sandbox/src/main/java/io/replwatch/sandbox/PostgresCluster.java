@@ -687,6 +687,16 @@ public final class PostgresCluster implements AutoCloseable {
         primary.execute("SELECT pg_create_logical_replication_slot('" + slotName(slot) + "', 'test_decoding')");
     }
 
+    /**
+     * Writes about {@code megabytes} MB in one transaction on the primary (rows of 1 kB), then empties the table: a
+     * logical slot's decoding of it exceeds logical_decoding_work_mem (64 MB by default) and spills to disk.
+     */
+    public void writeInOneTransaction(final int megabytes) {
+        primary.execute("CREATE TABLE IF NOT EXISTS replwatch_big (id bigint, payload text)",
+                "INSERT INTO replwatch_big SELECT g, repeat(md5(g::text), 32) FROM generate_series(1, " + megabytes * 1024 + ") g",
+                "TRUNCATE replwatch_big");
+    }
+
     /** Consumes a logical slot's changes up to now (pg_logical_slot_get_changes), as its consumer would. */
     public void consumeLogicalSlot(final String slot) {
         primary.execute("SELECT count(*) FROM pg_logical_slot_get_changes('" + slotName(slot) + "', NULL, NULL)");

@@ -88,8 +88,13 @@ public final class PollQuery {
                        : " NULL::bigint AS inactive_since, NULL::text AS invalidation_reason,")
            .append(" age(xmin)::bigint AS xmin_age, age(catalog_xmin)::bigint AS catalog_xmin_age,")
            .append(v14 ? " two_phase," : " NULL::boolean AS two_phase,")
-           .append(v17 ? " failover, synced" : " NULL::boolean AS failover, NULL::boolean AS synced")
-           .append(" FROM pg_replication_slots) s) AS slots,\n");
+           .append(v17 ? " failover, synced," : " NULL::boolean AS failover, NULL::boolean AS synced,")
+           // Logical decoding's spill to disk and streaming (pg_stat_replication_slots, 14+).
+           .append(v14 ? " spill_txns, spill_bytes, stream_txns, stream_bytes, total_bytes"
+                       : " NULL::bigint AS spill_txns, NULL::bigint AS spill_bytes, NULL::bigint AS stream_txns,"
+                               + " NULL::bigint AS stream_bytes, NULL::bigint AS total_bytes")
+           .append(v14 ? " FROM pg_replication_slots LEFT JOIN pg_stat_replication_slots USING (slot_name)) s) AS slots,\n"
+                       : " FROM pg_replication_slots) s) AS slots,\n");
         sql.append("  (SELECT row_to_json(w) FROM (SELECT pid, status, received_tli,")
            .append(v13 ? " flushed_lsn - '0/0' AS flushed_lsn," : " received_lsn - '0/0' AS flushed_lsn,")
            .append(" latest_end_lsn - '0/0' AS latest_end_lsn,")
@@ -139,8 +144,9 @@ public final class PollQuery {
         // Subscriptions (a subscriber node): pg_subscription's columns but subconninfo, which is not readable by
         // pg_monitor (it may hold a password) and not read; the apply worker (not a table sync or, 16+, a parallel
         // apply worker) from pg_stat_subscription; error counts from pg_stat_subscription_stats (15+).
-        // Before 12 pg_subscription's oid is a system column the public column grant leaves out: join by name there.
-        final String subKey = v12 ? "subid = s.oid" : "subname = s.subname";
+        // The public column grant on pg_subscription leaves its oid out before 15 (PostgreSQL 13 answers "permission
+        // denied for table pg_subscription"): join by name there.
+        final String subKey = v15 ? "subid = s.oid" : "subname = s.subname";
         sql.append("  (SELECT json_agg(x ORDER BY x.name) FROM (SELECT s.subname AS name, s.subenabled AS enabled,")
            .append(" d.datname AS database, s.subslotname AS slot_name, w.pid AS apply_pid,")
            .append(" (SELECT count(*) FROM pg_stat_subscription t WHERE t.").append(subKey)

@@ -238,6 +238,11 @@ public final class SampleMapper {
                     .setTwoPhase(boolOrNull(s, "two_phase"))
                     .setFailover(boolOrNull(s, "failover"))
                     .setSynced(boolOrNull(s, "synced"))
+                    .setSpillTxns(longOrNull(s, "spill_txns"))
+                    .setSpillBytes(longOrNull(s, "spill_bytes"))
+                    .setStreamTxns(longOrNull(s, "stream_txns"))
+                    .setStreamBytes(longOrNull(s, "stream_bytes"))
+                    .setTotalBytes(longOrNull(s, "total_bytes"))
                     .build());
         }
         return out;

@@ -28,7 +28,7 @@ class PollQueryTest {
         assertThat(sql.contains("extract(epoch FROM w.reply_time)")).isEqualTo(replyTime);
         assertThat(sql.contains(" wal_status, safe_wal_size")).isEqualTo(walStatus);
         assertThat(sql.contains("flushed_lsn - '0/0'")).isEqualTo(flushedLsn);
-        assertThat(sql.contains("received_lsn - '0/0'")).isEqualTo(!flushedLsn);
+        assertThat(sql.contains("received_lsn - '0/0' AS flushed_lsn")).isEqualTo(!flushedLsn);
         assertThat(sql.contains("confl_active_logicalslot")).isEqualTo(logicalSlot);
         assertThat(sql.contains("inactive_since) * 1000")).isEqualTo(inactiveSince);
         assertThat(sql.contains(" sender_host, sender_port")).isEqualTo(senderHost);
@@ -78,6 +78,9 @@ class PollQueryTest {
                     .contains("FROM pg_prepared_xacts").contains("pid <> pg_backend_pid()");
             assertThat(sql.contains("NULL::boolean AS two_phase")).as("two_phase on %d", v).isEqualTo(v < 140000);
             assertThat(sql.contains("NULL::boolean AS failover")).as("failover on %d", v).isEqualTo(v < 170000);
+            assertThat(sql.contains("LEFT JOIN pg_stat_replication_slots")).as("spill on %d", v).isEqualTo(v >= 140000);
+            assertThat(sql.contains("pg_stat_subscription_stats")).as("subscription errors on %d", v).isEqualTo(v >= 150000);
+            assertThat(sql.contains("subid = s.oid")).as("subscriptions by oid on %d", v).isEqualTo(v >= 150000);
         }
     }
 }

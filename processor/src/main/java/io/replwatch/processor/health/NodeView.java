@@ -82,7 +82,7 @@ public record NodeView(
      */
     public record LogicalSlot(String name, String plugin, String database, boolean active, long lagBytes, LagTrend trend,
                               long stalledForMs, Long catchUpEtaMs, Double consumeBytesPerSecond,
-                              Double walBytesPerSecond) {
+                              Double walBytesPerSecond, long spilledBytesInWindow, Long spillTxns) {
     }
 
     /** What holds a node's xmin horizon back: vacuum cannot remove rows deleted after it. */

@@ -41,6 +41,7 @@ public final class Rules {
     public static final String WAL_KEEP_SHORT = "WAL_KEEP_SHORT";
     public static final String XMIN_HORIZON = "XMIN_HORIZON";
     public static final String LOGICAL_SLOT_LAG = "LOGICAL_SLOT_LAG";
+    public static final String LOGICAL_SLOT_SPILL = "LOGICAL_SLOT_SPILL";
     public static final String SUBSCRIPTION_DOWN = "SUBSCRIPTION_DOWN";
     public static final String SUBSCRIPTION_ERRORS = "SUBSCRIPTION_ERRORS";
     public static final String UPSTREAM_DOWN = "UPSTREAM_DOWN";
@@ -115,6 +116,9 @@ public final class Rules {
             // A logical slot's consumer 1 GiB behind the primary: WARNING; 16 GiB: CRITICAL; held a minute.
             new Rule(LOGICAL_SLOT_LAG, ThresholdUnit.BYTES, settings(1024 * MIB, 16384 * MIB, Duration.ofMinutes(1), CLEAR),
                     Rules::logicalSlotLag),
+            // A logical slot's decoding spilled 1 GiB to disk within conflicts_window: WARNING.
+            new Rule(LOGICAL_SLOT_SPILL, ThresholdUnit.BYTES, settings(1024 * MIB, null, Duration.ZERO, CLEAR),
+                    Rules::logicalSlotSpill),
             // An enabled subscription without its apply worker for 10 s: CRITICAL; a disabled one: WARNING.
             new Rule(SUBSCRIPTION_DOWN, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR),
                     Rules::subscriptionDown),
@@ -626,6 +630,36 @@ public final class Rules {
                 + w.applyErrors() + " apply, " + w.syncErrors() + " table sync since the counters' reset): a row that"
                 + " conflicts, a missing table or column, or a permission on the subscriber; its log names it; fix it,"
                 + " or skip the transaction (ALTER SUBSCRIPTION " + w.name() + " SKIP)");
+    }
+
+    /**
+     * Rule: logical decoding of a slot spills large transactions to disk (pg_stat_replication_slots, 14+): its
+     * consumer waits on disk I/O and the primary's disk fills with spill files. The slot that spilled most within the
+     * window is named.
+     */
+    static Optional<Finding> logicalSlotSpill(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.isPrimary() || v.logicalSlots() == null) {
+            return Optional.empty();
+        }
+        NodeView.LogicalSlot worst = null;
+        for (final NodeView.LogicalSlot s : v.logicalSlots()) {
+            if (worst == null || s.spilledBytesInWindow() > worst.spilledBytesInWindow()) {
+                worst = s;
+            }
+        }
+        if (worst == null || worst.spilledBytesInWindow() <= 0) {
+            return Optional.empty();
+        }
+        final NodeView.LogicalSlot w = worst;
+        if (t.warning() != null && w.spilledBytesInWindow() <= t.warning()) {
+            return Optional.empty();
+        }
+        return fire(LOGICAL_SLOT_SPILL, HealthState.WARNING, (double) w.spilledBytesInWindow(), t.warning(), "bytes",
+                "logical slot " + w.name() + " spilled " + String.format("%.1f", w.spilledBytesInWindow() / MIB)
+                        + " MiB to disk within the window" + (w.spillTxns() == null ? "" : " (" + w.spillTxns()
+                        + " transaction(s) spilled since the counters' reset)") + ": decoding its large transactions"
+                        + " exceeds logical_decoding_work_mem; raise it, or have the consumer stream them (a"
+                        + " subscription's streaming = on, 14+)");
     }
 
     private static String consumerTrend(final NodeView.LogicalSlot w) {

@@ -87,6 +87,9 @@ public final class NodeState {
     /** A subscriber's subscriptions: their apply and sync error totals where they changed, over the conflicts window. */
     public Map<String, List<ConflictPoint>> subscriptionErrors = new HashMap<>();
 
+    /** A primary's logical slots: bytes spilled to disk (pg_stat_replication_slots) where they changed, over the window. */
+    public Map<String, List<ConflictPoint>> slotSpill = new HashMap<>();
+
     /** The role as the public topics spell it, or null before the first successful poll. */
     public String roleName() {
         return role == null ? null : role.name();

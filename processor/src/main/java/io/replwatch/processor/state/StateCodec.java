@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * <p>Every record starts with a format byte. {@link #V1} is this layout; {@link #V2} (node state only) is V1 followed by
  * the node's collector, last sequence number and clock skew; {@link #V3} adds the node's checkpoint points and its
  * rejoin time, and for a cluster its primary's settings; {@link #V4} (node state) adds its logical slots' trend
- * windows and its subscriptions' error totals. A record that starts otherwise is state
+ * windows, its subscriptions' error totals and its logical slots' spilled bytes. A record that starts otherwise is state
  * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
@@ -115,12 +115,7 @@ public final class StateCodec {
             out.optInt(w.timeline);
         });
         writeTrendPoints(o, n.lagPoints);
-        o.varLong(n.conflictPoints.size());
-        for (final NodeState.ConflictPoint p : n.conflictPoints) {
-            o.varLong(2);
-            o.varLong(p.at());
-            o.varLong(p.total());
-        }
+        writeCountPoints(o, n.conflictPoints);
         o.optLong(n.stalledSince);
         o.optLong(n.replayLagBytes);
         o.optLong(n.timeLagMs);
@@ -154,14 +149,26 @@ public final class StateCodec {
         o.optLong(n.receiverDownSince);
         // V4
         map(o, n.logicalSlotPoints, StateCodec::writeTrendPoints);
-        map(o, n.subscriptionErrors, (out, pts) -> {
-            out.varLong(pts.size());
-            for (final NodeState.ConflictPoint p : pts) {
-                out.varLong(2);
-                out.varLong(p.at());
-                out.varLong(p.total());
-            }
-        });
+        map(o, n.subscriptionErrors, StateCodec::writeCountPoints);
+        map(o, n.slotSpill, StateCodec::writeCountPoints);
+    }
+
+    /** Counter points as two numbers each {time, total}: the layout of V1's conflict points. */
+    private static void writeCountPoints(final Bin.Out o, final List<NodeState.ConflictPoint> pts) {
+        o.varLong(pts.size());
+        for (final NodeState.ConflictPoint p : pts) {
+            o.varLong(2);
+            o.varLong(p.at());
+            o.varLong(p.total());
+        }
+    }
+
+    private static List<NodeState.ConflictPoint> readCountPoints(final Bin.In i) {
+        final List<NodeState.ConflictPoint> pts = new ArrayList<>();
+        for (final long[] p : points(i, 2)) {
+            pts.add(new NodeState.ConflictPoint(p[0], p[1]));
+        }
+        return pts;
     }
 
     /** Trend points as five numbers each {time, replay, lag, primary, timeline or -1}: the layout of V1. */
@@ -209,9 +216,7 @@ public final class StateCodec {
             return w;
         });
         n.lagPoints.addAll(readTrendPoints(i));
-        for (final long[] p : points(i, 2)) {
-            n.conflictPoints.add(new NodeState.ConflictPoint(p[0], p[1]));
-        }
+        n.conflictPoints.addAll(readCountPoints(i));
         n.stalledSince = i.optLong();
         n.replayLagBytes = i.optLong();
         n.timeLagMs = i.optLong();
@@ -244,13 +249,8 @@ public final class StateCodec {
         }
         if (version >= V4) {
             map(i, n.logicalSlotPoints, StateCodec::readTrendPoints);
-            map(i, n.subscriptionErrors, in -> {
-                final List<NodeState.ConflictPoint> pts = new ArrayList<>();
-                for (final long[] p : points(in, 2)) {
-                    pts.add(new NodeState.ConflictPoint(p[0], p[1]));
-                }
-                return pts;
-            });
+            map(i, n.subscriptionErrors, StateCodec::readCountPoints);
+            map(i, n.slotSpill, StateCodec::readCountPoints);
         }
         return n;
     }

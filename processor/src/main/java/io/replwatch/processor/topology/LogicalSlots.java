@@ -22,15 +22,21 @@ final class LogicalSlots {
     private LogicalSlots() {
     }
 
-    /** Adds this sample's point to every logical slot's window. */
-    static void onSample(final ReplicationSample s, final long t, final NodeState ns, final long windowMs) {
+    /**
+     * Adds this sample's point to every logical slot's window ({@code windowMs}, the lag window) and its spilled
+     * bytes where they changed ({@code spillWindowMs}).
+     */
+    static void onSample(final ReplicationSample s, final long t, final NodeState ns, final long windowMs,
+                         final long spillWindowMs) {
         if (!Samples.isOk(s)) {
             return;
         }
         if (!Samples.isPrimary(s) || s.getWalLsn() == null) {
             ns.logicalSlotPoints.clear();
+            ns.slotSpill.clear();
             return;
         }
+        spill(s, t, ns, spillWindowMs);
         final Set<String> seen = new HashSet<>();
         for (final SlotRow slot : s.getSlots()) {
             if (!"logical".equals(slot.getSlotType()) || slot.getConfirmedFlushLsn() == null) {
@@ -45,6 +51,36 @@ final class LogicalSlots {
         if (ns.logicalSlotPoints.size() != seen.size()) {
             ns.logicalSlotPoints.keySet().retainAll(seen);
         }
+    }
+
+    private static void spill(final ReplicationSample s, final long t, final NodeState ns, final long windowMs) {
+        final Set<String> seen = new HashSet<>();
+        for (final SlotRow slot : s.getSlots()) {
+            if (slot.getSpillBytes() == null) {
+                continue;
+            }
+            seen.add(slot.getSlotName());
+            final List<NodeState.ConflictPoint> pts = ns.slotSpill.computeIfAbsent(slot.getSlotName(), k -> new ArrayList<>());
+            final long total = slot.getSpillBytes();
+            if (!pts.isEmpty() && total < pts.get(pts.size() - 1).total()) {
+                pts.clear(); // pg_stat_reset_replication_slot
+            }
+            if (pts.isEmpty() || pts.get(pts.size() - 1).total() != total) {
+                pts.add(new NodeState.ConflictPoint(t, total));
+            }
+            while (pts.size() > 1 && t - pts.get(1).at() > windowMs) {
+                pts.remove(0);
+            }
+        }
+        if (ns.slotSpill.size() != seen.size()) {
+            ns.slotSpill.keySet().retainAll(seen);
+        }
+    }
+
+    /** Bytes a slot spilled to disk within the spill window: its newest total minus the baseline. */
+    static long spilledInWindow(final NodeState ns, final String slot) {
+        final List<NodeState.ConflictPoint> pts = ns.slotSpill.get(slot);
+        return pts == null || pts.size() < 2 ? 0 : Math.max(0, pts.get(pts.size() - 1).total() - pts.get(0).total());
     }
 
     /** Each logical slot as the rules see it; {@code minStallMs} as for standbys. */
@@ -65,7 +101,8 @@ final class LogicalSlots {
             final Double wal = Trend.rate(window, Trend.Point::primaryLsn);
             out.add(new NodeView.LogicalSlot(slot.getSlotName(), slot.getPlugin(), slot.getDatabase(), slot.getActive(),
                     last.lagBytes(), trend, stallStart == null ? 0 : last.time() - stallStart,
-                    Trend.catchUpEtaMs(last.lagBytes(), consumed, wal), consumed, wal));
+                    Trend.catchUpEtaMs(last.lagBytes(), consumed, wal), consumed, wal,
+                    spilledInWindow(ns, slot.getSlotName()), slot.getSpillTxns()));
         }
         return out;
     }

@@ -124,7 +124,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         boolean clusterChanged = primaries.onSample(s, t, cs, views.staleAfter(ns));
         clusterChanged |= ServerActivity.onSample(s, t, ns, cs, s.getNode().equals(cs.primary) && Samples.isPrimary(s));
-        LogicalSlots.onSample(s, t, ns, settings.lagWindow().toMillis());
+        LogicalSlots.onSample(s, t, ns, settings.lagWindow().toMillis(), settings.conflictsWindow().toMillis());
         Subscriptions.onSample(s, t, ns, settings.conflictsWindow().toMillis());
         if (PrimaryTracker.isPrimarySample(s, cs)) {
             wal.onPrimarySample(s, t, ns);

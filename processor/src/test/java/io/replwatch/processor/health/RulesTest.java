@@ -217,6 +217,12 @@ class RulesTest {
                 // 63. 20 GiB behind: CRITICAL.
                 Arguments.of(63, view(PRIMARY, b -> b.logicalSlots(List.of(logical(20L << 30, LagTrend.FALLING_BEHIND)))),
                         List.of(Rules.LOGICAL_SLOT_LAG), HealthState.CRITICAL),
+                // 63b. A slot whose decoding spilled 2 GiB to disk within the window: WARNING.
+                Arguments.of(63, view(PRIMARY, b -> b.logicalSlots(List.of(spilling(1L << 20, LagTrend.OK, 2L << 30)))),
+                        List.of(Rules.LOGICAL_SLOT_SPILL), HealthState.WARNING),
+                // 63c. 100 MiB spilled: under the 1 GiB warning.
+                Arguments.of(63, view(PRIMARY, b -> b.logicalSlots(List.of(spilling(1L << 20, LagTrend.OK, 100L << 20)))),
+                        List.of(), HealthState.HEALTHY),
                 // 64. A subscription applying, no errors: nothing.
                 Arguments.of(64, view(PRIMARY, b -> b.subscriptions(List.of(sub(true, true, 0)))), List.of(), HealthState.HEALTHY),
                 // 65. Enabled, no apply worker: CRITICAL.
@@ -238,9 +244,13 @@ class RulesTest {
     }
 
     private static NodeView.LogicalSlot logical(final long lag, final LagTrend trend) {
+        return spilling(lag, trend, 0);
+    }
+
+    private static NodeView.LogicalSlot spilling(final long lag, final LagTrend trend, final long spilled) {
         return new NodeView.LogicalSlot("cdc" + lag, "pgoutput", "shop", trend != LagTrend.STALLED, lag, trend,
                 trend == LagTrend.STALLED ? 300_000 : 0, trend == LagTrend.CATCHING_UP ? 120_000L : null,
-                trend == LagTrend.STALLED ? 0d : 3d * (1 << 20), 2d * (1 << 20));
+                trend == LagTrend.STALLED ? 0d : 3d * (1 << 20), 2d * (1 << 20), spilled, spilled > 0 ? 4L : 0L);
     }
 
     @org.junit.jupiter.api.Test

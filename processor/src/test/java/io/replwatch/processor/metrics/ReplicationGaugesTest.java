@@ -45,7 +45,7 @@ class ReplicationGaugesTest {
                 .slots(List.of(new NodeView.SlotView("s1", true, false, 4096L, "reserved", null)))
                 .horizon(new NodeView.XminHolder(1234, NodeView.HolderKind.TRANSACTION, "4242", 1000L, null))
                 .logicalSlots(List.of(new NodeView.LogicalSlot("cdc", "pgoutput", "shop", false, 65536, LagTrend.STALLED,
-                        30_000, null, 0d, 1000d))).build());
+                        30_000, null, 0d, 1000d, 0L, 0L))).build());
         gauges.walThroughput("c/p", WalThroughput.newBuilder().setCluster("c").setNode("p").setWindowStart(T)
                 .setWindowEnd(T.plusSeconds(60)).setWindowSizeMs(60_000).setBytes(6_000_000).setBytesPerSecond(100_000d)
                 .setSamples(12).build());

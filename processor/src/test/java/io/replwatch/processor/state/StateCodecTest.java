@@ -109,6 +109,8 @@ class StateCodecTest {
                 new Trend.Point(10, 100, 50, 150, 3), new Trend.Point(20, 100, 90, 190, 3)))));
         n.subscriptionErrors = new java.util.HashMap<>(Map.of("sub1", new ArrayList<>(List.of(
                 new NodeState.ConflictPoint(10, 0), new NodeState.ConflictPoint(20, 3)))));
+        n.slotSpill = new java.util.HashMap<>(Map.of("cdc", new ArrayList<>(List.of(
+                new NodeState.ConflictPoint(10, 0), new NodeState.ConflictPoint(20, 1L << 30)))));
         return n;
     }
 
@@ -260,9 +262,10 @@ class StateCodecTest {
         v2.receiverDownSince = null;
         v2.logicalSlotPoints = new java.util.HashMap<>();
         v2.subscriptionErrors = new java.util.HashMap<>();
+        v2.slotSpill = new java.util.HashMap<>();
         final byte[] v4 = StateCodec.nodeSerde().serializer().serialize("t", v2);
-        // V3 wrote an empty point list (1 byte) and two absent times (1 byte each) after the V2 fields, V4 two empty maps.
-        final byte[] bytes = java.util.Arrays.copyOf(v4, v4.length - 5);
+        // V3 wrote an empty point list (1 byte) and two absent times (1 byte each) after the V2 fields, V4 three empty maps.
+        final byte[] bytes = java.util.Arrays.copyOf(v4, v4.length - 6);
         bytes[0] = (byte) StateCodec.V2;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v2));
     }
@@ -273,9 +276,10 @@ class StateCodecTest {
         final NodeState v3 = fullNode();
         v3.logicalSlotPoints = new java.util.HashMap<>();
         v3.subscriptionErrors = new java.util.HashMap<>();
+        v3.slotSpill = new java.util.HashMap<>();
         final byte[] v4 = StateCodec.nodeSerde().serializer().serialize("t", v3);
-        // V4 wrote two empty maps (1 byte each) after the V3 fields.
-        final byte[] bytes = java.util.Arrays.copyOf(v4, v4.length - 2);
+        // V4 wrote three empty maps (1 byte each) after the V3 fields.
+        final byte[] bytes = java.util.Arrays.copyOf(v4, v4.length - 3);
         bytes[0] = (byte) StateCodec.V3;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v3));
     }
@@ -301,6 +305,7 @@ class StateCodecTest {
         n.receiverDownSince = null;
         n.logicalSlotPoints = new java.util.HashMap<>();
         n.subscriptionErrors = new java.util.HashMap<>();
+        n.slotSpill = new java.util.HashMap<>();
         return n;
     }
 

@@ -27,7 +27,7 @@ class LogicalSlotsTest {
     }
 
     private static NodeView.LogicalSlot judge(final NodeState ns, final ReplicationSample s, final long t) {
-        LogicalSlots.onSample(s, t, ns, WINDOW);
+        LogicalSlots.onSample(s, t, ns, WINDOW, WINDOW);
         final List<NodeView.LogicalSlot> views = LogicalSlots.views(s, ns, 10_000);
         return views.isEmpty() ? null : views.get(0);
     }
@@ -72,7 +72,26 @@ class LogicalSlotsTest {
         assertThat(ns.logicalSlotPoints).isEmpty();
         // A node that is no longer a primary keeps no windows.
         judge(ns, primary(T + 302_000, 100 * MB, 100 * MB), T + 302_000);
-        LogicalSlots.onSample(Samples.streaming("p", T + 303_000, 100 * MB), T + 303_000, ns, WINDOW);
+        LogicalSlots.onSample(Samples.streaming("p", T + 303_000, 100 * MB), T + 303_000, ns, WINDOW, WINDOW);
         assertThat(ns.logicalSlotPoints).isEmpty();
+    }
+
+    /** Issue 16: bytes a slot's decoding spilled to disk within the window; a counter reset starts over. */
+    @Test
+    void spilledBytesAreCountedWithinTheWindow() {
+        final NodeState ns = new NodeState();
+        final java.util.function.BiFunction<Long, Long, ReplicationSample> spilled = (t, bytes) -> ReplicationSample
+                .newBuilder(primary(t, 100 * MB, 100 * MB)).setSlots(List.of(SlotRow.newBuilder().setSlotName("cdc")
+                        .setSlotType("logical").setActive(true).setConfirmedFlushLsn(100 * MB).setSpillBytes(bytes)
+                        .setSpillTxns(1L).build())).build();
+        assertThat(judge(ns, spilled.apply(T, 10 * MB), T).spilledBytesInWindow()).isZero();
+        assertThat(judge(ns, spilled.apply(T + 1000, 10 * MB), T + 1000).spilledBytesInWindow()).isZero();
+        assertThat(judge(ns, spilled.apply(T + 2000, 80 * MB), T + 2000).spilledBytesInWindow()).isEqualTo(70 * MB);
+        // A window later, nothing more spilled: nothing within the window.
+        assertThat(judge(ns, spilled.apply(T + 2000 + WINDOW + 1, 80 * MB), T + 2000 + WINDOW + 1).spilledBytesInWindow())
+                .isZero();
+        // pg_stat_reset_replication_slot: the counters start again from 0.
+        assertThat(judge(ns, spilled.apply(T + 200_000, 0L), T + 200_000).spilledBytesInWindow()).isZero();
+        assertThat(judge(ns, spilled.apply(T + 201_000, 5 * MB), T + 201_000).spilledBytesInWindow()).isEqualTo(5 * MB);
     }
 }
