@@ -675,7 +675,8 @@ public final class Rules {
             case CATCHING_UP -> "catching up" + rate + (w.catchUpEtaMs() == null ? "" : ", about "
                     + io.replwatch.runtime.config.Durations.format(Duration.ofSeconds(Math.max(1, w.catchUpEtaMs() / 1000)))
                     + " to go");
-            default -> "steady" + rate;
+            default -> (w.consumeBytesPerSecond() != null && w.consumeBytesPerSecond() <= 0
+                    && w.walBytesPerSecond() != null && w.walBytesPerSecond() > 0 ? "not moving" : "steady") + rate;
         };
     }
 

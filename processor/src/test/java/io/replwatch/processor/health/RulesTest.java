@@ -276,6 +276,9 @@ class RulesTest {
         assertThat(reason.apply(logical(2L << 30, LagTrend.CATCHING_UP))).contains("catching up (consuming 3.0 MiB/s,"
                 + " the primary writes 2.0 MiB/s), about 2m to go");
         assertThat(reason.apply(logical(2L << 30, LagTrend.FALLING_BEHIND))).contains("falling behind");
+        // Stopped a moment ago, before the window can call it stalled: not "steady".
+        assertThat(reason.apply(new NodeView.LogicalSlot("sub1", "pgoutput", "postgres", false, 2L << 30, LagTrend.OK, 0,
+                null, 0d, 5d * (1 << 20), 0, 0L))).contains("not moving (consuming 0.0 MiB/s, the primary writes 5.0 MiB/s)");
     }
 
     private static NodeView.XminHolder holder(final long age, final NodeView.HolderKind kind) {
