@@ -79,6 +79,8 @@ public final class LocalRun implements AutoCloseable {
                 %sroute:
                   receiver: console
                   group_by: [cluster, node]
+                  # A local run is watched as it happens: news (a resolution, a second rule) within 10 s, not a minute.
+                  group_interval: 10s
                   routes:
                     - {receiver: status-page, continue: true, matchers: ['cluster=~".*"']}
                     - {receiver: console, matchers: ['cluster=~".*"']}

@@ -37,7 +37,7 @@ class LocalScenariosIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> "HEALTHY".equals(node(run, "cascade1").get("state"))
                     && "HEALTHY".equals(node(run, "standby2").get("state")));
             assertThat(node(run, "cascade1").get("upstream")).isEqualTo("standby2");
-            await().atMost(Duration.ofSeconds(90)).until(() -> notifications(run).stream()
+            await().atMost(Duration.ofSeconds(40)).until(() -> notifications(run).stream()
                     .anyMatch(n -> n.contains("resolved") && n.contains("standby2")));
             final List<String> sent = notifications(run);
             System.out.println("LocalScenariosIT cascade notifications: " + sent);
@@ -66,8 +66,9 @@ class LocalScenariosIT {
             run.awaitScenario(Duration.ofSeconds(120));
             await().atMost(Duration.ofSeconds(60)).until(() -> "ok".equals(archiving(run).get("state"))
                     && "HEALTHY".equals(node(run, "primary").get("state")));
-            // Its resolution is told at the primary's group's next group_interval (a minute by default): the
-            // alerter's own ITs prove that; this one stops at the firing page.
+            // Its resolution comes at the primary's group's next group_interval (10 s in a local run).
+            await().atMost(Duration.ofSeconds(40)).until(() -> notifications(run).stream()
+                    .anyMatch(n -> n.contains("resolved") && n.contains("ARCHIVE_FAILING")));
             final List<String> sent = notifications(run);
             System.out.println("LocalScenariosIT archive-failing notifications: " + sent);
             assertThat(sent).anyMatch(n -> n.contains("firing") && n.contains("ARCHIVE_FAILING"));

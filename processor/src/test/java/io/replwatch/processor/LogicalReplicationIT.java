@@ -66,12 +66,12 @@ class LogicalReplicationIT {
         SandboxPipeline.closeAll(pipe, sandbox);
     }
 
-    /** An idle publisher, its subscriber caught up: not one transition for 45 s (kept short for the chaos suite's time). */
+    /** An idle publisher, its subscriber caught up: not one transition for 30 s (kept short for the chaos suite's time). */
     @Test
     @Order(1)
     void anIdlePublisherWithACaughtUpSubscriberRaisesNothing() {
         final int mark = pipe.transitions.size();
-        await().during(Duration.ofSeconds(45)).atMost(Duration.ofSeconds(75)).pollInterval(Duration.ofSeconds(1))
+        await().during(Duration.ofSeconds(30)).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> pipe.transitions.size() == mark);
     }
 
