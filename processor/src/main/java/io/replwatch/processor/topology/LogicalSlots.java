@@ -36,6 +36,9 @@ final class LogicalSlots {
             ns.slotSpill.clear();
             return;
         }
+        if (s.getSlots().isEmpty() && ns.logicalSlotPoints.isEmpty() && ns.slotSpill.isEmpty()) {
+            return; // most primaries: nothing allocated per sample
+        }
         spill(s, t, ns, spillWindowMs);
         final Set<String> seen = new HashSet<>();
         for (final SlotRow slot : s.getSlots()) {
@@ -60,17 +63,8 @@ final class LogicalSlots {
                 continue;
             }
             seen.add(slot.getSlotName());
-            final List<NodeState.ConflictPoint> pts = ns.slotSpill.computeIfAbsent(slot.getSlotName(), k -> new ArrayList<>());
-            final long total = slot.getSpillBytes();
-            if (!pts.isEmpty() && total < pts.get(pts.size() - 1).total()) {
-                pts.clear(); // pg_stat_reset_replication_slot
-            }
-            if (pts.isEmpty() || pts.get(pts.size() - 1).total() != total) {
-                pts.add(new NodeState.ConflictPoint(t, total));
-            }
-            while (pts.size() > 1 && t - pts.get(1).at() > windowMs) {
-                pts.remove(0);
-            }
+            StandbyLag.addCount(ns.slotSpill.computeIfAbsent(slot.getSlotName(), k -> new ArrayList<>()), t,
+                    slot.getSpillBytes(), windowMs);
         }
         if (ns.slotSpill.size() != seen.size()) {
             ns.slotSpill.keySet().retainAll(seen);
@@ -79,8 +73,7 @@ final class LogicalSlots {
 
     /** Bytes a slot spilled to disk within the spill window: its newest total minus the baseline. */
     static long spilledInWindow(final NodeState ns, final String slot) {
-        final List<NodeState.ConflictPoint> pts = ns.slotSpill.get(slot);
-        return pts == null || pts.size() < 2 ? 0 : Math.max(0, pts.get(pts.size() - 1).total() - pts.get(0).total());
+        return StandbyLag.countInWindow(ns.slotSpill.get(slot));
     }
 
     /** Each logical slot as the rules see it; {@code minStallMs} as for standbys. */

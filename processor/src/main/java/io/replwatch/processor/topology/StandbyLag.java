@@ -121,7 +121,18 @@ final class StandbyLag {
 
     /** Keeps conflict totals only where they changed, plus the last point before the window as its baseline. */
     static void addConflicts(final NodeState ns, final long t, final long total, final long windowMs) {
-        final List<NodeState.ConflictPoint> pts = ns.conflictPoints;
+        addCount(ns.conflictPoints, t, total, windowMs);
+    }
+
+    /**
+     * A cumulative counter's window (conflicts, a subscription's errors, a slot's spilled bytes): its total kept only
+     * where it changed, plus the last point before the window as its baseline; a total lower than the last (the
+     * counters were reset) starts the window over.
+     */
+    static void addCount(final List<NodeState.ConflictPoint> pts, final long t, final long total, final long windowMs) {
+        if (!pts.isEmpty() && total < pts.get(pts.size() - 1).total()) {
+            pts.clear();
+        }
         if (pts.isEmpty() || pts.get(pts.size() - 1).total() != total) {
             pts.add(new NodeState.ConflictPoint(t, total));
         }
@@ -132,8 +143,12 @@ final class StandbyLag {
 
     /** Recovery conflicts within the window: the newest total minus the baseline at (or before) its start. */
     static long conflictsInWindow(final NodeState ns) {
-        final List<NodeState.ConflictPoint> pts = ns.conflictPoints;
-        return pts.size() < 2 ? 0 : Math.max(0, pts.get(pts.size() - 1).total() - pts.get(0).total());
+        return countInWindow(ns.conflictPoints);
+    }
+
+    /** How much a counter kept by {@link #addCount} rose within its window; 0 without one. */
+    static long countInWindow(final List<NodeState.ConflictPoint> pts) {
+        return pts == null || pts.size() < 2 ? 0 : Math.max(0, pts.get(pts.size() - 1).total() - pts.get(0).total());
     }
 
     /**

@@ -23,6 +23,9 @@ final class Subscriptions {
         if (!Samples.isOk(s)) {
             return;
         }
+        if (s.getSubscriptions().isEmpty() && ns.subscriptionErrors.isEmpty()) {
+            return; // most nodes: nothing allocated per sample
+        }
         final Set<String> seen = new HashSet<>();
         for (final SubscriptionRow r : s.getSubscriptions()) {
             if (r.getApplyErrorCount() == null && r.getSyncErrorCount() == null) {
@@ -31,16 +34,8 @@ final class Subscriptions {
             seen.add(r.getName());
             final long total = (r.getApplyErrorCount() == null ? 0 : r.getApplyErrorCount())
                     + (r.getSyncErrorCount() == null ? 0 : r.getSyncErrorCount());
-            final List<NodeState.ConflictPoint> pts = ns.subscriptionErrors.computeIfAbsent(r.getName(), k -> new ArrayList<>());
-            if (!pts.isEmpty() && total < pts.get(pts.size() - 1).total()) {
-                pts.clear(); // pg_stat_reset_subscription_stats
-            }
-            if (pts.isEmpty() || pts.get(pts.size() - 1).total() != total) {
-                pts.add(new NodeState.ConflictPoint(t, total));
-            }
-            while (pts.size() > 1 && t - pts.get(1).at() > windowMs) {
-                pts.remove(0);
-            }
+            StandbyLag.addCount(ns.subscriptionErrors.computeIfAbsent(r.getName(), k -> new ArrayList<>()), t, total,
+                    windowMs);
         }
         if (ns.subscriptionErrors.size() != seen.size()) {
             ns.subscriptionErrors.keySet().retainAll(seen);
@@ -53,9 +48,7 @@ final class Subscriptions {
         }
         final List<NodeView.SubscriptionView> out = new ArrayList<>();
         for (final SubscriptionRow r : s.getSubscriptions()) {
-            final List<NodeState.ConflictPoint> pts = ns.subscriptionErrors.get(r.getName());
-            final long errors = pts == null || pts.size() < 2 ? 0
-                    : Math.max(0, pts.get(pts.size() - 1).total() - pts.get(0).total());
+            final long errors = StandbyLag.countInWindow(ns.subscriptionErrors.get(r.getName()));
             out.add(new NodeView.SubscriptionView(r.getName(), r.getEnabled(), r.getApplyPid() != null, errors,
                     r.getApplyErrorCount(), r.getSyncErrorCount(), r.getLastMsgReceiptAt() == null ? null
                     : Math.max(0, t - r.getLastMsgReceiptAt().toEpochMilli()), r.getSlotName()));
