@@ -64,6 +64,8 @@ public final class StatusFeed implements AutoCloseable {
         Map<String, String> reasonText = Map.of();
         /** A primary's logical slots: name, plugin, database, whether something consumes it. */
         List<Map<String, Object>> logicalSlots = List.of();
+        /** A logical slot's latest consumer figures (from its LagRate), by slot name. */
+        final Map<String, Map<String, Object>> slotLag = new java.util.HashMap<>();
         final Deque<double[]> series = new ArrayDeque<>(); // [epoch ms, lag bytes, lag s, wal bytes/s]
     }
 
@@ -127,6 +129,20 @@ public final class StatusFeed implements AutoCloseable {
     synchronized void accept(final Object v) {
         if (v instanceof ReplicationSample s) {
             sample(s);
+        } else if (v instanceof LagRate l && l.getSlot() != null) {
+            // A logical slot's consumer on a primary: beside the slot, not the node's own lag.
+            final Row r = row(l.getCluster(), l.getNode());
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("consumer", l.getConsumer());
+            m.put("lag_bytes", l.getReplayLagBytes());
+            m.put("lag_seconds", l.getTimeLagMs() == null ? null : l.getTimeLagMs() / 1000.0);
+            m.put("trend", l.getTrend() == null ? null : l.getTrend().name());
+            r.slotLag.put(l.getSlot(), m);
+            for (final Map<String, Object> slot : r.logicalSlots) {
+                if (l.getSlot().equals(slot.get("name"))) {
+                    slot.putAll(m);
+                }
+            }
         } else if (v instanceof LagRate l) {
             final Row r = row(l.getCluster(), l.getNode());
             r.lagBytes = l.getReplayLagBytes();
@@ -212,10 +228,17 @@ public final class StatusFeed implements AutoCloseable {
                 l.put("plugin", slot.getPlugin());
                 l.put("database", slot.getDatabase());
                 l.put("active", slot.getActive());
+                final Map<String, Object> lag = r.slotLag.get(slot.getSlotName());
+                if (lag != null) {
+                    l.putAll(lag);
+                }
                 logical.add(l);
             }
         }
         r.logicalSlots = logical;
+        if (r.slotLag.size() > logical.size()) {
+            r.slotLag.keySet().retainAll(logical.stream().map(m -> (String) m.get("name")).toList());
+        }
         r.clusterName = s.getSettings() == null ? null : s.getSettings().getClusterName();
         final var receiver = s.getStandby() == null ? null : s.getStandby().getWalReceiver();
         r.sender = receiver == null || receiver.getSenderHost() == null ? null

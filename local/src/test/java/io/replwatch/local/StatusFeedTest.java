@@ -3,6 +3,7 @@ package io.replwatch.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.replwatch.avro.ArchiverStats;
+import io.replwatch.avro.LagRate;
 import io.replwatch.avro.PollStatus;
 import io.replwatch.avro.ReplicaRow;
 import io.replwatch.avro.ReplicationSample;
@@ -105,6 +106,7 @@ class StatusFeedTest {
 
     /** Issue 16: a primary's logical consumers, and the horizon's holder as its rule says it. */
     @Test
+    @SuppressWarnings("unchecked")
     void primariesShowTheirLogicalConsumersAndWhatHoldsTheHorizon() {
         feed.accept(sample("p", false).setSlots(List.of(io.replwatch.avro.SlotRow.newBuilder().setSlotName("cdc")
                 .setSlotType("logical").setActive(false).setPlugin("pgoutput").setDatabase("shop").build(),
@@ -112,6 +114,15 @@ class StatusFeedTest {
                 .build());
         assertThat((List<?>) node("p").get("logical_slots")).singleElement()
                 .isEqualTo(Map.of("name", "cdc", "plugin", "pgoutput", "database", "shop", "active", false));
+        // Its consumer's figures sit beside the slot; the node's own lag is untouched.
+        feed.accept(LagRate.newBuilder().setCluster("c").setNode("p").setUpstream("p").setSlot("cdc")
+                .setConsumer("orders_sub").setAt(T).setWindowMs(60_000).setReplayLagBytes(4096L).setTimeLagMs(42_000L)
+                .setTrend(io.replwatch.avro.LagTrend.STALLED).build());
+        assertThat((List<Map<String, Object>>) node("p").get("logical_slots")).singleElement().satisfies(l -> {
+            assertThat(l).containsEntry("consumer", "orders_sub").containsEntry("lag_seconds", 42.0)
+                    .containsEntry("trend", "STALLED");
+        });
+        assertThat(node("p").get("lag_bytes")).as("a primary's own lag").isNull();
         feed.accept(io.replwatch.avro.HealthTransition.newBuilder().setId("x").setCluster("c").setNode("p")
                 .setFromState(io.replwatch.avro.HealthState.HEALTHY).setToState(io.replwatch.avro.HealthState.WARNING)
                 .setAt(T).setReasons(List.of(io.replwatch.avro.HealthReason.newBuilder().setRule("XMIN_HORIZON")

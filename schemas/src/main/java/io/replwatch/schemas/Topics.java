@@ -7,8 +7,14 @@ public final class Topics {
     public static final String SAMPLES = "replwatch.samples";
     /** WalThroughput per primary per closed window. */
     public static final String WAL_THROUGHPUT = "replwatch.wal-throughput";
-    /** LagRate per standby per sample. */
+    /** LagRate per standby per sample, and per logical slot's consumer per primary sample. */
     public static final String LAG_RATES = "replwatch.lag-rates";
+    /**
+     * Compacted; key {@code cluster/node/slot}; the latest LagRate of each logical slot's consumer (a tombstone when
+     * the slot is gone). The processor reads it whole as a global store to match subscriptions on a subscriber to
+     * the slots they consume on a publisher watched as another cluster.
+     */
+    public static final String LOGICAL_CONSUMERS = "replwatch.logical-consumers";
     /** HealthTransition per state change. */
     public static final String HEALTH_TRANSITIONS = "replwatch.health-transitions";
     /** Compacted; key {@code cluster/node}; latest NodeHealth. */
@@ -23,6 +29,7 @@ public final class Topics {
 
     /** Every topic replwatch writes, for tools that create or list them. */
     public static String[] all() {
-        return new String[] {SAMPLES, WAL_THROUGHPUT, LAG_RATES, HEALTH_TRANSITIONS, NODE_HEALTH, ROLLUPS, DEAD_LETTER};
+        return new String[] {SAMPLES, WAL_THROUGHPUT, LAG_RATES, LOGICAL_CONSUMERS, HEALTH_TRANSITIONS, NODE_HEALTH, ROLLUPS,
+            DEAD_LETTER};
     }
 }

@@ -72,17 +72,29 @@ public record NodeView(
      * conflicts window, the cumulative counts (null before 15), how long since the publisher's last message.
      */
     public record SubscriptionView(String name, boolean enabled, boolean applyRunning, long errorsInWindow,
-                                   Long applyErrors, Long syncErrors, Long lastMessageAgeMs, String slotName) {
+                                   Long applyErrors, Long syncErrors, Long lastMessageAgeMs, String slotName,
+                                   Publisher publisher) {
+    }
+
+    /**
+     * The slot a subscription consumes, seen on its publisher when replwatch watches that too: where
+     * ({@code cluster/node}), how far behind its confirmed position is in bytes and in true time (from the
+     * publisher's LSN history), its trend and catch-up ETA, and when the publisher was sampled.
+     */
+    public record Publisher(String cluster, String node, String slot, Long lagBytes, Long timeLagMs, LagTrend trend,
+                            Long catchUpEtaMs, long sampledAt) {
     }
 
     /**
      * A primary's logical slot judged as a consumer: bytes its confirmed_flush_lsn is behind the primary, its trend
-     * over the lag window (how long stalled, when STALLED), the catch-up ETA, and the rates it consumes at and the
-     * primary writes at (bytes per second, null when unknown).
+     * over the lag window (how long stalled, when STALLED), the catch-up ETA, the rates it consumes at and the
+     * primary writes at (bytes per second, null when unknown), its true time lag (from the primary's LSN history)
+     * and the application_name of the WAL sender streaming it (null while none does).
      */
     public record LogicalSlot(String name, String plugin, String database, boolean active, long lagBytes, LagTrend trend,
                               long stalledForMs, Long catchUpEtaMs, Double consumeBytesPerSecond,
-                              Double walBytesPerSecond, long spilledBytesInWindow, Long spillTxns) {
+                              Double walBytesPerSecond, long spilledBytesInWindow, Long spillTxns, Long timeLagMs,
+                              String consumer) {
     }
 
     /** What holds a node's xmin horizon back: vacuum cannot remove rows deleted after it. */

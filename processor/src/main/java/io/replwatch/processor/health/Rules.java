@@ -44,6 +44,7 @@ public final class Rules {
     public static final String LOGICAL_SLOT_SPILL = "LOGICAL_SLOT_SPILL";
     public static final String SUBSCRIPTION_DOWN = "SUBSCRIPTION_DOWN";
     public static final String SUBSCRIPTION_ERRORS = "SUBSCRIPTION_ERRORS";
+    public static final String SUBSCRIPTION_LAG = "SUBSCRIPTION_LAG";
     public static final String UPSTREAM_DOWN = "UPSTREAM_DOWN";
 
     /**
@@ -124,7 +125,10 @@ public final class Rules {
                     Rules::subscriptionDown),
             // Any apply or table sync error within conflicts_window: WARNING.
             new Rule(SUBSCRIPTION_ERRORS, ThresholdUnit.COUNT, settings(0d, null, Duration.ZERO, CLEAR),
-                    Rules::subscriptionErrors));
+                    Rules::subscriptionErrors),
+            // A subscription's true time lag, read on its publisher when that is watched too: as LAG_TIME.
+            new Rule(SUBSCRIPTION_LAG, ThresholdUnit.DURATION, settings(60_000d, 300_000d, Duration.ofSeconds(30), CLEAR),
+                    Rules::subscriptionLag));
 
     /** Requested checkpoints in the window below this count are not judged (one manual CHECKPOINT is no trend). */
     public static final int CHECKPOINTS_MIN_REQUESTED = 3;
@@ -575,10 +579,13 @@ public final class Rules {
         }
         return fire(LOGICAL_SLOT_LAG, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) w.lagBytes(),
                 critical ? t.critical() : t.warning(), "bytes", "logical slot " + w.name() + " ("
-                        + (w.active() ? "active" : "inactive, nothing consuming it")
+                        + (w.active() ? "active" + (w.consumer() == null ? "" : ", streamed to " + w.consumer())
+                        : "inactive, nothing consuming it")
                         + (w.plugin() == null ? "" : ", plugin " + w.plugin())
                         + (w.database() == null ? "" : ", database " + w.database()) + ") is "
-                        + String.format("%.1f", w.lagBytes() / MIB) + " MiB behind the primary, " + consumerTrend(w));
+                        + String.format("%.1f", w.lagBytes() / MIB) + " MiB"
+                        + (w.timeLagMs() == null ? "" : String.format(" (%.1f s)", w.timeLagMs() / 1000.0))
+                        + " behind the primary, " + consumerTrend(w));
     }
 
     /**
@@ -630,6 +637,48 @@ public final class Rules {
                 + w.applyErrors() + " apply, " + w.syncErrors() + " table sync since the counters' reset): a row that"
                 + " conflicts, a missing table or column, or a permission on the subscriber; its log names it; fix it,"
                 + " or skip the transaction (ALTER SUBSCRIPTION " + w.name() + " SKIP)");
+    }
+
+    /**
+     * Rule: a subscription behind its publisher. Its true time lag comes from the publisher's side (how long ago
+     * the publisher's WAL was where the subscription's slot has confirmed), so it needs the publisher watched too
+     * and matched ({@link NodeView.Publisher}); an idle publisher gives zero, not a clock that climbs. The worst
+     * subscription is named with its publisher, slot, trend and catch-up ETA.
+     */
+    static Optional<Finding> subscriptionLag(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || v.subscriptions() == null) {
+            return Optional.empty();
+        }
+        NodeView.SubscriptionView worst = null;
+        for (final NodeView.SubscriptionView s : v.subscriptions()) {
+            if (s.publisher() != null && s.publisher().timeLagMs() != null && (worst == null
+                    || s.publisher().timeLagMs() > worst.publisher().timeLagMs())) {
+                worst = s;
+            }
+        }
+        if (worst == null) {
+            return Optional.empty();
+        }
+        final NodeView.Publisher p = worst.publisher();
+        final long lag = p.timeLagMs();
+        final boolean critical = t.critical() != null && lag > t.critical();
+        if (!critical && (t.warning() == null || lag <= t.warning())) {
+            return Optional.empty();
+        }
+        final String trend = switch (p.trend() == null ? LagTrend.UNKNOWN : p.trend()) {
+            case STALLED -> "stalled: nothing is confirmed (a lock or a long transaction on the subscriber blocks the"
+                    + " apply worker, or it is down)";
+            case FALLING_BEHIND -> "falling behind: the apply worker is slower than the publisher's writes";
+            case CATCHING_UP -> "catching up" + (p.catchUpEtaMs() == null ? "" : ", about "
+                    + io.replwatch.runtime.config.Durations.format(Duration.ofSeconds(Math.max(1, p.catchUpEtaMs() / 1000)))
+                    + " to go");
+            default -> "steady";
+        };
+        return fire(SUBSCRIPTION_LAG, critical ? HealthState.CRITICAL : HealthState.WARNING, (double) lag,
+                critical ? t.critical() : t.warning(), "ms", "subscription " + worst.name() + " is "
+                        + String.format("%.1f", lag / 1000.0) + " s behind its publisher " + p.cluster() + "/" + p.node()
+                        + " (slot " + p.slot() + (p.lagBytes() == null ? "" : String.format(", %.1f MiB",
+                        p.lagBytes() / MIB)) + "), " + trend);
     }
 
     /**

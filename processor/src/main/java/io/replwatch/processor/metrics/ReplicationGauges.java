@@ -41,6 +41,7 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
         volatile List<NodeView.SlotView> slots = List.of();
         volatile NodeView.XminHolder horizon;
         volatile List<NodeView.LogicalSlot> logicalSlots = List.of();
+        volatile List<NodeView.SubscriptionView> subscriptions = List.of();
     }
 
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
@@ -93,6 +94,7 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
             n.slots = v.slots() == null ? List.of() : v.slots();
             n.horizon = v.horizon();
             n.logicalSlots = v.logicalSlots() == null ? List.of() : v.logicalSlots();
+            n.subscriptions = v.subscriptions() == null ? List.of() : v.subscriptions();
             if (!v.isPrimary()) {
                 n.walBytesPerSecond = null;
             }
@@ -134,6 +136,10 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
                 "Bytes a logical slot's consumer (confirmed_flush_lsn) is behind its primary's current position");
         final Gauge logicalTrend = new Gauge("replwatch_logical_slot_trend",
                 "1 for the logical slot consumer's current trend (OK, CATCHING_UP, FALLING_BEHIND, STALLED, UNKNOWN)");
+        final Gauge logicalTimeLag = new Gauge("replwatch_logical_slot_time_lag_seconds",
+                "True time lag of a logical slot's consumer: how long ago the primary's WAL was at its confirmed position");
+        final Gauge subscriptionLag = new Gauge("replwatch_subscription_time_lag_seconds",
+                "True time lag of a subscription, read on its publisher's slot (when replwatch watches the publisher)");
         final Gauge horizon = new Gauge("replwatch_xmin_horizon_age_transactions",
                 "Age of the node's oldest xmin in transactions, labelled with the kind of its holder");
         for (final Node n : nodes.values()) {
@@ -182,8 +188,17 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
                             "active", Boolean.toString(s.active()));
                 }
             }
+            for (final NodeView.SubscriptionView sv : n.subscriptions) {
+                if (sv.publisher() != null && sv.publisher().timeLagMs() != null) {
+                    subscriptionLag.add(sv.publisher().timeLagMs() / 1000.0, "cluster", cluster, "node", name,
+                            "subscription", sv.name());
+                }
+            }
             for (final NodeView.LogicalSlot ls : n.logicalSlots) {
                 logicalLag.add(ls.lagBytes(), "cluster", cluster, "node", name, "slot", ls.name());
+                if (ls.timeLagMs() != null) {
+                    logicalTimeLag.add(ls.timeLagMs() / 1000.0, "cluster", cluster, "node", name, "slot", ls.name());
+                }
                 if (ls.trend() != null) {
                     for (final LagTrend t : LagTrend.values()) {
                         logicalTrend.add(ls.trend() == t ? 1 : 0, "cluster", cluster, "node", name, "slot", ls.name(),
@@ -198,7 +213,7 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
         }
         final List<MetricSnapshot> out = new ArrayList<>();
         for (final Gauge g : List.of(state, timeline, lastSample, lagBytes, timeLag, trend, eta, wal, slot, logicalLag,
-                logicalTrend, horizon)) {
+                logicalTrend, logicalTimeLag, subscriptionLag, horizon)) {
             g.build(out::add);
         }
         return new MetricSnapshots(out);
@@ -216,6 +231,7 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
                 "replwatch_standby_lag_bytes", "replwatch_standby_time_lag_seconds", "replwatch_standby_trend",
                 "replwatch_standby_catch_up_eta_seconds", "replwatch_primary_wal_bytes_per_second",
                 "replwatch_slot_retained_bytes", "replwatch_logical_slot_lag_bytes", "replwatch_logical_slot_trend",
+                "replwatch_logical_slot_time_lag_seconds", "replwatch_subscription_time_lag_seconds",
                 "replwatch_xmin_horizon_age_transactions");
     }
 

@@ -25,6 +25,21 @@ public final class RollupAcc {
     public Map<Integer, Long> walRate = new TreeMap<>();
     public Map<Integer, Long> lagBytes = new TreeMap<>();
     public Map<Integer, Long> lagMs = new TreeMap<>();
+    /**
+     * A primary's logical slots over the period, by name (node rows only; a cluster's merged row keeps none). Kept
+     * in node state from its format V5 on, outside the rollup's own layout (so not in the legacy JSON form either).
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public Map<String, SlotAcc> logical = new TreeMap<>();
+
+    /** One logical slot over the period: what it retained at most, how far behind its consumer was at most. */
+    public static final class SlotAcc {
+        public String plugin;
+        public String consumer;
+        public Long retainedMax;
+        public Long lagBytesMax;
+        public Long lagMsMax;
+    }
 
     public static RollupAcc open(final String period, final long start, final long end) {
         final RollupAcc a = new RollupAcc();

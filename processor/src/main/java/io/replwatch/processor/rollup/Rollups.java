@@ -2,6 +2,7 @@ package io.replwatch.processor.rollup;
 
 import io.replwatch.avro.CapacityRollup;
 import io.replwatch.avro.LagRate;
+import io.replwatch.avro.LogicalSlotRollup;
 import io.replwatch.avro.PollStatus;
 import io.replwatch.avro.RecoveryConflicts;
 import io.replwatch.avro.ReplicationSample;
@@ -38,6 +39,12 @@ public final class Rollups {
     }
 
     public static void add(final NodeMemory m, final ReplicationSample s, final long t, final LagRate lag) {
+        add(m, s, t, lag, List.of());
+    }
+
+    /** @param logical the figures of the primary's logical slots' consumers from this sample (else empty) */
+    public static void add(final NodeMemory m, final ReplicationSample s, final long t, final LagRate lag,
+                           final List<LagRate> logical) {
         for (final RollupPeriod p : RollupPeriod.values()) {
             final long start = start(p, t);
             RollupAcc a = null;
@@ -52,6 +59,9 @@ public final class Rollups {
                 m.open.put(p.name() + "@" + start, a);
             }
             fold(a, m, s, t, lag);
+            if (s.getStatus() == PollStatus.OK && Boolean.FALSE.equals(s.getInRecovery()) && s.getWalLsn() != null) {
+                foldLogical(a, s, logical);
+            }
         }
         if (s.getStatus() == PollStatus.OK && Boolean.FALSE.equals(s.getInRecovery()) && s.getWalLsn() != null) {
             m.lastWal = s.getWalLsn();
@@ -108,6 +118,34 @@ public final class Rollups {
         }
     }
 
+    private static void foldLogical(final RollupAcc a, final ReplicationSample s, final List<LagRate> logical) {
+        for (final SlotRow slot : s.getSlots()) {
+            if (!"logical".equals(slot.getSlotType())) {
+                continue;
+            }
+            final RollupAcc.SlotAcc acc = a.logical.computeIfAbsent(slot.getSlotName(), k -> new RollupAcc.SlotAcc());
+            acc.plugin = slot.getPlugin();
+            if (slot.getRestartLsn() != null) {
+                acc.retainedMax = RollupAcc.max(acc.retainedMax, Math.max(0, s.getWalLsn() - slot.getRestartLsn()));
+            }
+        }
+        for (final LagRate l : logical) {
+            final RollupAcc.SlotAcc acc = a.logical.get(l.getSlot());
+            if (acc == null) {
+                continue;
+            }
+            if (l.getConsumer() != null) {
+                acc.consumer = l.getConsumer();
+            }
+            if (l.getReplayLagBytes() != null) {
+                acc.lagBytesMax = RollupAcc.max(acc.lagBytesMax, l.getReplayLagBytes());
+            }
+            if (l.getTimeLagMs() != null) {
+                acc.lagMsMax = RollupAcc.max(acc.lagMsMax, l.getTimeLagMs());
+            }
+        }
+    }
+
     /** Removes and returns the node's periods that closed by {@code t}. */
     public static List<RollupAcc> closeNode(final NodeMemory m, final long t, final long graceMs) {
         final List<RollupAcc> out = new ArrayList<>();
@@ -160,6 +198,14 @@ public final class Rollups {
                 .setSamples(a.samples)
                 .setOkSamples(a.ok)
                 .setAvailability(a.samples == 0 ? null : (double) a.ok / a.samples)
+                .setLogicalSlots(a.logical.entrySet().stream().map(e -> LogicalSlotRollup.newBuilder()
+                        .setSlot(e.getKey())
+                        .setPlugin(e.getValue().plugin)
+                        .setConsumer(e.getValue().consumer)
+                        .setRetainedBytesMax(e.getValue().retainedMax)
+                        .setLagBytesMax(e.getValue().lagBytesMax)
+                        .setLagMsMax(e.getValue().lagMsMax)
+                        .build()).toList())
                 .build();
     }
 

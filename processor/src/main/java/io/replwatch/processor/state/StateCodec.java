@@ -28,7 +28,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * <p>Every record starts with a format byte. {@link #V1} is this layout; {@link #V2} (node state only) is V1 followed by
  * the node's collector, last sequence number and clock skew; {@link #V3} adds the node's checkpoint points and its
  * rejoin time, and for a cluster its primary's settings; {@link #V4} (node state) adds its logical slots' trend
- * windows, its subscriptions' error totals and its logical slots' spilled bytes. A record that starts otherwise is state
+ * windows, its subscriptions' error totals and its logical slots' spilled bytes; {@link #V5} (node state) adds each
+ * open rollup's logical slots. A record that starts otherwise is state
  * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
@@ -38,12 +39,13 @@ public final class StateCodec {
     static final int V2 = 2;
     static final int V3 = 3;
     static final int V4 = 4;
+    static final int V5 = 5;
 
     private StateCodec() {
     }
 
     public static Serde<NodeState> nodeSerde() {
-        return serde(NodeState.class, V4, StateCodec::writeNode, StateCodec::readNode);
+        return serde(NodeState.class, V5, StateCodec::writeNode, StateCodec::readNode);
     }
 
     public static Serde<ClusterState> clusterSerde() {
@@ -151,6 +153,32 @@ public final class StateCodec {
         map(o, n.logicalSlotPoints, StateCodec::writeTrendPoints);
         map(o, n.subscriptionErrors, StateCodec::writeCountPoints);
         map(o, n.slotSpill, StateCodec::writeCountPoints);
+        // V5: the open rollups' logical slots, by the rollup's key (most nodes: an empty map)
+        final Map<String, Map<String, RollupAcc.SlotAcc>> logical = new java.util.TreeMap<>();
+        m.open.forEach((k, a) -> {
+            if (!a.logical.isEmpty()) {
+                logical.put(k, a.logical);
+            }
+        });
+        map(o, logical, (out, slots) -> map(out, slots, StateCodec::writeSlotAcc));
+    }
+
+    private static void writeSlotAcc(final Bin.Out o, final RollupAcc.SlotAcc a) {
+        o.str(a.plugin);
+        o.str(a.consumer);
+        o.optLong(a.retainedMax);
+        o.optLong(a.lagBytesMax);
+        o.optLong(a.lagMsMax);
+    }
+
+    private static RollupAcc.SlotAcc readSlotAcc(final Bin.In i) {
+        final RollupAcc.SlotAcc a = new RollupAcc.SlotAcc();
+        a.plugin = i.str();
+        a.consumer = i.str();
+        a.retainedMax = i.optLong();
+        a.lagBytesMax = i.optLong();
+        a.lagMsMax = i.optLong();
+        return a;
     }
 
     /** Counter points as two numbers each {time, total}: the layout of V1's conflict points. */
@@ -251,6 +279,16 @@ public final class StateCodec {
             map(i, n.logicalSlotPoints, StateCodec::readTrendPoints);
             map(i, n.subscriptionErrors, StateCodec::readCountPoints);
             map(i, n.slotSpill, StateCodec::readCountPoints);
+        }
+        if (version >= V5) {
+            final Map<String, Map<String, RollupAcc.SlotAcc>> logical = map(i, new HashMap<>(),
+                    in -> map(in, new java.util.TreeMap<>(), StateCodec::readSlotAcc));
+            logical.forEach((k, slots) -> {
+                final RollupAcc a = m.open.get(k);
+                if (a != null) {
+                    a.logical = slots;
+                }
+            });
         }
         return n;
     }

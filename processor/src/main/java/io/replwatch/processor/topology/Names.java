@@ -15,6 +15,11 @@ public final class Names {
     public static final String TRANSITIONS_SINK = "health-transitions-sink";
     public static final String NODE_HEALTH_SINK = "node-health-sink";
     public static final String ROLLUPS_SINK = "rollups-sink";
+    public static final String LOGICAL_CONSUMERS_SINK = "logical-consumers-sink";
+    public static final String LOGICAL_CONSUMERS_SOURCE = "logical-consumers-source";
+    public static final String LOGICAL_CONSUMERS_LOADER = "logical-consumers-loader";
+    /** Global: every watched primary's latest figures per logical slot, for matching subscriptions to them. */
+    public static final String LOGICAL_CONSUMERS_STORE = "logical-consumers";
 
     private Names() {
     }

@@ -21,9 +21,16 @@ import java.util.List;
 final class NodeViews {
 
     private final TopologySettings settings;
+    private final Publishers publishers;
 
     NodeViews(final TopologySettings settings) {
+        this(settings, Publishers.NONE);
+    }
+
+    /** @param publishers finds a subscription's slot on its publisher, when replwatch watches that too */
+    NodeViews(final TopologySettings settings, final Publishers publishers) {
         this.settings = settings;
+        this.publishers = publishers;
     }
 
     /** A node is stale after this much wall-clock silence: some of its poll intervals, never under stale_min. */
@@ -68,9 +75,9 @@ final class NodeViews {
             // primary's checkpoint records, so the one cause would be named on every node of the cluster.
             v.checkpoints(primary ? checkpoints(s, t, ns, cs) : null);
             v.horizon(primary ? horizon(s) : null);
-            v.subscriptions(Subscriptions.views(s, ns, t));
+            v.subscriptions(Subscriptions.views(s, ns, t, publishers));
             if (primary) {
-                v.logicalSlots(LogicalSlots.views(s, ns, StandbyLag.minStallMs(settings, ns)));
+                v.logicalSlots(LogicalSlots.views(s, ns, cs, t, StandbyLag.minStallMs(settings, ns)));
             }
         }
         if (standby) {

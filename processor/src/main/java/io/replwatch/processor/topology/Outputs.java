@@ -17,6 +17,12 @@ interface Outputs {
 
     void lagRate(String cluster, LagRate value, long timestamp);
 
+    /**
+     * A logical slot's latest figures to the compacted replwatch.logical-consumers, key {@code cluster/node/slot};
+     * null withdraws them (the slot is gone).
+     */
+    void logicalConsumer(String key, LagRate value, long timestamp);
+
     void transition(String cluster, HealthTransition value, long timestamp);
 
     /**

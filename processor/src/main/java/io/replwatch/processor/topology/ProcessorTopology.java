@@ -22,6 +22,7 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
@@ -32,6 +33,8 @@ import org.apache.kafka.streams.state.Stores;
  * replwatch.samples (raw bytes) -> replication-state [node-state, cluster-state, primary-history, node-health]
  *     -> replwatch.wal-throughput | replwatch.lag-rates | replwatch.health-transitions
  *     -> replwatch.node-health (compacted, key cluster/node) | replwatch.dead-letter
+ *     -> replwatch.logical-consumers (compacted, key cluster/node/slot)
+ * replwatch.logical-consumers -> global store logical-consumers (read by the processor of every task)
  * </pre>
  *
  * Samples are read as bytes and decoded inside the processor, so that an undecodable record becomes a
@@ -56,9 +59,11 @@ public final class ProcessorTopology {
                                  final ProcessorMetrics metrics) {
         final AvroDeserializer<ReplicationSample> samples = new AvroDeserializer<>(ReplicationSample.class);
         samples.configure(serdeConfig, false);
+        final AvroDeserializer<LagRate> lagRates = new AvroDeserializer<>(LagRate.class);
+        lagRates.configure(serdeConfig, false);
         final Topology t = new Topology();
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.SAMPLES);
-        t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples, metrics), Names.SOURCE);
+        t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples, lagRates, metrics), Names.SOURCE);
         // The processor reads these three by key, from its own copy, and walks them once at task start.
         t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.NODE_STATE_STORE),
                 Serdes.String(), StateCodec.nodeSerde()), Names.PROCESSOR);
@@ -76,6 +81,14 @@ public final class ProcessorTopology {
         sink(t, Names.NODE_HEALTH_SINK, Topics.NODE_HEALTH, NodeHealth.class, serdeConfig);
         sink(t, Names.DEAD_LETTER_SINK, Topics.DEAD_LETTER, DeadLetter.class, serdeConfig);
         sink(t, Names.ROLLUPS_SINK, Topics.ROLLUPS, io.replwatch.avro.CapacityRollup.class, serdeConfig);
+        sink(t, Names.LOGICAL_CONSUMERS_SINK, Topics.LOGICAL_CONSUMERS, LagRate.class, serdeConfig);
+        // A subscriber and its publisher are two clusters, on any two tasks: each task reads every primary's
+        // latest logical-slot figures from a global copy. Kept as bytes and decoded only when a subscription is
+        // judged, so a registry outage cannot stop the global thread (and with it the instance).
+        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.LOGICAL_CONSUMERS_STORE),
+                        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+                Names.LOGICAL_CONSUMERS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                Topics.LOGICAL_CONSUMERS, Names.LOGICAL_CONSUMERS_LOADER, LogicalConsumersLoader::new);
         return t;
     }
 

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
  * <li>admit it into its node's state ({@link SampleIntake});</li>
  * <li>track the cluster's primary, failover and the primary's LSN history ({@link PrimaryTracker});</li>
  * <li>for the primary, WAL throughput windows ({@link WalWindows});</li>
+ * <li>for a primary, its logical slots' consumers ({@link LogicalSlots}); for a subscriber, its subscriptions
+ * ({@link Subscriptions}, matched to their publishers' slots by {@link Publishers});</li>
  * <li>for a standby, lag, true time lag and trend ({@link StandbyLag});</li>
  * <li>build what the rules see ({@link NodeViews}) and evaluate them: transitions and node health
  * ({@link HealthStage});</li>
@@ -46,6 +48,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
 
     private final TopologySettings settings;
     private final Deserializer<ReplicationSample> deserializer;
+    private final Deserializer<LagRate> lagRates;
     private final ProcessorMetrics metrics;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, NodeHealth> healthStore;
@@ -59,10 +62,14 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     private HealthStage health;
     private RollupStage rollups;
 
+    /** Figures of a publisher's slot older than this are not matched to a subscription (the publisher went quiet). */
+    static final long PUBLISHER_MAX_AGE_MS = 60_000;
+
     ReplicationProcessor(final TopologySettings settings, final Deserializer<ReplicationSample> deserializer,
-                         final ProcessorMetrics metrics) {
+                         final Deserializer<LagRate> lagRates, final ProcessorMetrics metrics) {
         this.settings = settings;
         this.deserializer = deserializer;
+        this.lagRates = lagRates;
         this.metrics = metrics;
     }
 
@@ -77,7 +84,8 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         this.primaries = new PrimaryTracker(settings, history);
         this.wal = new WalWindows(settings, out);
         this.lag = new StandbyLag(settings);
-        this.views = new NodeViews(settings);
+        this.views = new NodeViews(settings, new Publishers(ctx.getStateStore(Names.LOGICAL_CONSUMERS_STORE), lagRates,
+                PUBLISHER_MAX_AGE_MS));
         this.health = new HealthStage(settings, out);
         this.rollups = new RollupStage(settings, out);
         final Staleness staleness = new Staleness(state, views, health, wal, settings.nodeRetention());
@@ -124,7 +132,8 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         boolean clusterChanged = primaries.onSample(s, t, cs, views.staleAfter(ns));
         clusterChanged |= ServerActivity.onSample(s, t, ns, cs, s.getNode().equals(cs.primary) && Samples.isPrimary(s));
-        LogicalSlots.onSample(s, t, ns, settings.lagWindow().toMillis(), settings.conflictsWindow().toMillis());
+        final LogicalSlots.Published logical = LogicalSlots.onSample(s, t, ns, cs, settings.lagWindow().toMillis(),
+                settings.conflictsWindow().toMillis(), StandbyLag.minStallMs(settings, ns));
         Subscriptions.onSample(s, t, ns, settings.conflictsWindow().toMillis());
         if (PrimaryTracker.isPrimarySample(s, cs)) {
             wal.onPrimarySample(s, t, ns);
@@ -143,13 +152,20 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             }
         }
         clusterChanged |= ServerActivity.onHealth(s.getNode(), ns.state, t, cs);
-        clusterChanged |= rollups.onSample(s, t, ns, cs, lagRate);
+        clusterChanged |= rollups.onSample(s, t, ns, cs, lagRate, logical.rates());
         state.saveNode(ns);
         if (clusterChanged) {
             state.saveCluster(s.getCluster(), cs);
         }
         if (lagRate != null) {
             out.lagRate(s.getCluster(), lagRate, t);
+        }
+        for (final LagRate slot : logical.rates()) {
+            out.lagRate(s.getCluster(), slot, t);
+            out.logicalConsumer(Publishers.topicKey(s.getCluster(), s.getNode(), slot.getSlot()), slot, t);
+        }
+        for (final String gone : logical.gone()) {
+            out.logicalConsumer(Publishers.topicKey(s.getCluster(), s.getNode(), gone), null, t);
         }
     }
 
@@ -186,8 +202,15 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
 
         @Override
         public void lagRate(final String cluster, final LagRate value, final long timestamp) {
-            metrics.lagRate(Names.nodeKey(value.getCluster(), value.getNode()), value);
+            if (value.getSlot() == null) {
+                metrics.lagRate(Names.nodeKey(value.getCluster(), value.getNode()), value); // slots: from the view
+            }
             context.forward(new Record<>(cluster, value, timestamp), Names.LAG_RATES_SINK);
+        }
+
+        @Override
+        public void logicalConsumer(final String key, final LagRate value, final long timestamp) {
+            context.forward(new Record<>(key, value, timestamp), Names.LOGICAL_CONSUMERS_SINK);
         }
 
         @Override

@@ -25,7 +25,13 @@ final class RollupStage {
 
     /** Returns whether the cluster's state changed. {@code lag} is the sample's lag figures, if a standby's. */
     boolean onSample(final ReplicationSample s, final long t, final NodeState ns, final ClusterState cs, final LagRate lag) {
-        Rollups.add(ns.rollup, s, t, lag);
+        return onSample(s, t, ns, cs, lag, java.util.List.of());
+    }
+
+    /** As above; {@code logical}: a primary's logical slots' figures from this sample. */
+    boolean onSample(final ReplicationSample s, final long t, final NodeState ns, final ClusterState cs, final LagRate lag,
+                     final java.util.List<LagRate> logical) {
+        Rollups.add(ns.rollup, s, t, lag, logical);
         final long grace = settings.grace().toMillis();
         boolean changed = false;
         for (final RollupAcc a : Rollups.closeNode(ns.rollup, t, grace)) {

@@ -236,11 +236,30 @@ class RulesTest {
                         List.of(Rules.SUBSCRIPTION_DOWN, Rules.SUBSCRIPTION_ERRORS), HealthState.CRITICAL),
                 // 68. Errors, the worker running again: WARNING until the window forgets them.
                 Arguments.of(68, view(PRIMARY, b -> b.subscriptions(List.of(sub(true, true, 3)))),
-                        List.of(Rules.SUBSCRIPTION_ERRORS), HealthState.WARNING));
+                        List.of(Rules.SUBSCRIPTION_ERRORS), HealthState.WARNING),
+                // 69. Matched to its publisher, 90 s behind there: WARNING (over 60 s).
+                Arguments.of(69, view(PRIMARY, b -> b.subscriptions(List.of(behind(90_000L, LagTrend.FALLING_BEHIND)))),
+                        List.of(Rules.SUBSCRIPTION_LAG), HealthState.WARNING),
+                // 70. 10 minutes behind: CRITICAL.
+                Arguments.of(70, view(PRIMARY, b -> b.subscriptions(List.of(behind(600_000L, LagTrend.STALLED)))),
+                        List.of(Rules.SUBSCRIPTION_LAG), HealthState.CRITICAL),
+                // 71. Caught up on an idle publisher (its time lag 0, whatever the clock says): nothing.
+                Arguments.of(71, view(PRIMARY, b -> b.subscriptions(List.of(behind(0L, LagTrend.OK)))), List.of(),
+                        HealthState.HEALTHY),
+                // 72. The publisher not watched (no match): no lag is claimed.
+                Arguments.of(72, view(PRIMARY, b -> b.subscriptions(List.of(behind(null, null)))), List.of(),
+                        HealthState.HEALTHY));
+    }
+
+    /** A running subscription matched to its publisher's slot with this time lag (null: not matched). */
+    private static NodeView.SubscriptionView behind(final Long lagMs, final LagTrend trend) {
+        return new NodeView.SubscriptionView("sub1", true, true, 0, 0L, 0L, 1_000L, "sub1", lagMs == null ? null
+                : new NodeView.Publisher("shop", "pg1", "sub1", lagMs * 1000, lagMs, trend,
+                trend == LagTrend.CATCHING_UP ? 60_000L : null, 0L));
     }
 
     private static NodeView.SubscriptionView sub(final boolean enabled, final boolean running, final long errors) {
-        return new NodeView.SubscriptionView("sub1", enabled, running, errors, errors, 0L, 1_000L, "sub1");
+        return new NodeView.SubscriptionView("sub1", enabled, running, errors, errors, 0L, 1_000L, "sub1", null);
     }
 
     private static NodeView.LogicalSlot logical(final long lag, final LagTrend trend) {
@@ -250,7 +269,8 @@ class RulesTest {
     private static NodeView.LogicalSlot spilling(final long lag, final LagTrend trend, final long spilled) {
         return new NodeView.LogicalSlot("cdc" + lag, "pgoutput", "shop", trend != LagTrend.STALLED, lag, trend,
                 trend == LagTrend.STALLED ? 300_000 : 0, trend == LagTrend.CATCHING_UP ? 120_000L : null,
-                trend == LagTrend.STALLED ? 0d : 3d * (1 << 20), 2d * (1 << 20), spilled, spilled > 0 ? 4L : 0L);
+                trend == LagTrend.STALLED ? 0d : 3d * (1 << 20), 2d * (1 << 20), spilled, spilled > 0 ? 4L : 0L, null,
+                null);
     }
 
     @org.junit.jupiter.api.Test
@@ -278,7 +298,21 @@ class RulesTest {
         assertThat(reason.apply(logical(2L << 30, LagTrend.FALLING_BEHIND))).contains("falling behind");
         // Stopped a moment ago, before the window can call it stalled: not "steady".
         assertThat(reason.apply(new NodeView.LogicalSlot("sub1", "pgoutput", "postgres", false, 2L << 30, LagTrend.OK, 0,
-                null, 0d, 5d * (1 << 20), 0, 0L))).contains("not moving (consuming 0.0 MiB/s, the primary writes 5.0 MiB/s)");
+                null, 0d, 5d * (1 << 20), 0, 0L, null, null))).contains("not moving (consuming 0.0 MiB/s, the primary writes 5.0 MiB/s)");
+        // Streamed to a subscription, its true time lag known: both named.
+        assertThat(reason.apply(new NodeView.LogicalSlot("sub1", "pgoutput", "postgres", true, 2L << 30,
+                LagTrend.FALLING_BEHIND, 0, null, 1d, 5d * (1 << 20), 0, 0L, 95_000L, "sub1")))
+                .contains("logical slot sub1 (active, streamed to sub1, plugin pgoutput, database postgres) is 2048.0 MiB"
+                        + " (95.0 s) behind the primary, falling behind");
+    }
+
+    @org.junit.jupiter.api.Test
+    void aSubscriptionsLagNamesItsPublisherAndSlot() {
+        final String reason = Rules.subscriptionLag(view(PRIMARY, b -> b.subscriptions(List.of(
+                behind(90_000L, LagTrend.CATCHING_UP)))), Thresholds.defaultFor(Rules.SUBSCRIPTION_LAG))
+                .orElseThrow().message();
+        assertThat(reason).isEqualTo("subscription sub1 is 90.0 s behind its publisher shop/pg1 (slot sub1, 85.8 MiB),"
+                + " catching up, about 1m to go");
     }
 
     private static NodeView.XminHolder holder(final long age, final NodeView.HolderKind kind) {

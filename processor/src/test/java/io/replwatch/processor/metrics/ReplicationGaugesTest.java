@@ -45,7 +45,7 @@ class ReplicationGaugesTest {
                 .slots(List.of(new NodeView.SlotView("s1", true, false, 4096L, "reserved", null)))
                 .horizon(new NodeView.XminHolder(1234, NodeView.HolderKind.TRANSACTION, "4242", 1000L, null))
                 .logicalSlots(List.of(new NodeView.LogicalSlot("cdc", "pgoutput", "shop", false, 65536, LagTrend.STALLED,
-                        30_000, null, 0d, 1000d, 0L, 0L))).build());
+                        30_000, null, 0d, 1000d, 0L, 0L, 45_000L, null))).build());
         gauges.walThroughput("c/p", WalThroughput.newBuilder().setCluster("c").setNode("p").setWindowStart(T)
                 .setWindowEnd(T.plusSeconds(60)).setWindowSizeMs(60_000).setBytes(6_000_000).setBytesPerSecond(100_000d)
                 .setSamples(12).build());
@@ -65,6 +65,7 @@ class ReplicationGaugesTest {
                 .contains("replwatch_xmin_horizon_age_transactions{cluster=\"c\",holder=\"transaction\",node=\"p\"} 1234.0")
                 .contains("replwatch_node_timeline{cluster=\"c\",node=\"p\",role=\"PRIMARY\"} 2.0")
                 .contains("replwatch_logical_slot_lag_bytes{cluster=\"c\",node=\"p\",slot=\"cdc\"} 65536.0")
+                .contains("replwatch_logical_slot_time_lag_seconds{cluster=\"c\",node=\"p\",slot=\"cdc\"} 45.0")
                 .contains("replwatch_logical_slot_trend{cluster=\"c\",node=\"p\",slot=\"cdc\",trend=\"STALLED\"} 1.0")
                 .doesNotContain("stage=\"sent\"") // unknown stages are left out, not exported as 0
                 .doesNotContain("4242"); // no pid (or other unbounded value) in a label

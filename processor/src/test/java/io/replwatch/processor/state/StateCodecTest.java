@@ -31,7 +31,7 @@ class StateCodecTest {
 
     private static <T> T roundTrip(final Serde<T> serde, final T value) {
         final byte[] bytes = serde.serializer().serialize("t", value);
-        assertThat(bytes[0]).as("format byte").isEqualTo((byte) (value instanceof NodeState ? StateCodec.V4 : StateCodec.V3));
+        assertThat(bytes[0]).as("format byte").isEqualTo((byte) (value instanceof NodeState ? StateCodec.V5 : StateCodec.V3));
         return serde.deserializer().deserialize("t", bytes);
     }
 
@@ -49,6 +49,13 @@ class StateCodecTest {
         a.walRate = new TreeMap<>(Map.of(0, 10L, 80, 3590L));
         a.lagBytes = new TreeMap<>(Map.of(0, 3000L, 40, 600L));
         a.lagMs = new TreeMap<>(Map.of(12, 1L));
+        final RollupAcc.SlotAcc slot = new RollupAcc.SlotAcc();
+        slot.plugin = "pgoutput";
+        slot.consumer = "orders_sub";
+        slot.retainedMax = 1L << 33;
+        slot.lagBytesMax = 4096L;
+        slot.lagMsMax = 93_000L;
+        a.logical.put("orders_sub", slot);
         return a;
     }
 
@@ -126,7 +133,9 @@ class StateCodecTest {
         c.replicas.add(new ClusterState.Replica(4242, "pg-2", "streaming", 100L, 90L, 80L, 70L, "async"));
         c.slotActivePids = Map.of("pg_2", 4242L);
         c.outOfRecovery = Map.of("pg-1", 10L);
-        c.rollups.put("DAY@0", rollup("DAY", 0));
+        final RollupAcc day = rollup("DAY", 0);
+        day.logical = new TreeMap<>(); // a cluster's merged rollups keep no slots
+        c.rollups.put("DAY@0", day);
         c.failoverAt = 9L;
         c.failoverFrom = "pg-0";
         c.failoverTo = "pg-1";
@@ -177,6 +186,10 @@ class StateCodecTest {
         assertEveryFieldSet(n, "NodeState");
         final NodeState back = roundTrip(StateCodec.nodeSerde(), n);
         assertThat(tree(back)).isEqualTo(tree(n));
+        // The rollups' logical slots (V5) are outside the JSON form: compared on their own, field for field.
+        final RollupAcc.SlotAcc slot = n.rollup.open.get("HOUR@0").logical.get("orders_sub");
+        assertEveryFieldSet(slot, "SlotAcc");
+        assertThat(back.rollup.open.get("HOUR@0").logical.get("orders_sub")).usingRecursiveComparison().isEqualTo(slot);
         assertThat(back.lagPoints.get(1)).isEqualTo(new Trend.Point(5, Long.MIN_VALUE, 7, 8, 3));
         assertThat(back.lagPoints.get(0).timeline()).isNull();
     }
@@ -263,9 +276,11 @@ class StateCodecTest {
         v2.logicalSlotPoints = new java.util.HashMap<>();
         v2.subscriptionErrors = new java.util.HashMap<>();
         v2.slotSpill = new java.util.HashMap<>();
-        final byte[] v4 = StateCodec.nodeSerde().serializer().serialize("t", v2);
-        // V3 wrote an empty point list (1 byte) and two absent times (1 byte each) after the V2 fields, V4 three empty maps.
-        final byte[] bytes = java.util.Arrays.copyOf(v4, v4.length - 6);
+        v2.rollup.open.values().forEach(a -> a.logical = new TreeMap<>());
+        final byte[] v5 = StateCodec.nodeSerde().serializer().serialize("t", v2);
+        // V3 wrote an empty point list (1 byte) and two absent times (1 byte each) after the V2 fields, V4 three
+        // empty maps, V5 one.
+        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 7);
         bytes[0] = (byte) StateCodec.V2;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v2));
     }
@@ -277,11 +292,23 @@ class StateCodecTest {
         v3.logicalSlotPoints = new java.util.HashMap<>();
         v3.subscriptionErrors = new java.util.HashMap<>();
         v3.slotSpill = new java.util.HashMap<>();
-        final byte[] v4 = StateCodec.nodeSerde().serializer().serialize("t", v3);
-        // V4 wrote three empty maps (1 byte each) after the V3 fields.
-        final byte[] bytes = java.util.Arrays.copyOf(v4, v4.length - 3);
+        v3.rollup.open.values().forEach(a -> a.logical = new TreeMap<>());
+        final byte[] v5 = StateCodec.nodeSerde().serializer().serialize("t", v3);
+        // V4 wrote three empty maps (1 byte each) after the V3 fields, V5 one more.
+        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 4);
         bytes[0] = (byte) StateCodec.V3;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v3));
+    }
+
+    /** A node record written by V4 (V5's layout without the rollups' logical slots, format byte 4) still reads. */
+    @Test
+    void nodeStateWrittenByV4StillReads() {
+        final NodeState v4 = fullNode();
+        v4.rollup.open.values().forEach(a -> a.logical = new TreeMap<>());
+        final byte[] v5 = StateCodec.nodeSerde().serializer().serialize("t", v4);
+        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 1);
+        bytes[0] = (byte) StateCodec.V4;
+        assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v4));
     }
 
     @Test

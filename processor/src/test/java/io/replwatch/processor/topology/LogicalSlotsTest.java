@@ -7,6 +7,7 @@ import io.replwatch.avro.ReplicationSample;
 import io.replwatch.avro.SlotRow;
 import io.replwatch.processor.Samples;
 import io.replwatch.processor.health.NodeView;
+import io.replwatch.processor.state.ClusterState;
 import io.replwatch.processor.state.NodeState;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,13 @@ class LogicalSlotsTest {
     }
 
     private static NodeView.LogicalSlot judge(final NodeState ns, final ReplicationSample s, final long t) {
-        LogicalSlots.onSample(s, t, ns, WINDOW, WINDOW);
-        final List<NodeView.LogicalSlot> views = LogicalSlots.views(s, ns, 10_000);
+        return judge(ns, new ClusterState(), s, t);
+    }
+
+    private static NodeView.LogicalSlot judge(final NodeState ns, final ClusterState cs, final ReplicationSample s,
+                                              final long t) {
+        LogicalSlots.onSample(s, t, ns, cs, WINDOW, WINDOW, 10_000);
+        final List<NodeView.LogicalSlot> views = LogicalSlots.views(s, ns, cs, t, 10_000);
         return views.isEmpty() ? null : views.get(0);
     }
 
@@ -72,8 +78,48 @@ class LogicalSlotsTest {
         assertThat(ns.logicalSlotPoints).isEmpty();
         // A node that is no longer a primary keeps no windows.
         judge(ns, primary(T + 302_000, 100 * MB, 100 * MB), T + 302_000);
-        LogicalSlots.onSample(Samples.streaming("p", T + 303_000, 100 * MB), T + 303_000, ns, WINDOW, WINDOW);
+        final LogicalSlots.Published demoted = LogicalSlots.onSample(Samples.streaming("p", T + 303_000, 100 * MB),
+                T + 303_000, ns, new ClusterState(), WINDOW, WINDOW, 10_000);
         assertThat(ns.logicalSlotPoints).isEmpty();
+        assertThat(demoted.gone()).as("its slots' records are withdrawn").containsExactly("cdc");
+    }
+
+    /**
+     * Issue 16: each logical slot's consumer is published as a LagRate with the slot and the WAL sender streaming
+     * it named, and its true time lag read from the primary's LSN history (not from the idle clock); a slot that
+     * goes is withdrawn.
+     */
+    @Test
+    void eachSlotsConsumerIsPublishedWithItsTrueTimeLagAndItsSender() {
+        final NodeState ns = new NodeState();
+        final ClusterState cs = new ClusterState();
+        LogicalSlots.Published out = null;
+        // The primary writes 1 MB/s for a minute; the consumer stops confirming at 30 MB (written at T + 30 s).
+        for (long i = 0; i <= 60; i++) {
+            final long t = T + i * 1000;
+            cs.history.add(t, 100 * MB + i * MB, 1, 600_000, 1000);
+            final ReplicationSample base = primary(t, 100 * MB + i * MB, 100 * MB + Math.min(i, 30) * MB);
+            final ReplicationSample p = ReplicationSample.newBuilder(base)
+                    .setSlots(List.of(SlotRow.newBuilder(base.getSlots().get(0)).setActive(true).setActivePid(4242).build()))
+                    .setReplicas(List.of(io.replwatch.avro.ReplicaRow.newBuilder().setPid(4242)
+                            .setApplicationName("orders_sub").setClientAddr("10.0.0.5").build())).build();
+            out = LogicalSlots.onSample(p, t, ns, cs, WINDOW, WINDOW, 10_000);
+        }
+        assertThat(out.gone()).isEmpty();
+        final io.replwatch.avro.LagRate l = out.rates().get(0);
+        assertThat(l.getSlot()).isEqualTo("cdc");
+        assertThat(l.getNode()).isEqualTo("p");
+        assertThat(l.getConsumer()).isEqualTo("orders_sub");
+        assertThat(l.getConsumerAddr()).isEqualTo("10.0.0.5");
+        assertThat(l.getReplayLagBytes()).isEqualTo(30 * MB);
+        assertThat(l.getTimeLagMs()).isEqualTo(30_000L);
+        assertThat(l.getTrend()).isEqualTo(LagTrend.STALLED);
+        // Dropped: withdrawn.
+        final long t = T + 61_000;
+        cs.history.add(t, 161 * MB, 1, 600_000, 1000);
+        out = LogicalSlots.onSample(primary(t, 161 * MB, null), t, ns, cs, WINDOW, WINDOW, 10_000);
+        assertThat(out.rates()).isEmpty();
+        assertThat(out.gone()).containsExactly("cdc");
     }
 
     /** Issue 16: bytes a slot's decoding spilled to disk within the window; a counter reset starts over. */

@@ -497,4 +497,71 @@ class ProcessorTopologyTest {
                     .contains("forced by WAL volume").contains("WAL at 8.0 MiB/s").contains("max_wal_size is 64 MB"));
         });
     }
+
+    /** A publisher (cluster "pub") with a logical slot sub1 streamed to a subscription sub1 of "subs"/"sub1". */
+    private void logicalRound(final long t, final long wal, final long confirmed, final boolean streaming) {
+        final ReplicationSample pub = Samples.primary("p", t, wal, 1, Map.of());
+        send(ReplicationSample.newBuilder(pub).setCluster("pub")
+                .setReplicas(streaming ? List.of(io.replwatch.avro.ReplicaRow.newBuilder().setPid(777)
+                        .setApplicationName("sub1").setClientAddr("10.0.0.9").setState("streaming").build()) : List.of())
+                .setSlots(List.of(io.replwatch.avro.SlotRow.newBuilder().setSlotName("sub1").setSlotType("logical")
+                        .setPlugin("pgoutput").setDatabase("shop").setActive(streaming).setActivePid(streaming ? 777 : null)
+                        .setRestartLsn(confirmed).setConfirmedFlushLsn(confirmed).build())).build());
+        final ReplicationSample sub = Samples.primary("sub1", t + 1, 7 * MB, 1, Map.of());
+        send(ReplicationSample.newBuilder(sub).setCluster("subs").setSystemIdentifier(99L)
+                .setSubscriptions(List.of(io.replwatch.avro.SubscriptionRow.newBuilder().setName("sub1").setEnabled(true)
+                        .setSlotName("sub1").setApplyPid(4242).build())).build());
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
+    }
+
+    /**
+     * Issue 16: a subscription on one cluster is matched to the slot it consumes on a publisher watched as another
+     * cluster (through replwatch.logical-consumers and the global store), and its lag there is its SUBSCRIPTION_LAG;
+     * the publisher's slot figures go out on replwatch.lag-rates with the slot named; a dropped slot is withdrawn.
+     */
+    @Test
+    void row16_aSubscriptionIsJudgedByItsPublishersSlot() {
+        final TestOutputTopic<String, LagRate> consumers = out(Topics.LOGICAL_CONSUMERS, LagRate.class);
+        // Caught up for a minute, the publisher writing 1 MB per poll.
+        long t = T0;
+        for (int i = 0; i < 12; i++, t += 5000) {
+            logicalRound(t, 100 * MB + i * MB, 100 * MB + i * MB, true);
+        }
+        assertThat(transitionsOf("sub1")).extracting(HealthTransition::getToState).containsExactly(HealthState.HEALTHY);
+        final List<LagRate> slotRates = lagRates.readValuesToList().stream().filter(l -> l.getSlot() != null).toList();
+        assertThat(slotRates).isNotEmpty().allSatisfy(l -> {
+            assertThat(l.getCluster()).isEqualTo("pub");
+            assertThat(l.getConsumer()).isEqualTo("sub1");
+            assertThat(l.getTimeLagMs()).isZero();
+        });
+        // The apply stops confirming at 111 MB while the publisher writes on: 90 s later, SUBSCRIPTION_LAG.
+        final long stuck = 111 * MB;
+        for (int i = 12; i < 36; i++, t += 5000) {
+            logicalRound(t, 100 * MB + i * MB, stuck, true);
+        }
+        final List<HealthTransition> lag = transitionsOf("sub1");
+        assertThat(lag).isNotEmpty();
+        final HealthReason reason = lag.get(lag.size() - 1).getReasons().stream()
+                .filter(r -> r.getRule().equals(Rules.SUBSCRIPTION_LAG)).findFirst().orElseThrow();
+        assertThat(reason.getMessage()).startsWith("subscription sub1 is").contains("behind its publisher pub/p (slot sub1")
+                .contains("stalled");
+        assertThat(lag.get(lag.size() - 1).getToState()).isEqualTo(HealthState.WARNING);
+        // The slot dropped on the publisher: its record is withdrawn, and the subscription's lag is no longer claimed.
+        final List<org.apache.kafka.streams.test.TestRecord<String, LagRate>> before = consumers.readRecordsToList();
+        assertThat(before).isNotEmpty().allSatisfy(r -> assertThat(r.key()).isEqualTo("pub/p/sub1"));
+        send(ReplicationSample.newBuilder(Samples.primary("p", t, 200 * MB, 1, Map.of())).setCluster("pub").build());
+        assertThat(consumers.readRecordsToList()).singleElement().satisfies(r -> {
+            assertThat(r.key()).isEqualTo("pub/p/sub1");
+            assertThat(r.value()).isNull();
+        });
+        for (int i = 0; i < 12; i++) {
+            t += 5000;
+            final ReplicationSample sub = Samples.primary("sub1", t, 7 * MB, 1, Map.of());
+            send(ReplicationSample.newBuilder(sub).setCluster("subs").setSystemIdentifier(99L)
+                    .setSubscriptions(List.of(io.replwatch.avro.SubscriptionRow.newBuilder().setName("sub1")
+                            .setEnabled(true).setSlotName("sub1").setApplyPid(4242).build())).build());
+            driver.advanceWallClockTime(Duration.ofSeconds(5));
+        }
+        assertThat(transitionsOf("sub1")).extracting(HealthTransition::getToState).containsExactly(HealthState.HEALTHY);
+    }
 }

@@ -14,6 +14,7 @@ final class RecordingOutputs implements Outputs {
 
     final List<WalThroughput> wal = new ArrayList<>();
     final List<LagRate> lagRates = new ArrayList<>();
+    final List<java.util.Map.Entry<String, LagRate>> logicalConsumers = new ArrayList<>();
     final List<HealthTransition> transitions = new ArrayList<>();
     final List<NodeHealth> nodeHealth = new ArrayList<>();
     final List<CapacityRollup> rollups = new ArrayList<>();
@@ -27,6 +28,11 @@ final class RecordingOutputs implements Outputs {
     @Override
     public void lagRate(final String cluster, final LagRate value, final long timestamp) {
         lagRates.add(value);
+    }
+
+    @Override
+    public void logicalConsumer(final String key, final LagRate value, final long timestamp) {
+        logicalConsumers.add(new java.util.AbstractMap.SimpleEntry<>(key, value));
     }
 
     @Override
