@@ -66,6 +66,10 @@ class CapacityReportTest {
         assertThat(down.sumAhead(7, 30)).isZero();
     }
 
+    static {
+        io.replwatch.serde.AvroTrust.init(); // builders fill the nested default of logical_slots
+    }
+
     private static CapacityRollup rollup(final String node, final RollupPeriod p, final Instant start, final long wal,
                                          final double peak) {
         return CapacityRollup.newBuilder().setCluster("orders").setNode(node).setPeriod(p).setPeriodStart(start)
@@ -73,6 +77,16 @@ class CapacityReportTest {
                 .setWalRatePeak(peak).setWalRateP95(peak / 2).setLagMsP95(node == null ? 1500L : null)
                 .setLagBytesMax(node == null ? 4096L : null).setSlotRetainedBytesMax(1L << 30).setSlotCount(2)
                 .setRecoveryConflicts(1).setSamples(720).setOkSamples(719).setAvailability(719 / 720.0).build();
+    }
+
+    private static CapacityRollup withSlots(final CapacityRollup r, final io.replwatch.avro.LogicalSlotRollup... slots) {
+        return CapacityRollup.newBuilder(r).setLogicalSlots(List.of(slots)).build();
+    }
+
+    private static io.replwatch.avro.LogicalSlotRollup slot(final String name, final long retained, final long behind,
+                                                            final long behindMs, final String consumer) {
+        return io.replwatch.avro.LogicalSlotRollup.newBuilder().setSlot(name).setPlugin("pgoutput").setConsumer(consumer)
+                .setRetainedBytesMax(retained).setLagBytesMax(behind).setLagMsMax(behindMs).build();
     }
 
     static void write(final Path file, final List<CapacityRollup> rows) throws Exception {
@@ -100,8 +114,21 @@ class CapacityReportTest {
         write(lake.resolve("rollups/cluster=orders/date=2026-09-30/replwatch.rollups+0+30+31.parquet"), List.of(
                 rollup(null, RollupPeriod.HOUR, DAY0.plusSeconds(86_400L * 29), 4L << 30, 9e6),
                 rollup(null, RollupPeriod.HOUR, DAY0.plusSeconds(86_400L * 29 + 3600), 5L << 30, 12e6)));
+        // The primary's hours, with its logical slots: cdc held 6 GiB at most (over two hours), sub1 200 MiB.
+        write(lake.resolve("rollups/cluster=orders/date=2026-09-30/replwatch.rollups+1+0+1.parquet"), List.of(
+                withSlots(rollup("pg1", RollupPeriod.HOUR, DAY0.plusSeconds(86_400L * 29), 1, 1),
+                        slot("cdc", 2L << 30, 1L << 30, 600_000L, null), slot("sub1", 200L << 20, 4096L, 1_000L, "sub1")),
+                withSlots(rollup("pg1", RollupPeriod.HOUR, DAY0.plusSeconds(86_400L * 29 + 3600), 1, 1),
+                        slot("cdc", 6L << 30, 3L << 30, 3_600_000L, "debezium"))));
 
-        final List<CapacityReport.Series> s = CapacityReport.build(CapacityReport.read(lake, "orders"));
+        final List<CapacityRollup> rows = CapacityReport.read(lake, "orders");
+        assertThat(CapacityReport.consumers(rows, 10)).containsExactly(
+                new CapacityReport.Consumer("orders", "pg1", "cdc", "pgoutput", "debezium", 6L << 30, 3L << 30, 3_600_000L),
+                new CapacityReport.Consumer("orders", "pg1", "sub1", "pgoutput", "sub1", 200L << 20, 4096L, 1_000L));
+        assertThat(CapacityReport.consumersText(CapacityReport.consumers(rows, 1))).contains(
+                "largest consumers of retained WAL").contains("orders/pg1 slot cdc (pgoutput, to debezium): retained max"
+                + " 6.0 GiB; behind max 3.0 GiB, 3600.0 s").doesNotContain("sub1");
+        final List<CapacityReport.Series> s = CapacityReport.build(rows).stream().filter(x -> x.node() == null).toList();
         assertThat(s).singleElement().satisfies(c -> {
             assertThat(c.walPerDay()).hasSize(30);
             assertThat(c.fit().slope()).isCloseTo(5 * GIB, within(1.0));
@@ -121,8 +148,10 @@ class CapacityReportTest {
         assertThat(cmd.execute("--lake", lake.toString(), "--html", html.toString())).isZero();
         assertThat(out.toString()).contains("cluster orders");
         final String page = Files.readString(html);
-        assertThat(page.split("<rect ", -1)).hasSize(31);
-        assertThat(page).contains("<polyline").contains("cluster orders").contains("9.4 TiB");
+        assertThat(page.split("<rect ", -1)).as("30 days of the cluster, 1 of its node pg1").hasSize(32);
+        assertThat(page).contains("<polyline").contains("cluster orders").contains("9.4 TiB")
+                .contains("largest consumers of retained WAL").contains("<td>orders/pg1 slot cdc</td>");
+        assertThat(out.toString()).contains("orders/pg1 slot cdc (pgoutput, to debezium)");
     }
 
     @Test

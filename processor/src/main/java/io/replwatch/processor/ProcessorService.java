@@ -106,12 +106,16 @@ public final class ProcessorService implements AutoCloseable {
         }
     }
 
-    /** Creates replwatch's topics when missing (node-health compacted), with the broker's replication factor. */
+    /**
+     * Creates replwatch's topics when missing (node-health and logical-consumers compacted), with the broker's
+     * replication factor.
+     */
     private void ensureTopics() {
         final List<KafkaTopics.Spec> wanted = new ArrayList<>();
         for (final String t : Topics.all()) {
             final KafkaTopics.Spec spec = KafkaTopics.Spec.of(t).partitions(config.partitions());
-            wanted.add(t.equals(Topics.NODE_HEALTH) ? spec.configs(Map.of("cleanup.policy", "compact")) : spec);
+            final boolean compacted = t.equals(Topics.NODE_HEALTH) || t.equals(Topics.LOGICAL_CONSUMERS);
+            wanted.add(compacted ? spec.configs(Map.of("cleanup.policy", "compact")) : spec);
         }
         final List<String> created = KafkaTopics.ensure(config.kafka(), wanted, Duration.ofSeconds(30));
         if (!created.isEmpty()) {

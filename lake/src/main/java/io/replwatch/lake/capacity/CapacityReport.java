@@ -35,7 +35,60 @@ public final class CapacityReport {
         }
     }
 
+    /**
+     * One logical slot's consumer over the rollups read: the most WAL its slot held on its primary, how far behind
+     * (bytes, true time) it was at most, and the last WAL sender seen streaming it.
+     */
+    public record Consumer(String cluster, String node, String slot, String plugin, String consumer, Long retainedMax,
+                           Long lagBytesMax, Long lagMsMax) {
+
+        public String name() {
+            return cluster + "/" + node + " slot " + slot;
+        }
+    }
+
     private CapacityReport() {
+    }
+
+    /**
+     * The largest consumers of retained WAL: every primary's logical slots in the rollups (hours and days), each
+     * with its maxima over them, the most retained first, at most {@code top}.
+     */
+    public static List<Consumer> consumers(final List<CapacityRollup> rollups, final int top) {
+        final Map<String, Consumer> by = new TreeMap<>();
+        for (final CapacityRollup r : rollups) {
+            if (r.getNode() == null) {
+                continue;
+            }
+            for (final io.replwatch.avro.LogicalSlotRollup l : r.getLogicalSlots()) {
+                by.merge(r.getCluster() + "\u0000" + r.getNode() + "\u0000" + l.getSlot(),
+                        new Consumer(r.getCluster(), r.getNode(), l.getSlot(), l.getPlugin(), l.getConsumer(),
+                                l.getRetainedBytesMax(), l.getLagBytesMax(), l.getLagMsMax()),
+                        (a, b) -> new Consumer(a.cluster(), a.node(), a.slot(), b.plugin() == null ? a.plugin() : b.plugin(),
+                                b.consumer() == null ? a.consumer() : b.consumer(), max(a.retainedMax(), b.retainedMax()),
+                                max(a.lagBytesMax(), b.lagBytesMax()), max(a.lagMsMax(), b.lagMsMax())));
+            }
+        }
+        return by.values().stream()
+                .sorted(java.util.Comparator.comparing((Consumer c) -> c.retainedMax() == null ? -1L : c.retainedMax())
+                        .reversed().thenComparing(Consumer::name))
+                .limit(top).toList();
+    }
+
+    /** The plain-text list of {@link #consumers}; empty when there are none. */
+    public static String consumersText(final List<Consumer> consumers) {
+        if (consumers.isEmpty()) {
+            return "";
+        }
+        final StringBuilder b = new StringBuilder("\nlargest consumers of retained WAL (logical slots)\n");
+        for (final Consumer c : consumers) {
+            b.append(String.format(java.util.Locale.ROOT, "  %s (%s%s): retained max %s; behind max %s, %s%n",
+                    c.name(), c.plugin() == null ? "?" : c.plugin(), c.consumer() == null ? "" : ", to " + c.consumer(),
+                    c.retainedMax() == null ? "-" : bytes(c.retainedMax()),
+                    c.lagBytesMax() == null ? "-" : bytes(c.lagBytesMax()),
+                    c.lagMsMax() == null ? "-" : String.format(java.util.Locale.ROOT, "%.1f s", c.lagMsMax() / 1000.0)));
+        }
+        return b.toString();
     }
 
     /** Reads every rollup file of the lake (optionally of one cluster). */

@@ -20,11 +20,27 @@ public final class HtmlReport {
     }
 
     public static String render(final List<CapacityReport.Series> series, final String lake) {
+        return render(series, List.of(), lake);
+    }
+
+    public static String render(final List<CapacityReport.Series> series, final List<CapacityReport.Consumer> consumers,
+                                final String lake) {
         final Mustache m = new DefaultMustacheFactory().compile("io/replwatch/lake/capacity/report.html.mustache");
         final Map<String, Object> ctx = new LinkedHashMap<>();
         ctx.put("generated_at", Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         ctx.put("lake", lake);
         ctx.put("series", series.stream().map(HtmlReport::view).toList());
+        ctx.put("consumers", consumers.stream().map(c -> {
+            final Map<String, Object> v = new LinkedHashMap<>();
+            v.put("name", c.name());
+            v.put("plugin", c.plugin() == null ? "?" : c.plugin());
+            v.put("consumer", c.consumer() == null ? "-" : c.consumer());
+            v.put("retained", c.retainedMax() == null ? "-" : CapacityReport.bytes(c.retainedMax()));
+            v.put("behind", c.lagBytesMax() == null ? "-" : CapacityReport.bytes(c.lagBytesMax()));
+            v.put("behind_s", c.lagMsMax() == null ? "-" : String.format(Locale.ROOT, "%.1f s", c.lagMsMax() / 1000.0));
+            return v;
+        }).toList());
+        ctx.put("has_consumers", !consumers.isEmpty());
         final StringWriter w = new StringWriter();
         m.execute(w, ctx);
         return w.toString();

@@ -27,16 +27,22 @@ public final class CapacityCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** How many logical slots the report lists as the largest consumers of retained WAL. */
+    static final int TOP_CONSUMERS = 10;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(lake)) {
             spec.commandLine().getErr().println("No lake at " + lake + " (give the directory `replwatch lake` writes to)");
             return 2;
         }
-        final List<CapacityReport.Series> series = CapacityReport.build(CapacityReport.read(lake, cluster));
+        final List<io.replwatch.avro.CapacityRollup> rollups = CapacityReport.read(lake, cluster);
+        final List<CapacityReport.Series> series = CapacityReport.build(rollups);
+        final List<CapacityReport.Consumer> consumers = CapacityReport.consumers(rollups, TOP_CONSUMERS);
         spec.commandLine().getOut().print(CapacityReport.text(series));
+        spec.commandLine().getOut().print(CapacityReport.consumersText(consumers));
         if (html != null) {
-            Files.writeString(html, HtmlReport.render(series, lake.toAbsolutePath().toString()));
+            Files.writeString(html, HtmlReport.render(series, consumers, lake.toAbsolutePath().toString()));
             spec.commandLine().getOut().println("\nHTML report: " + html.toAbsolutePath());
         }
         spec.commandLine().getOut().flush();
