@@ -26,8 +26,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * PostgreSQL faults from the sandbox levers as one ordered run, through the real collector and processor: first
- * an idle primary for four minutes (no transition at all: time lag must not climb when nothing is written; the
- * classic now() - pg_last_xact_replay_timestamp() would pass LAG_TIME's warning after 1 minute), then
+ * an idle primary for five minutes (no transition at all: time lag must not climb when nothing is written; the
+ * classic now() - pg_last_xact_replay_timestamp() would pass LAG_TIME's warning after 1 minute), which is also a
+ * publisher with a caught-up subscriber (its own cluster, matched to its slot: SUBSCRIPTION_LAG must not climb
+ * either) and a caught-up logical slot, then
  * under a steady write load, one at a time: a standby down, a replay stall, a cut replication link, a failover
  * (primary stopped, standby promoted), and the new primary down. Each must give its transition, in order; the
  * time from the lever to the transition being readable is printed (RELIABILITY.md). Rule durations are
@@ -43,7 +45,7 @@ class PostgresFaultsIT {
 
     @Test
     void faultsInOrderAndSilenceWhenIdle() throws Exception {
-        final Duration idle = Duration.parse("PT" + System.getProperty("replwatch.chaos.idle", "4m").toUpperCase());
+        final Duration idle = Duration.parse("PT" + System.getProperty("replwatch.chaos.idle", "5m").toUpperCase());
         try (Sandbox sb = Sandbox.builder().tempDir("chaos-pg-").standbys(2).start()) {
             final PostgresCluster pg = sb.postgres();
             final String kafka = sb.kafka().bootstrapServers();
@@ -62,6 +64,9 @@ class PostgresFaultsIT {
                       STANDBY_MISSING: {clear_for: 3s}
                       SYNC_STANDBY_MISSING: {clear_for: 3s}
                     """.formatted(sb.dir().resolve("streams"), kafka, registry), k -> null);
+            final PgNode subscriber = pg.addSubscriber("sub1");
+            pg.createLogicalSlot("cdc");
+            pg.consumeLogicalSlot("cdc");
             final String nodes = pg.nodes().stream()
                     .map(n -> "      - {name: " + n.name() + ", port: " + n.port() + "}").collect(Collectors.joining("\n"));
             final TopicReader<HealthTransition> reader = TopicReader.follow(kafka, registry, Topics.HEALTH_TRANSITIONS,
@@ -79,11 +84,16 @@ class PostgresFaultsIT {
                          clusters:
                            - name: sandbox
                              nodes:
-                         %s""".formatted(kafka, registry, nodes), k -> null)).start()) {
+                         %s
+                           - name: subscriber
+                             nodes:
+                               - {name: sub1, port: %d}
+                         """.formatted(kafka, registry, nodes, subscriber.port()), k -> null)).start()) {
                 processor.awaitRunning(Duration.ofSeconds(60));
                 for (final PgNode n : pg.nodes()) {
                     awaitTransition(n.name(), 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
                 }
+                awaitTransition("sub1", 0, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
 
                 // 1. Idle: nothing written, nothing may change.
                 final int idleMark = transitions.size();

@@ -51,6 +51,9 @@ public final class ProcessorService implements AutoCloseable {
         final Properties p = new Properties();
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // The global store of logical consumers: its loader throws nothing, and Kafka Streams 5 will make this the
+        // default (4.x warns at every start without it).
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         // Changelogs and outputs are repetitive binary state and Avro: compressing them halves what the broker handles.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         // With transactions version 2 (Kafka 4 brokers) a send that reaches a partition while the previous

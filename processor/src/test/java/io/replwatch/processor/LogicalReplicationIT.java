@@ -50,6 +50,7 @@ class LogicalReplicationIT {
                 rules:
                   SUBSCRIPTION_DOWN: {for: 3s, clear_for: 2s}
                   SUBSCRIPTION_ERRORS: {clear_for: 2s}
+                  SUBSCRIPTION_LAG: {warning: 5s, critical: 10m, for: 2s, clear_for: 2s}
                   LOGICAL_SLOT_LAG: {warning: 32MB, critical: 10GB, for: 0s, clear_for: 2s}
                 """, "", """
                   - name: subscriber
@@ -92,9 +93,14 @@ class LogicalReplicationIT {
         pipe.awaitTransition("sub1", back, Duration.ofSeconds(30), t -> t.getToState() == HealthState.HEALTHY);
     }
 
+    /**
+     * An apply error: SUBSCRIPTION_ERRORS, and, while the launcher waits wal_retrieve_retry_interval (30 s here)
+     * before it starts the failed worker again, SUBSCRIPTION_DOWN's CRITICAL branch (enabled, no apply worker).
+     */
     @Test
     @Order(3)
     void anApplyErrorIsNamedAndItsFixClearsIt() {
+        pg.setOn("sub1", "wal_retrieve_retry_interval", "30s");
         final int mark = pipe.transitions.size();
         final long lever = System.currentTimeMillis();
         pg.conflictOnSubscriber("sub1", 42);
@@ -103,6 +109,12 @@ class LogicalReplicationIT {
         LOG.info("MEASURED subscription apply error: {} ms after the lever; {}", errors.getAt().toEpochMilli() - lever,
                 reason(errors, Rules.SUBSCRIPTION_ERRORS));
         assertThat(reason(errors, Rules.SUBSCRIPTION_ERRORS)).contains("subscription sub1:").contains("apply");
+        final HealthTransition down = pipe.awaitTransition("sub1", mark, Duration.ofSeconds(60),
+                t -> rules(t).contains(Rules.SUBSCRIPTION_DOWN));
+        LOG.info("MEASURED subscription without its apply worker: CRITICAL {} ms after the lever; {}",
+                down.getAt().toEpochMilli() - lever, reason(down, Rules.SUBSCRIPTION_DOWN));
+        assertThat(down.getToState()).isEqualTo(HealthState.CRITICAL);
+        assertThat(reason(down, Rules.SUBSCRIPTION_DOWN)).contains("subscription sub1 is enabled but no apply worker runs");
         final int fixed = pipe.transitions.size();
         final long fix = System.currentTimeMillis();
         pg.resolveConflict("sub1", 42);
@@ -114,9 +126,39 @@ class LogicalReplicationIT {
                 "SELECT count(*) FROM " + PostgresCluster.PUBLICATION + " WHERE id = 42")));
     }
 
-    /** The subscriber stopped while the publisher writes: it is DOWN, and its slot on the publisher falls behind. */
+    /**
+     * The apply blocked on the subscriber (the published table locked by an open transaction) while the publisher
+     * writes: the subscription is matched to its slot on the publisher (another cluster) and SUBSCRIPTION_LAG gives
+     * its true time lag there; closing the transaction clears it.
+     */
     @Test
     @Order(4)
+    void aBlockedApplyLagsByThePublishersClock() {
+        pg.setOn("sub1", "wal_retrieve_retry_interval", "5s");
+        final int mark = pipe.transitions.size();
+        final long lever;
+        try (PostgresCluster.OpenTransaction lock = pg.lockOnSubscriber("sub1")) {
+            lever = System.currentTimeMillis();
+            pg.writePublished(10);
+            final HealthTransition lag = pipe.awaitTransition("sub1", mark, Duration.ofSeconds(40),
+                    t -> rules(t).contains(Rules.SUBSCRIPTION_LAG));
+            LOG.info("MEASURED subscription apply blocked: SUBSCRIPTION_LAG {} ms after the write; {}",
+                    lag.getAt().toEpochMilli() - lever, reason(lag, Rules.SUBSCRIPTION_LAG));
+            assertThat(lag.getToState()).isEqualTo(HealthState.WARNING);
+            assertThat(reason(lag, Rules.SUBSCRIPTION_LAG)).startsWith("subscription sub1 is")
+                    .contains("behind its publisher sandbox/primary (slot sub1");
+        }
+        final int released = pipe.transitions.size();
+        final long unlock = System.currentTimeMillis();
+        final HealthTransition healthy = pipe.awaitTransition("sub1", released, Duration.ofSeconds(30),
+                t -> t.getToState() == HealthState.HEALTHY);
+        LOG.info("MEASURED subscription apply unblocked: HEALTHY {} ms after the transaction closed",
+                healthy.getAt().toEpochMilli() - unlock);
+    }
+
+    /** The subscriber stopped while the publisher writes: it is DOWN, and its slot on the publisher falls behind. */
+    @Test
+    @Order(5)
     void aStoppedSubscribersSlotFallsBehindOnThePublisher() {
         final int mark = pipe.transitions.size();
         pg.stop("sub1");

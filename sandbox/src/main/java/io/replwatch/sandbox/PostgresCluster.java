@@ -353,6 +353,37 @@ public final class PostgresCluster implements AutoCloseable {
         primary.execute("INSERT INTO " + PUBLICATION + " VALUES (" + id + ", 'published')");
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger publishedIds = new java.util.concurrent.atomic.AtomicInteger(1_000_000);
+
+    /** Inserts {@code rows} rows into the published table on the primary (ids no lever uses): changes to apply. */
+    public void writePublished(final int rows) {
+        final int first = publishedIds.getAndAdd(rows);
+        primary.execute("INSERT INTO " + PUBLICATION + " SELECT g, 'load' FROM generate_series(" + first + ", "
+                + (first + rows - 1) + ") g");
+    }
+
+    /**
+     * Lever: the published table locked (ACCESS EXCLUSIVE) on a subscriber by a transaction left open, as a long
+     * migration or a forgotten session does: its apply worker waits on the lock at the next change and confirms
+     * nothing until the transaction is closed. (Keep it under wal_sender_timeout, 60 s, or the publisher cuts the
+     * silent connection.)
+     */
+    public OpenTransaction lockOnSubscriber(final String subscriber) {
+        final OpenTransaction t = openTransaction(subscriber);
+        try (var st = t.connection.createStatement()) {
+            st.execute("LOCK TABLE " + PUBLICATION + " IN ACCESS EXCLUSIVE MODE");
+            return t;
+        } catch (final java.sql.SQLException e) {
+            t.close();
+            throw new SandboxException("Cannot lock " + PUBLICATION + " on " + subscriber + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sets a setting that needs no restart on any node, subscribers included, and reloads. */
+    public void setOn(final String node, final String setting, final String value) {
+        node(node).execute("ALTER SYSTEM SET " + setting + " = '" + value + "'", "SELECT pg_reload_conf()");
+    }
+
     /** Removes the subscriber's conflicting row: the apply worker's next retry succeeds. */
     public void resolveConflict(final String subscriber, final int id) {
         node(subscriber).execute("DELETE FROM " + PUBLICATION + " WHERE id = " + id + " AND v = 'local'");
