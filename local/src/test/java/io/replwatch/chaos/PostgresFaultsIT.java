@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * an idle primary for five minutes (no transition at all: time lag must not climb when nothing is written; the
  * classic now() - pg_last_xact_replay_timestamp() would pass LAG_TIME's warning after 1 minute), which is also a
  * publisher with a caught-up subscriber (its own cluster, matched to its slot: SUBSCRIPTION_LAG must not climb
- * either) and a caught-up logical slot, then
+ * either), then
  * under a steady write load, one at a time: a standby down, a replay stall, a cut replication link, a failover
  * (primary stopped, standby promoted), and the new primary down. Each must give its transition, in order; the
  * time from the lever to the transition being readable is printed (RELIABILITY.md). Rule durations are
@@ -65,8 +65,6 @@ class PostgresFaultsIT {
                       SYNC_STANDBY_MISSING: {clear_for: 3s}
                     """.formatted(sb.dir().resolve("streams"), kafka, registry), k -> null);
             final PgNode subscriber = pg.addSubscriber("sub1");
-            pg.createLogicalSlot("cdc");
-            pg.consumeLogicalSlot("cdc");
             final String nodes = pg.nodes().stream()
                     .map(n -> "      - {name: " + n.name() + ", port: " + n.port() + "}").collect(Collectors.joining("\n"));
             final TopicReader<HealthTransition> reader = TopicReader.follow(kafka, registry, Topics.HEALTH_TRANSITIONS,
@@ -97,8 +95,12 @@ class PostgresFaultsIT {
 
                 // 1. Idle: nothing written, nothing may change.
                 final int idleMark = transitions.size();
-                await().during(idle).atMost(idle.plusSeconds(30)).pollInterval(Duration.ofSeconds(1))
-                        .until(() -> transitions.size() == idleMark);
+                try {
+                    await().during(idle).atMost(idle.plusSeconds(30)).pollInterval(Duration.ofSeconds(1))
+                            .until(() -> transitions.size() == idleMark);
+                } catch (final org.awaitility.core.ConditionTimeoutException e) {
+                    throw new AssertionError("transitions while idle: " + transitions.subList(idleMark, transitions.size()), e);
+                }
                 report.add(String.format("idle %d s: %d transitions", idle.toSeconds(), transitions.size() - idleMark));
 
                 // 2. Faults, one at a time, under a steady write load (about 2 MB/s of WAL).

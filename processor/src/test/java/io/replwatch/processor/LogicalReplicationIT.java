@@ -135,6 +135,14 @@ class LogicalReplicationIT {
     @Order(4)
     void aBlockedApplyLagsByThePublishersClock() {
         pg.setOn("sub1", "wal_retrieve_retry_interval", "5s");
+        // Caught up first: the slot has confirmed everything the publisher wrote, and no lag is claimed.
+        final long settle = System.currentTimeMillis();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> "t".equals(pg.node("primary")
+                .queryOne("SELECT confirmed_flush_lsn >= pg_current_wal_lsn() FROM pg_replication_slots"
+                        + " WHERE slot_name = 'sub1'")));
+        pipe.awaitTransition("sub1", 0, Duration.ofSeconds(30), t -> t.getToState() == HealthState.HEALTHY);
+        LOG.info("MEASURED subscription caught up (slot confirmed the publisher's position) {} ms after the previous"
+                + " test", System.currentTimeMillis() - settle);
         final int mark = pipe.transitions.size();
         final long lever;
         try (PostgresCluster.OpenTransaction lock = pg.lockOnSubscriber("sub1")) {
@@ -145,6 +153,10 @@ class LogicalReplicationIT {
             LOG.info("MEASURED subscription apply blocked: SUBSCRIPTION_LAG {} ms after the write; {}",
                     lag.getAt().toEpochMilli() - lever, reason(lag, Rules.SUBSCRIPTION_LAG));
             assertThat(lag.getToState()).isEqualTo(HealthState.WARNING);
+            // The lag it reports is the write's age on the publisher's clock, not older.
+            final double lagMs = lag.getReasons().stream().filter(r -> r.getRule().equals(Rules.SUBSCRIPTION_LAG))
+                    .findFirst().orElseThrow().getValue();
+            assertThat(lagMs).isBetween(5_000d, (double) (lag.getAt().toEpochMilli() - lever) + 1_500);
             assertThat(reason(lag, Rules.SUBSCRIPTION_LAG)).startsWith("subscription sub1 is")
                     .contains("behind its publisher sandbox/primary (slot sub1");
         }

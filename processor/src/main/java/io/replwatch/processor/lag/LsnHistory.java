@@ -87,11 +87,14 @@ public final class LsnHistory {
 
     /**
      * True time lag of a standby that has replayed up to {@code replayLsn}, observed at {@code at}: {@code at}
-     * minus the time the primary first reached that position (interpolated between points), zero when the
-     * standby has everything the primary had at {@code at}. Null without history.
+     * minus the time the primary moved past that position (interpolated between the last point at or before it
+     * and the first point beyond it), zero when the standby has everything the primary had at {@code at}. Null
+     * without history.
      *
      * <p>It does not grow on an idle primary (nothing new to replay means zero), and it does grow when the link
-     * is cut while the primary writes (the primary passed the frozen position at a fixed time).
+     * is cut while the primary writes (the primary passed the frozen position at a fixed time). A consumer caught
+     * up with a primary that then sat idle at that very position for minutes is as current as the primary was
+     * until its next write: the lag counts from that write, not from when the primary first reached the position.
      */
     public Long timeLag(final long replayLsn, final long at) {
         final Long primaryNow = lsnAt(at);
@@ -102,12 +105,12 @@ public final class LsnHistory {
             return 0L;
         }
         // Positions never go back within a history (add() starts afresh when they do): binary search for the
-        // first point at or past the replay position.
+        // first point beyond the replay position.
         int lo = 0;
         int hi = lsns.size();
         while (lo < hi) {
             final int mid = (lo + hi) >>> 1;
-            if (Long.compareUnsigned(lsns.get(mid), replayLsn) >= 0) {
+            if (Long.compareUnsigned(lsns.get(mid), replayLsn) > 0) {
                 hi = mid;
             } else {
                 lo = mid + 1;

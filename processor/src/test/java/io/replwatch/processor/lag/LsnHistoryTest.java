@@ -29,6 +29,23 @@ class LsnHistoryTest {
         assertThat(h.timeLag(2000, 60_000)).isEqualTo(50_000);
     }
 
+    /**
+     * Caught up, then the primary idle at that very position for five minutes, then it writes while the standby's
+     * replay (or a logical slot's consumer) stays put: the lag counts from the write, not from when the primary
+     * first reached the position (that read 300 s at once, on real PostgreSQL, before this was fixed).
+     */
+    @Test
+    void aConsumerCaughtUpBeforeAnIdleStretchLagsFromTheNextWrite() {
+        final LsnHistory h = new LsnHistory();
+        for (int i = 0; i <= 300; i++) {
+            h.add(i * 1000L, 5000, 1, HOUR, 4096);
+        }
+        for (int i = 301; i <= 310; i++) {
+            h.add(i * 1000L, 5000 + (i - 300) * 100L, 1, HOUR, 4096); // writes from t = 300 s on
+        }
+        assertThat(h.timeLag(5000, 310_000)).isEqualTo(10_000);
+    }
+
     @Test
     void interpolatesBetweenPoints() {
         final LsnHistory h = new LsnHistory();
