@@ -54,11 +54,15 @@ public final class SideBySide {
     record Note(String stack, long at, String status, String alert, String node) {
     }
 
-    /** One fault: when its lever was pulled and when it was undone, the node it concerns. */
-    record Fault(String name, String node, long start, long end) {
+    /**
+     * One fault: the node it concerns (null: none, every notification is false), when its lever was pulled, when it
+     * was undone ({@code Long.MAX_VALUE}: never), and the end of the window its notifications are counted in.
+     */
+    record Fault(String name, String node, long start, long end, long until) {
     }
 
     private final List<Note> notes = new CopyOnWriteArrayList<>();
+    private long t0;
     private final List<Process> children = new ArrayList<>();
     private final Path dir;
 
@@ -85,6 +89,7 @@ public final class SideBySide {
                 System.out.println(report);
                 Files.createDirectories(out.toAbsolutePath().getParent());
                 Files.writeString(out, report);
+                Files.writeString(out.resolveSibling("compare-notifications.txt"), run.notesText(run.t0));
             } finally {
                 run.stopChildren();
             }
@@ -133,12 +138,14 @@ public final class SideBySide {
                   repeat_interval: 4h
                   routes:
                     - {matchers: ['stack="p1"'], receiver: p1}
-                    - {matchers: ['stack="replwatch"'], receiver: blackhole}
+                    - {matchers: ['stack="burst"'], receiver: burst}
+                    - {matchers: ['rule=~".+"'], receiver: blackhole}
                 receivers:
                   - {name: p15, webhook_configs: [{url: "http://127.0.0.1:%d/p15", send_resolved: true}]}
                   - {name: p1, webhook_configs: [{url: "http://127.0.0.1:%d/p1", send_resolved: true}]}
+                  - {name: burst, webhook_configs: [{url: "http://127.0.0.1:%d/burst-alertmanager", send_resolved: false}]}
                   - {name: blackhole}
-                """.formatted(hookPort, hookPort));
+                """.formatted(hookPort, hookPort, hookPort));
         start(new ProcessBuilder("/usr/bin/prometheus-alertmanager", "--config.file=" + amConfig,
                 "--storage.path=" + dir.resolve("am"), "--web.listen-address=127.0.0.1:" + amPort,
                 "--cluster.listen-address=", "--log.level=warn"), "alertmanager");
@@ -202,15 +209,32 @@ public final class SideBySide {
                 http_port: 0
                 kafka: {bootstrap.servers: "%s"}
                 schema_registry: {url: "%s"}
-                route: {receiver: hook, group_by: [cluster, node], group_wait: 0s, group_interval: 10s}
+                route:
+                  receiver: hook
+                  group_by: [cluster, node]
+                  group_wait: 0s
+                  group_interval: 10s
+                  routes:
+                    - {receiver: alertmanager, continue: true}
+                    - {receiver: hook}
                 receivers:
                   - {name: hook, type: webhook, format: alertmanager, url: "http://127.0.0.1:%d/replwatch"}
-                """.formatted(kafka, registry, hookPort), k -> null)).start();
+                  - {name: alertmanager, type: alertmanager, url: "http://127.0.0.1:%d"}
+                """.formatted(kafka, registry, hookPort, amPort), k -> null)).start();
         processor.awaitRunning(Duration.ofSeconds(90));
         final Process collector = start(new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx256m", "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile"),
                 "-cp", System.getProperty("java.class.path"), "io.replwatch.collector.CollectorMain", "--config",
                 collectorConfig.toString()), "collector");
+        final AtomicBoolean watching = new AtomicBoolean(true);
+        final Thread amWatch = new Thread(() -> {
+            while (watching.get()) {
+                watchAlertmanager(amPort);
+                pause(1000);
+            }
+        }, "alertmanager-watch");
+        amWatch.setDaemon(true);
+        amWatch.start();
         try {
             // Both stacks up: Prometheus sees every exporter, replwatch has sampled every node.
             awaitTrue(Duration.ofSeconds(120), () -> promPorts.values().stream().allMatch(p ->
@@ -225,6 +249,7 @@ public final class SideBySide {
             final Map<String, long[]> exportersBefore = new LinkedHashMap<>();
             exporters.forEach((n, p) -> exportersBefore.put(n, cpuAndRss(p.pid())));
             final long idleStart = System.currentTimeMillis();
+            t0 = idleStart;
             Thread.sleep(idle.toMillis()); // the fault itself: an idle primary for this long
             final long idleEnd = System.currentTimeMillis();
             final Map<String, long[]> backendsAfter = backends(pg, nodes);
@@ -232,7 +257,7 @@ public final class SideBySide {
             final Map<String, long[]> exportersAfter = new LinkedHashMap<>();
             exporters.forEach((n, p) -> exportersAfter.put(n, cpuAndRss(p.pid())));
             final List<Fault> faults = new ArrayList<>();
-            faults.add(new Fault("idle primary " + idle.toMinutes() + " min", null, idleStart, idleEnd));
+            faults.add(new Fault("idle primary " + idle.toSeconds() / 60.0 + " min", null, idleStart, idleEnd, idleEnd));
 
             // --- faults under a steady write load
             final AtomicBoolean writing = new AtomicBoolean(true);
@@ -250,7 +275,7 @@ public final class SideBySide {
             }, "write-load");
             writer.start();
             try {
-                Thread.sleep(15_000);
+                Thread.sleep(40_000); // the write load on: both stacks see writes before the first fault
                 faults.add(fault("replay paused", "standby1", fault, () -> pg.pauseReplay("standby1"),
                         () -> pg.resumeReplay("standby1")));
                 faults.add(fault("standby stopped", "standby2", fault, () -> pg.stop("standby2"),
@@ -263,15 +288,28 @@ public final class SideBySide {
                 pg.promote("standby1");
                 pg.setPrimary("standby1");
                 pause(fault.toMillis());
-                faults.add(new Fault("primary stopped, standby1 promoted", "primary", failoverAt, Long.MAX_VALUE));
+                faults.add(new Fault("primary stopped, standby1 promoted", "primary", failoverAt, Long.MAX_VALUE,
+                        System.currentTimeMillis() + 20_000));
             } finally {
                 writing.set(false);
                 writer.interrupt();
                 writer.join(10_000);
             }
             pause(20_000); // the last notifications in flight
-            return report(faults, warmupNotes, idleStart, idleEnd, backendsBefore, backendsAfter, collectorBefore,
-                    collectorAfter, exportersBefore, exportersAfter, nodes.size(), promPorts);
+            watching.set(false);
+            final String timeline = report(faults, warmupNotes, idleStart, idleEnd, backendsBefore, backendsAfter,
+                    collectorBefore, collectorAfter, exportersBefore, exportersAfter, nodes.size(), promPorts)
+                    + alertmanagerReport();
+            collector.destroy();
+            alerter.close();
+            System.out.println(timeline);
+            String burst;
+            try {
+                burst = burst(kafka, registry, hookPort, amPort);
+            } catch (final Exception e) {
+                burst = "\nThe burst failed: " + e + "\n";
+            }
+            return timeline + burst;
         } finally {
             collector.destroy();
             alerter.close();
@@ -289,7 +327,7 @@ public final class SideBySide {
         final long end = System.currentTimeMillis();
         undo.run();
         pause(length.toMillis());
-        return new Fault(name, node, start, end);
+        return new Fault(name, node, start, end, System.currentTimeMillis());
     }
 
     @FunctionalInterface
@@ -311,14 +349,24 @@ public final class SideBySide {
                 + " p1: postgres_exporter 0.11 per node, Prometheus 2.42 scraping and evaluating every 15 s / 1 s,"
                 + " Alertmanager 0.25 (group_wait 0 s), the rules in `compare/README.md`. Notifications before the"
                 + " timeline (warm-up): ").append(warmupNotes).append(".\n\n");
-        b.append("| fault | stack | first notification after the lever | alerts (first) | resolved after the lever was undone | other notifications |\n");
-        b.append("|---|---|---|---|---|---|\n");
+        b.append("| fault | stack | first notification about the node after the lever | alert | already firing for the"
+                + " node at the lever | resolved after the lever was undone | notifications about other nodes |\n");
+        b.append("|---|---|---|---|---|---|---|\n");
         for (final Fault f : faults) {
             for (final String stack : stacks) {
                 final List<Note> in = notes.stream().filter(n -> n.stack().equals(stack) && n.at() >= f.start()
-                        && n.at() < f.end() + (f.end() == Long.MAX_VALUE ? 0 : 0) + window(f)).toList();
-                final Predicate<Note> mine = n -> f.node() == null || f.node().equals(n.node())
-                        || (f.node().equals("primary") && n.node() != null && n.node().startsWith("standby1"));
+                        && n.at() < f.until()).toList();
+                if (f.node() == null) {
+                    b.append("| ").append(f.name()).append(" | ").append(stack).append(" | ")
+                            .append(in.isEmpty() ? "none (right)" : in.size() + " FALSE: " + in.stream()
+                                    .map(n -> n.status() + " " + n.alert() + "@" + n.node() + " at "
+                                            + seconds(n.at() - f.start())).limit(6).toList())
+                            .append(" | - | - | - | - |\n");
+                    continue;
+                }
+                final Predicate<Note> mine = n -> f.node().equals(n.node())
+                        || (f.node().equals("primary") && "standby1".equals(n.node()))
+                        || (f.node().startsWith("standby") && "primary".equals(n.node()) && MISSING.contains(n.alert()));
                 final Note first = in.stream().filter(n -> n.status().equals("firing")).filter(mine).findFirst()
                         .orElse(null);
                 final Note resolved = f.end() == Long.MAX_VALUE ? null : in.stream()
@@ -326,14 +374,12 @@ public final class SideBySide {
                         .orElse(null);
                 final long others = in.stream().filter(mine.negate()).count();
                 b.append("| ").append(f.name()).append(" | ").append(stack).append(" | ")
-                        .append(f.node() == null ? (in.isEmpty() ? "none (right)" : in.size() + " FALSE: "
-                                + in.stream().map(n -> n.alert() + "@" + n.node() + " " + seconds(n.at() - f.start()))
-                                .distinct().limit(4).toList())
-                                : first == null ? "not detected" : seconds(first.at() - f.start()))
-                        .append(" | ").append(first == null ? "-" : first.alert())
-                        .append(" | ").append(f.node() == null || f.end() == Long.MAX_VALUE ? "-"
+                        .append(first == null ? "not notified" : seconds(first.at() - f.start()))
+                        .append(" | ").append(first == null ? "-" : first.alert() + "@" + first.node())
+                        .append(" | ").append(firingAt(stack, f.node(), f.start()))
+                        .append(" | ").append(f.end() == Long.MAX_VALUE ? "-"
                                 : resolved == null ? "not resolved" : seconds(resolved.at() - f.end()))
-                        .append(" | ").append(f.node() == null ? "-" : String.valueOf(others)).append(" |\n");
+                        .append(" | ").append(others).append(" |\n");
             }
         }
         final double idleS = (idleEnd - idleStart) / 1000.0;
@@ -367,10 +413,31 @@ public final class SideBySide {
         return b.toString();
     }
 
-    private static long window(final Fault f) {
-        // Notifications counted for a fault: from its lever until the next fault's (each waits as long again after
-        // being undone), or 60 s more for the last.
-        return f.end() == Long.MAX_VALUE ? 0 : f.end() - f.start();
+    /** Alerts on a primary that are about one of its standbys: it is missing from the primary's senders. */
+    static final java.util.Set<String> MISSING = java.util.Set.of("PostgresqlStandbyMissing", "SYNC_STANDBY_MISSING",
+            "STANDBY_MISSING");
+
+    /** Alerts about {@code node} firing for {@code stack} at {@code at}: their last notification said firing. */
+    private String firingAt(final String stack, final String node, final long at) {
+        final Map<String, String> last = new LinkedHashMap<>();
+        for (final Note n : notes) {
+            if (n.stack().equals(stack) && node.equals(n.node()) && n.at() < at) {
+                last.put(n.alert(), n.status());
+            }
+        }
+        final List<String> firing = last.entrySet().stream().filter(e -> e.getValue().equals("firing"))
+                .map(Map.Entry::getKey).toList();
+        return firing.isEmpty() ? "-" : String.join(", ", firing);
+    }
+
+    /** Every notification, relative to the first fault's start: the raw data behind the table. */
+    String notesText(final long t0) {
+        final StringBuilder b = new StringBuilder();
+        for (final Note n : notes) {
+            b.append(String.format(Locale.ROOT, "%9.1f s  %-9s  %-8s  %-32s %s%n", (n.at() - t0) / 1000.0, n.stack(),
+                    n.status(), n.alert(), n.node()));
+        }
+        return b.toString();
     }
 
     private static long delta(final Map<String, long[]> before, final Map<String, long[]> after, final String n,
@@ -382,6 +449,189 @@ public final class SideBySide {
 
     private static String seconds(final long ms) {
         return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+    }
+
+    // ---- the same burst of alerts through replwatch's alerter and through Alertmanager
+
+    static final int BURST = 2000;
+    /**
+     * Notifications in flight to the receiver from replwatch's alerter (its default is 4; Alertmanager sends every
+     * group's notification at once, without a limit). A trial run at the default gave 665/s, p99 2.9 s.
+     */
+    static final int BURST_CONCURRENCY = Integer.getInteger("compare.burst.concurrency", 32);
+
+    /**
+     * {@link #BURST} alerts at once, each its own group (one node each), through replwatch's alerter (as health
+     * transitions on Kafka) and then through Alertmanager (posted to its API in batches of 100), to the same
+     * receiver: notifications per second over the burst, and each notification's latency from its send.
+     */
+    private String burst(final String kafka, final String registry, final int hookPort, final int amPort)
+            throws Exception {
+        final Map<String, Long> sent = new java.util.concurrent.ConcurrentHashMap<>();
+        final StringBuilder b = new StringBuilder("\n### The same burst: " + BURST + " alerts, one group each, to one"
+                + " receiver\n\n| | notifications | per second (first send to last receipt) | latency p50 | p99 | max |\n"
+                + "|---|---|---|---|---|---|\n");
+        try (AlerterService burst = new AlerterService(AlerterConfig.parse("""
+                group_id: compare-burst
+                http_port: 0
+                kafka: {bootstrap.servers: "%s"}
+                schema_registry: {url: "%s"}
+                route: {receiver: hook, group_by: [cluster, node], group_wait: 0s, group_interval: 10s}
+                receivers:
+                  - {name: hook, type: webhook, format: alertmanager, url: "http://127.0.0.1:%d/burst-replwatch", concurrency: %d}
+                """.formatted(kafka, registry, hookPort, BURST_CONCURRENCY), k -> null)).start()) {
+            awaitTrue(Duration.ofSeconds(60), burst::assigned);
+            pause(5_000); // the sandbox cluster's own transitions, read again by this new group, are out of the way
+            final io.replwatch.serde.AvroSerializer<io.replwatch.avro.HealthTransition> ser =
+                    new io.replwatch.serde.AvroSerializer<>();
+            ser.configure(Map.of("schema.registry.url", registry), false);
+            try (org.apache.kafka.clients.producer.KafkaProducer<String, io.replwatch.avro.HealthTransition> p =
+                         new org.apache.kafka.clients.producer.KafkaProducer<>(Map.of("bootstrap.servers", kafka,
+                                 "linger.ms", 5), new org.apache.kafka.common.serialization.StringSerializer(), ser)) {
+                for (int i = 0; i < BURST; i++) {
+                    final String node = "rw-" + i;
+                    final io.replwatch.avro.HealthTransition t = io.replwatch.avro.HealthTransition.newBuilder()
+                            .setId("burst-" + i).setCluster("burst").setNode(node)
+                            .setFromState(io.replwatch.avro.HealthState.HEALTHY)
+                            .setToState(io.replwatch.avro.HealthState.WARNING).setAt(Instant.now())
+                            .setReasons(List.of(io.replwatch.avro.HealthReason.newBuilder().setRule("BURST")
+                                    .setSeverity(io.replwatch.avro.HealthState.WARNING).setMessage("burst " + i)
+                                    .setSince(Instant.now()).build()))
+                            .setCleared(List.of()).setRole("STANDBY").setLabels(Map.of()).build();
+                    sent.put(node, System.currentTimeMillis());
+                    p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            io.replwatch.schemas.Topics.HEALTH_TRANSITIONS, "burst", t));
+                }
+            }
+            b.append(burstRow("replwatch alerter (concurrency " + BURST_CONCURRENCY + ")", "burst-replwatch", sent));
+        }
+        sent.clear();
+        for (int i = 0; i < BURST; i += 100) {
+            final StringBuilder batch = new StringBuilder("[");
+            final long now = System.currentTimeMillis();
+            for (int j = i; j < Math.min(BURST, i + 100); j++) {
+                batch.append(j == i ? "" : ",").append("{\"labels\":{\"alertname\":\"BURST\",\"stack\":\"burst\","
+                        + "\"cluster\":\"burst\",\"node\":\"am-").append(j).append("\"},\"annotations\":{\"summary\":"
+                        + "\"burst ").append(j).append("\"}}");
+                sent.put("am-" + j, now);
+            }
+            HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + amPort + "/api/v2/alerts"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(batch.append("]").toString())).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        }
+        b.append(burstRow("Alertmanager 0.25", "burst-alertmanager", sent));
+        return b.toString();
+    }
+
+    /** Waits for every sent alert's notification (at most 2 minutes) and makes the table row. */
+    private String burstRow(final String name, final String stack, final Map<String, Long> sent) {
+        final long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline && received(stack, sent).size() < sent.size()) {
+            pause(200);
+        }
+        final Map<String, Long> got = received(stack, sent);
+        final long first = sent.values().stream().mapToLong(Long::longValue).min().orElse(0);
+        final long last = got.values().stream().mapToLong(Long::longValue).max().orElse(first);
+        final long[] lat = got.entrySet().stream().mapToLong(e -> e.getValue() - sent.get(e.getKey())).sorted().toArray();
+        return String.format(Locale.ROOT, "| %s | %d of %d | %.0f | %s | %s | %s |%n", name, got.size(), sent.size(),
+                got.size() * 1000.0 / Math.max(1, last - first), pct(lat, 0.5), pct(lat, 0.99),
+                lat.length == 0 ? "-" : lat[lat.length - 1] + " ms");
+    }
+
+    /** First receipt per sent node at the receiver's path. */
+    private Map<String, Long> received(final String stack, final Map<String, Long> sent) {
+        final Map<String, Long> got = new LinkedHashMap<>();
+        for (final Note n : notes) {
+            if (n.stack().equals(stack) && n.node() != null && sent.containsKey(n.node())) {
+                got.putIfAbsent(n.node(), n.at());
+            }
+        }
+        return got;
+    }
+
+    private static String pct(final long[] sorted, final double q) {
+        return sorted.length == 0 ? "-" : sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)]
+                + " ms";
+    }
+
+    // ---- replwatch's alerts in the real Alertmanager (its `alertmanager` receiver)
+
+    /** An alert replwatch posted to Alertmanager, as Alertmanager's API showed it: first and last seen active. */
+    record Seen(String alert, String node, long first, long last, long endsAt) {
+    }
+
+    private final Map<String, Seen> inAlertmanager = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Polls Alertmanager's API for the active alerts replwatch sent there (they carry replwatch's `rule` label). */
+    private void watchAlertmanager(final int port) {
+        try {
+            final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/api/v2/alerts?active=true&silenced=true&inhibited=true")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            final long now = System.currentTimeMillis();
+            for (final JsonNode a : JSON.readTree(r.body())) {
+                final JsonNode l = a.path("labels");
+                if (!l.has("rule")) {
+                    continue; // the peer's own alerts
+                }
+                final String key = a.path("fingerprint").asText() + "@" + a.path("startsAt").asText();
+                final long endsAt = Instant.parse(a.path("endsAt").asText("9999-12-31T00:00:00Z")).toEpochMilli();
+                inAlertmanager.merge(key, new Seen(l.path("alertname").asText(), l.path("node").asText(null), now, now,
+                        endsAt), (x, y) -> new Seen(x.alert(), x.node(), x.first(), y.last(), y.endsAt()));
+            }
+        } catch (final IOException | RuntimeException e) {
+            // not up yet, or stopping
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Each alert replwatch's webhook got (firing, then resolved) against what Alertmanager's API showed: seen
+     * active there, and gone from it once replwatch resolved it.
+     */
+    private String alertmanagerReport() {
+        final StringBuilder b = new StringBuilder("\n### replwatch's alerts in Alertmanager 0.25 (its `alertmanager`"
+                + " receiver, read back from Alertmanager's API every second)\n\n");
+        int fired = 0;
+        int seen = 0;
+        int resolved = 0;
+        int gone = 0;
+        long worstGone = 0;
+        long worstSeen = 0;
+        for (final Note n : notes) {
+            if (!n.stack().equals("replwatch") || !n.status().equals("firing")) {
+                continue;
+            }
+            fired++;
+            final Seen s = inAlertmanager.values().stream().filter(x -> x.alert().equals(n.alert())
+                    && java.util.Objects.equals(x.node(), n.node()) && x.last() >= n.at() - 2000).findFirst().orElse(null);
+            if (s == null) {
+                continue;
+            }
+            seen++;
+            worstSeen = Math.max(worstSeen, Math.max(0, s.first() - n.at()));
+            final Note res = notes.stream().filter(x -> x.stack().equals("replwatch") && x.status().equals("resolved")
+                    && x.alert().equals(n.alert()) && java.util.Objects.equals(x.node(), n.node()) && x.at() > n.at())
+                    .findFirst().orElse(null);
+            if (res != null) {
+                resolved++;
+                // Resolved in Alertmanager: replwatch posts the alert again with its real endsAt, and Alertmanager
+                // drops it from its active alerts. The two receivers' groups flush independently: within the
+                // route's group_interval (10 s) of each other, plus the 1 s polling.
+                if (s.last() <= res.at() + 11_000) {
+                    gone++;
+                    worstGone = Math.max(worstGone, Math.max(0, s.last() + 1000 - res.at()));
+                }
+            }
+        }
+        b.append(String.format(Locale.ROOT, "%d alerts fired at replwatch's webhook; %d of them active in Alertmanager"
+                + " (at most %.1f s after the webhook got them, at 1 s polling); %d resolved at the webhook, %d of those"
+                + " gone from Alertmanager's active alerts within the group_interval (at most %.1f s after the webhook's"
+                + " resolution)%n", fired, seen,
+                worstSeen / 1000.0, resolved, gone, worstGone / 1000.0));
+        return b.toString();
     }
 
     // ---- measurements
@@ -459,8 +709,9 @@ public final class SideBySide {
     // ---- plumbing
 
     private HttpServer receiver() throws IOException {
-        final HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        for (final String stack : List.of("replwatch", "p15", "p1")) {
+        final HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+        s.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(16));
+        for (final String stack : List.of("replwatch", "p15", "p1", "burst-replwatch", "burst-alertmanager")) {
             s.createContext("/" + stack, ex -> {
                 final long at = System.currentTimeMillis();
                 try {
@@ -544,7 +795,8 @@ public final class SideBySide {
 
     /**
      * The peer's alerting rules, written from postgres_exporter's documented metrics in the form the widely used
-     * "awesome-prometheus-alerts" collection publishes for it: PostgresqlDown (pg_up == 0), PostgresqlReplicationLag
+     * "awesome-prometheus-alerts" collection publishes for it: PostgresqlDown (pg_up == 0), PrometheusTargetMissing
+     * (up == 0: the exporter's scrape failed, as when PostgreSQL is down and the scrape times out), PostgresqlReplicationLag
      * (pg_replication_lag > 30 s, from the exporter's example queries.yaml: now() - pg_last_xact_replay_timestamp()),
      * a standby missing from the primary's pg_stat_replication (written here: fewer rows than the cluster's two
      * standbys), and a replication slot nothing uses for a minute (pg_replication_slots_active == 0).
@@ -555,6 +807,10 @@ public final class SideBySide {
                 rules:
                   - alert: PostgresqlDown
                     expr: pg_up == 0
+                    for: 0m
+                    labels: {severity: critical}
+                  - alert: PrometheusTargetMissing
+                    expr: up == 0
                     for: 0m
                     labels: {severity: critical}
                   - alert: PostgresqlReplicationLag

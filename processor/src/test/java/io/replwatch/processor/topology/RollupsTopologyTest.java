@@ -144,4 +144,35 @@ class RollupsTopologyTest {
         });
         assertThat(Duration.ofMillis(midnight - T0)).isPositive();
     }
+
+    /**
+     * Issue 16: a primary's hourly rollup keeps each logical slot: the most WAL it retained, how far its consumer
+     * was behind at most (bytes and true time), and the WAL sender streaming it; the cluster's row keeps none.
+     */
+    @Test
+    void aPrimarysRollupKeepsItsLogicalSlots() {
+        for (long t = T0; t < T0 + 3_615_000; t += 5000) {
+            final long i = (t - T0) / 5000;
+            final long lsn = 100 * MB + i * MB;
+            // cdc stops confirming at 10 minutes in, at what the primary had written then (220 MB), until 20 minutes.
+            final long confirmed = i < 120 ? lsn : i < 240 ? 220 * MB : lsn;
+            final ReplicationSample base = Samples.primary("p", t, lsn, 1, Map.of());
+            send(ReplicationSample.newBuilder(base).setReplicas(List.of(io.replwatch.avro.ReplicaRow.newBuilder()
+                    .setPid(77).setApplicationName("debezium").build()))
+                    .setSlots(List.of(io.replwatch.avro.SlotRow.newBuilder().setSlotName("cdc").setSlotType("logical")
+                            .setPlugin("pgoutput").setActive(true).setActivePid(77).setRestartLsn(confirmed - 4 * MB)
+                            .setConfirmedFlushLsn(confirmed).build())).build());
+        }
+        final CapacityRollup p = of(rollups.readValuesToList(), "p");
+        assertThat(p.getLogicalSlots()).singleElement().satisfies(l -> {
+            assertThat(l.getSlot()).isEqualTo("cdc");
+            assertThat(l.getPlugin()).isEqualTo("pgoutput");
+            assertThat(l.getConsumer()).isEqualTo("debezium");
+            // Stuck at 220 MB from sample 120 to 239: at sample 239 the primary is at 339 MB.
+            assertThat(l.getLagBytesMax()).isEqualTo(119 * MB);
+            assertThat(l.getRetainedBytesMax()).isEqualTo(123 * MB);
+            // The primary moved past 220 MB at sample 120 (10 minutes in); the last stuck sample is 119 polls later.
+            assertThat(l.getLagMsMax()).isEqualTo(119 * 5000L);
+        });
+    }
 }
