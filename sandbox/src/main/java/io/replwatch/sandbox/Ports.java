@@ -28,14 +28,32 @@ public final class Ports {
         final java.util.List<int[]> spans = spans(range);
         final java.util.Random random = new java.util.Random();
         final int total = spans.stream().mapToInt(r -> r[1] - r[0]).sum();
+        final int[] slice = slice(System.getProperty(SLICE_PROPERTY));
         for (int attempt = 0; attempt < 200; attempt++) {
             final int port = pick(spans, random.nextInt(total));
-            if (!HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
+            if (port % slice[1] == slice[0] && !HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
                 return port;
             }
         }
         throw new SandboxException("Cannot find a free loopback port not handed out before (200 tries in " + LOWEST
                 + "-65535 outside the ephemeral range " + range[0] + "-" + range[1] + ")");
+    }
+
+    /**
+     * {@code k/n}: this JVM takes only ports {@code p} with {@code p % n == k % n}. Test JVMs running side by side
+     * (failsafe's forks, {@code k} = the fork's number) then never pick the same port in the moment between the
+     * pick and the bind.
+     */
+    public static final String SLICE_PROPERTY = "replwatch.ports.slice";
+
+    /** {remainder, modulus} from a {@code k/n} slice; {0, 1} (every port) when absent or not of that form. */
+    static int[] slice(final String spec) {
+        if (spec == null || !spec.matches("\\d+/\\d+")) {
+            return new int[] {0, 1};
+        }
+        final int k = Integer.parseInt(spec.substring(0, spec.indexOf('/')));
+        final int n = Integer.parseInt(spec.substring(spec.indexOf('/') + 1));
+        return n <= 1 ? new int[] {0, 1} : new int[] {k % n, n};
     }
 
     /** The lowest port handed out: clear of the well-known services a developer machine may run. */

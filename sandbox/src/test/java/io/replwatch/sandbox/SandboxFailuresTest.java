@@ -38,6 +38,28 @@ class SandboxFailuresTest {
         }
     }
 
+    /** Two test JVMs side by side (failsafe forks 1 and 2 of 2) pick from disjoint slices of the ports. */
+    @Test
+    void aForkPicksOnlyFromItsSliceOfThePorts() {
+        final String before = System.getProperty(Ports.SLICE_PROPERTY);
+        try {
+            for (final int fork : new int[] {1, 2}) {
+                System.setProperty(Ports.SLICE_PROPERTY, fork + "/2");
+                for (int i = 0; i < 20; i++) {
+                    org.assertj.core.api.Assertions.assertThat(Ports.free() % 2).isEqualTo(fork % 2);
+                }
+            }
+            org.assertj.core.api.Assertions.assertThat(Ports.slice("${surefire.forkNumber}/1")).containsExactly(0, 1);
+            org.assertj.core.api.Assertions.assertThat(Ports.slice("3/1")).containsExactly(0, 1);
+        } finally {
+            if (before == null) {
+                System.clearProperty(Ports.SLICE_PROPERTY);
+            } else {
+                System.setProperty(Ports.SLICE_PROPERTY, before);
+            }
+        }
+    }
+
     @Test
     void theKernelsEphemeralRangeIsReadWhole() throws Exception {
         final java.nio.file.Path proc = java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range");
