@@ -100,7 +100,7 @@ public final class Dispatcher {
                     g = new AggregationGroup(key, r, gl, now);
                     groups.put(key, g);
                 }
-                g.alerts.put(a.fingerprint(), a);
+                g.alerts.put(a.fingerprint(), !a.firing() && current != null ? a.resolving(current) : a);
                 g.hold(a.fingerprint(), token);
                 g.nextCheck = Instant.MIN;
                 if (g.oldestConsumedAt == null || consumedAt.isBefore(g.oldestConsumedAt)) {

@@ -56,9 +56,22 @@ public record Alert(
         return status == AlertStatus.FIRING;
     }
 
-    /** The same alert with fresher measurements but the same version and transition id. */
+    /**
+     * The same alert with fresher measurements but the same version, transition id and labels: what receivers were
+     * told identifies it (Alertmanager keys an alert by its label set), so a role that changed under a firing alert
+     * (a failover) does not make it another alert.
+     */
     public Alert refreshedBy(final Alert newer) {
         return new Alert(fingerprint, cluster, node, rule, severity, status, newer.message, newer.value,
-                newer.threshold, newer.unit, startsAt, endsAt, transitionId, newer.labels);
+                newer.threshold, newer.unit, startsAt, endsAt, transitionId, labels);
+    }
+
+    /**
+     * This resolution carrying the labels the alert fired with (its severity, its role then): a receiver that keys
+     * alerts by labels, as Alertmanager does, must be able to find the alert it resolves.
+     */
+    public Alert resolving(final Alert fired) {
+        return new Alert(fingerprint, cluster, node, rule, severity, status, message, value, threshold, unit, startsAt,
+                endsAt, transitionId, fired.labels);
     }
 }

@@ -147,6 +147,34 @@ class DispatcherTest {
         assertThat(d.groupCount()).isZero();
     }
 
+    /**
+     * Issue 23, found against a real Alertmanager: it keys an alert by its labels, and replwatch resolved alerts
+     * without the severity they fired with (and with the role of the moment), so Alertmanager never saw them end.
+     * A resolution now carries the labels the alert fired with; a rule still firing after a failover keeps its labels.
+     */
+    @Test
+    void anAlertResolvesUnderTheLabelsItFiredWith() {
+        d.ingest(List.of(Fixtures.firing("orders", "pg-2", "LAG_TIME", "WARNING", "t1")), Token.none(), clock.instant());
+        after(Duration.ofSeconds(2));
+        // Still firing after pg-2 was promoted: same version, a new role in the transition's labels.
+        final Alert promoted = Fixtures.firing("orders", "pg-2", "LAG_TIME", "WARNING", "t2");
+        final Map<String, String> primary = new LinkedHashMap<>(promoted.labels());
+        primary.put("role", "PRIMARY");
+        d.ingest(List.of(new Alert(promoted.fingerprint(), promoted.cluster(), promoted.node(), promoted.rule(),
+                promoted.severity(), promoted.status(), promoted.message(), promoted.value(), promoted.threshold(),
+                promoted.unit(), promoted.startsAt(), promoted.endsAt(), promoted.transitionId(), primary)),
+                Token.none(), clock.instant());
+        after(Duration.ofMinutes(2));
+        d.ingest(List.of(Fixtures.resolved("orders", "pg-2", "LAG_TIME", "t3")), Token.none(), clock.instant());
+        d.tick();
+        assertThat(sent).hasSize(2);
+        final Alert fired = sent.get(0).alerts().get(0);
+        final Alert resolved = sent.get(1).alerts().get(0);
+        assertThat(resolved.firing()).isFalse();
+        assertThat(resolved.labels()).isEqualTo(fired.labels()).containsEntry("severity", "WARNING")
+                .containsEntry("role", "STANDBY");
+    }
+
     @Test
     void silencedAlertsAreLeftOutAndSentWhenTheSilenceEnds() {
         silences.create(List.of(Matcher.parse("node=\"pg-2\"")), clock.instant(), clock.instant().plusSeconds(600),
