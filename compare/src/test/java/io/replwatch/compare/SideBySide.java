@@ -41,7 +41,7 @@ import java.util.function.Predicate;
  * the collector's 1 s, for a fair race. Then the cost side by side: PostgreSQL server CPU per replwatch poll and per
  * postgres_exporter scrape (the backends' own CPU from /proc), and each client's CPU and resident memory per node.
  *
- * <p>Run: {@code mvn -B -q -pl compare -am test-compile exec:exec@compare} (needs prometheus, prometheus-alertmanager
+ * <p>Run: {@code mvn -B -q -pl compare test-compile exec:exec@compare} after {@code mvn -B -q install -DskipTests} (needs prometheus, prometheus-alertmanager
  * and prometheus-postgres-exporter from Debian; {@code -Dcompare.idle=2m} for a shorter idle phase). The report goes
  * to stdout and {@code compare/target/compare.md}.
  */
@@ -66,35 +66,57 @@ public final class SideBySide {
     private final List<Process> children = new ArrayList<>();
     private final Path dir;
 
-    private SideBySide(final Path dir) {
+    private final int burstSize;
+    private final List<String> problems = new ArrayList<>();
+
+    private SideBySide(final Path dir, final int burstSize) {
         this.dir = dir;
+        this.burstSize = burstSize;
     }
 
     public static void main(final String[] args) throws Exception {
         final Duration idle = Duration.parse("PT" + System.getProperty("compare.idle", "10m").toUpperCase(Locale.ROOT));
         final Duration fault = Duration.parse("PT" + System.getProperty("compare.fault", "60s").toUpperCase(Locale.ROOT));
         final Path out = Path.of(System.getProperty("compare.out", "compare/target/compare.md"));
-        for (final String bin : List.of("/usr/bin/prometheus", "/usr/bin/prometheus-alertmanager",
-                "/usr/bin/prometheus-postgres-exporter")) {
-            if (!Files.isExecutable(Path.of(bin))) {
-                System.err.println("compare: " + bin + " is missing (apt-get install prometheus prometheus-alertmanager"
-                        + " prometheus-postgres-exporter)");
-                System.exit(2);
-            }
+        final List<String> missing = missingBinaries();
+        if (!missing.isEmpty()) {
+            System.err.println("compare: " + missing + " missing (apt-get install prometheus prometheus-alertmanager"
+                    + " prometheus-postgres-exporter)");
+            System.exit(2);
         }
+        final Outcome o = execute(idle, fault, Integer.getInteger("compare.burst", 2000), out);
+        System.out.println(o.report());
+        if (!o.problems().isEmpty()) {
+            System.err.println("compare: " + o.problems());
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    /** The report, and what went wrong on replwatch's side (a fault it did not notify, a false page, a lost alert). */
+    record Outcome(String report, List<String> problems) {
+    }
+
+    static List<String> missingBinaries() {
+        return List.of("/usr/bin/prometheus", "/usr/bin/prometheus-alertmanager", "/usr/bin/prometheus-postgres-exporter")
+                .stream().filter(b -> !Files.isExecutable(Path.of(b))).toList();
+    }
+
+    /** One whole comparison on a sandbox of its own; the report also goes to {@code out} (and its notifications). */
+    static Outcome execute(final Duration idle, final Duration fault, final int burst, final Path out)
+            throws Exception {
         try (Sandbox sb = Sandbox.builder().tempDir("compare-").standbys(2).start()) {
-            final SideBySide run = new SideBySide(sb.dir());
+            final SideBySide run = new SideBySide(sb.dir(), burst);
             try {
                 final String report = run.run(sb, idle, fault);
-                System.out.println(report);
                 Files.createDirectories(out.toAbsolutePath().getParent());
                 Files.writeString(out, report);
                 Files.writeString(out.resolveSibling("compare-notifications.txt"), run.notesText(run.t0));
+                return new Outcome(report, List.copyOf(run.problems));
             } finally {
                 run.stopChildren();
             }
         }
-        System.exit(0);
     }
 
     private String run(final Sandbox sb, final Duration idle, final Duration fault) throws Exception {
@@ -357,6 +379,9 @@ public final class SideBySide {
                 final List<Note> in = notes.stream().filter(n -> n.stack().equals(stack) && n.at() >= f.start()
                         && n.at() < f.until()).toList();
                 if (f.node() == null) {
+                    if (stack.equals("replwatch") && !in.isEmpty()) {
+                        problems.add("replwatch paged during " + f.name() + ": " + in);
+                    }
                     b.append("| ").append(f.name()).append(" | ").append(stack).append(" | ")
                             .append(in.isEmpty() ? "none (right)" : in.size() + " FALSE: " + in.stream()
                                     .map(n -> n.status() + " " + n.alert() + "@" + n.node() + " at "
@@ -373,6 +398,9 @@ public final class SideBySide {
                         .filter(n -> n.status().equals("resolved") && n.at() >= f.end()).filter(mine).findFirst()
                         .orElse(null);
                 final long others = in.stream().filter(mine.negate()).count();
+                if (stack.equals("replwatch") && first == null) {
+                    problems.add("replwatch did not notify " + f.name());
+                }
                 b.append("| ").append(f.name()).append(" | ").append(stack).append(" | ")
                         .append(first == null ? "not notified" : seconds(first.at() - f.start()))
                         .append(" | ").append(first == null ? "-" : first.alert() + "@" + first.node())
@@ -453,7 +481,6 @@ public final class SideBySide {
 
     // ---- the same burst of alerts through replwatch's alerter and through Alertmanager
 
-    static final int BURST = 2000;
     /**
      * Notifications in flight to the receiver from replwatch's alerter (its default is 4; Alertmanager sends every
      * group's notification at once, without a limit). A trial run at the default gave 665/s, p99 2.9 s.
@@ -461,14 +488,14 @@ public final class SideBySide {
     static final int BURST_CONCURRENCY = Integer.getInteger("compare.burst.concurrency", 32);
 
     /**
-     * {@link #BURST} alerts at once, each its own group (one node each), through replwatch's alerter (as health
+     * {@code burstSize} alerts at once, each its own group (one node each), through replwatch's alerter (as health
      * transitions on Kafka) and then through Alertmanager (posted to its API in batches of 100), to the same
      * receiver: notifications per second over the burst, and each notification's latency from its send.
      */
     private String burst(final String kafka, final String registry, final int hookPort, final int amPort)
             throws Exception {
         final Map<String, Long> sent = new java.util.concurrent.ConcurrentHashMap<>();
-        final StringBuilder b = new StringBuilder("\n### The same burst: " + BURST + " alerts, one group each, to one"
+        final StringBuilder b = new StringBuilder("\n### The same burst: " + burstSize + " alerts, one group each, to one"
                 + " receiver\n\n| | notifications | per second (first send to last receipt) | latency p50 | p99 | max |\n"
                 + "|---|---|---|---|---|---|\n");
         try (AlerterService burst = new AlerterService(AlerterConfig.parse("""
@@ -488,7 +515,7 @@ public final class SideBySide {
             try (org.apache.kafka.clients.producer.KafkaProducer<String, io.replwatch.avro.HealthTransition> p =
                          new org.apache.kafka.clients.producer.KafkaProducer<>(Map.of("bootstrap.servers", kafka,
                                  "linger.ms", 5), new org.apache.kafka.common.serialization.StringSerializer(), ser)) {
-                for (int i = 0; i < BURST; i++) {
+                for (int i = 0; i < burstSize; i++) {
                     final String node = "rw-" + i;
                     final io.replwatch.avro.HealthTransition t = io.replwatch.avro.HealthTransition.newBuilder()
                             .setId("burst-" + i).setCluster("burst").setNode(node)
@@ -506,10 +533,10 @@ public final class SideBySide {
             b.append(burstRow("replwatch alerter (concurrency " + BURST_CONCURRENCY + ")", "burst-replwatch", sent));
         }
         sent.clear();
-        for (int i = 0; i < BURST; i += 100) {
+        for (int i = 0; i < burstSize; i += 100) {
             final StringBuilder batch = new StringBuilder("[");
             final long now = System.currentTimeMillis();
-            for (int j = i; j < Math.min(BURST, i + 100); j++) {
+            for (int j = i; j < Math.min(burstSize, i + 100); j++) {
                 batch.append(j == i ? "" : ",").append("{\"labels\":{\"alertname\":\"BURST\",\"stack\":\"burst\","
                         + "\"cluster\":\"burst\",\"node\":\"am-").append(j).append("\"},\"annotations\":{\"summary\":"
                         + "\"burst ").append(j).append("\"}}");
@@ -531,6 +558,9 @@ public final class SideBySide {
             pause(200);
         }
         final Map<String, Long> got = received(stack, sent);
+        if (stack.equals("burst-replwatch") && got.size() < sent.size()) {
+            problems.add(name + " delivered " + got.size() + " of " + sent.size() + " burst alerts");
+        }
         final long first = sent.values().stream().mapToLong(Long::longValue).min().orElse(0);
         final long last = got.values().stream().mapToLong(Long::longValue).max().orElse(first);
         final long[] lat = got.entrySet().stream().mapToLong(e -> e.getValue() - sent.get(e.getKey())).sorted().toArray();
