@@ -279,7 +279,8 @@ public final class SideBySide {
             final Map<String, long[]> exportersAfter = new LinkedHashMap<>();
             exporters.forEach((n, p) -> exportersAfter.put(n, cpuAndRss(p.pid())));
             final List<Fault> faults = new ArrayList<>();
-            faults.add(new Fault("idle primary " + idle.toSeconds() / 60.0 + " min", null, idleStart, idleEnd, idleEnd));
+            faults.add(new Fault("idle primary " + (idle.toSeconds() % 60 == 0 ? idle.toMinutes() + " min"
+                    : idle.toSeconds() + " s"), null, idleStart, idleEnd, idleEnd));
 
             // --- faults under a steady write load
             final AtomicBoolean writing = new AtomicBoolean(true);
@@ -319,6 +320,7 @@ public final class SideBySide {
             }
             pause(20_000); // the last notifications in flight
             watching.set(false);
+            watchEnd = System.currentTimeMillis();
             final String timeline = report(faults, warmupNotes, idleStart, idleEnd, backendsBefore, backendsAfter,
                     collectorBefore, collectorAfter, exportersBefore, exportersAfter, nodes.size(), promPorts)
                     + alertmanagerReport();
@@ -592,6 +594,7 @@ public final class SideBySide {
     }
 
     private final Map<String, Seen> inAlertmanager = new java.util.concurrent.ConcurrentHashMap<>();
+    private long watchEnd = Long.MAX_VALUE;
 
     /** Polls Alertmanager's API for the active alerts replwatch sent there (they carry replwatch's `rule` label). */
     private void watchAlertmanager(final int port) {
@@ -631,8 +634,8 @@ public final class SideBySide {
         long worstGone = 0;
         long worstSeen = 0;
         for (final Note n : notes) {
-            if (!n.stack().equals("replwatch") || !n.status().equals("firing")) {
-                continue;
+            if (!n.stack().equals("replwatch") || !n.status().equals("firing") || n.at() >= watchEnd - 3000) {
+                continue; // (the last 3 s: not necessarily polled yet)
             }
             fired++;
             final Seen s = inAlertmanager.values().stream().filter(x -> x.alert().equals(n.alert())
@@ -645,7 +648,7 @@ public final class SideBySide {
             final Note res = notes.stream().filter(x -> x.stack().equals("replwatch") && x.status().equals("resolved")
                     && x.alert().equals(n.alert()) && java.util.Objects.equals(x.node(), n.node()) && x.at() > n.at())
                     .findFirst().orElse(null);
-            if (res != null) {
+            if (res != null && res.at() < watchEnd - 12_000) { // watched for a group_interval and more after it
                 resolved++;
                 // Resolved in Alertmanager: replwatch posts the alert again with its real endsAt, and Alertmanager
                 // drops it from its active alerts. The two receivers' groups flush independently: within the
@@ -656,8 +659,12 @@ public final class SideBySide {
                 }
             }
         }
+        if (seen < fired || gone < resolved) {
+            problems.add("replwatch's alerts in Alertmanager: " + seen + " of " + fired + " seen, " + gone + " of "
+                    + resolved + " resolved there");
+        }
         b.append(String.format(Locale.ROOT, "%d alerts fired at replwatch's webhook; %d of them active in Alertmanager"
-                + " (at most %.1f s after the webhook got them, at 1 s polling); %d resolved at the webhook, %d of those"
+                + " (at most %.1f s after the webhook got them, at 1 s polling); %d resolved at the webhook (12 s or more before the watch ended), %d of those"
                 + " gone from Alertmanager's active alerts within the group_interval (at most %.1f s after the webhook's"
                 + " resolution)%n", fired, seen,
                 worstSeen / 1000.0, resolved, gone, worstGone / 1000.0));
