@@ -23,13 +23,16 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The lake sink when publishing fails halfway through a batch (issue 17), counted row by row: before, the sink
  * consumed the batch again but kept the files it had already published, so their rows were in the lake twice.
+ * Fault injection, so part of the chaos suite ({@code -Pchaos}, beside LakeIT).
  */
+@Tag("chaos")
 class LakeFailuresIT {
 
     /** A local lake, for stores that misbehave in one way. */
