@@ -7,6 +7,11 @@ import io.replwatch.avro.PollStatus;
 import io.replwatch.avro.ReplicationSample;
 import io.replwatch.collector.config.CollectorConfig;
 import io.replwatch.collector.config.NodeConfig;
+import io.replwatch.collector.config.PatroniConfig;
+import io.replwatch.collector.patroni.PatroniSource;
+import io.replwatch.avro.PatroniInfo;
+import io.replwatch.avro.PatroniMember;
+import io.replwatch.avro.PatroniSelf;
 import io.replwatch.collector.poll.NodePoller;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +45,16 @@ public final class Collector implements AutoCloseable {
     private final CollectorConfig config;
     private final Consumer<ReplicationSample> sink;
     private final MeterRegistry metrics;
-    private final List<NodePoller> pollers = new ArrayList<>();
+    private static final int PATRONI_FIELD = ReplicationSample.getClassSchema().getField("patroni").pos();
+    private final List<NodePoller> pollers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.function.LongSupplier clock;
+    /** Each polled node's schedule, by {@code cluster/node}. */
+    private final Map<String, java.util.concurrent.ScheduledFuture<?>> schedules = new ConcurrentHashMap<>();
+    /** Patroni clusters, by name: their members are found, not listed. */
+    private final Map<String, PatroniSource> patroni = new ConcurrentHashMap<>();
+    /** Members found through Patroni (not listed in the configuration), by key, with when they went missing. */
+    private final Map<String, Long> discovered = new ConcurrentHashMap<>();
+    private volatile boolean started;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService workers;
     private final Timer pollTimer;
@@ -58,9 +72,12 @@ public final class Collector implements AutoCloseable {
         this.config = config;
         this.sink = sink;
         this.metrics = metrics;
+        this.clock = clock;
         for (final NodeConfig n : config.nodes()) {
-            pollers.add(new NodePoller(n, config.collectorId(), config.connectTimeout(), config.statementTimeout(),
-                    config.settingsRefresh(), clock));
+            pollers.add(newPoller(n));
+        }
+        for (final PatroniConfig pc : config.patroni()) {
+            patroni.put(pc.cluster(), new PatroniSource(pc, clock));
         }
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "replwatch-scheduler"));
         final AtomicInteger n = new AtomicInteger();
@@ -86,15 +103,147 @@ public final class Collector implements AutoCloseable {
         return t;
     }
 
-    /** Schedules every node: first poll after a random phase within one interval, then at a fixed rate. */
+    private NodePoller newPoller(final NodeConfig n) {
+        return new NodePoller(n, config.collectorId(), config.connectTimeout(), config.statementTimeout(),
+                config.settingsRefresh(), clock);
+    }
+
+    private static String key(final NodeConfig n) {
+        return n.cluster() + "/" + n.name();
+    }
+
+    /**
+     * Schedules every node: first poll after a random phase within one interval, then at a fixed rate. A Patroni
+     * cluster is read once first, so that its members are polled from the start, then every interval.
+     */
     public void start() {
         final long interval = config.pollInterval().toMillis();
+        started = true;
         for (final NodePoller p : pollers) {
-            final long phase = ThreadLocalRandom.current().nextLong(interval);
-            scheduler.scheduleAtFixedRate(() -> tick(p), phase, interval, TimeUnit.MILLISECONDS);
+            schedule(p, ThreadLocalRandom.current().nextLong(interval));
         }
-        LOG.info("Collector {} polling {} nodes every {} ms with {} workers", config.collectorId(), pollers.size(),
-                interval, config.maxConcurrentPolls());
+        for (final PatroniSource src : patroni.values()) {
+            refreshPatroni(src);
+            scheduler.scheduleAtFixedRate(() -> workers.execute(() -> refreshPatroni(src)),
+                    ThreadLocalRandom.current().nextLong(interval), interval, TimeUnit.MILLISECONDS);
+        }
+        LOG.info("Collector {} polling {} nodes ({} Patroni clusters) every {} ms with {} workers", config.collectorId(),
+                pollers.size(), patroni.size(), interval, config.maxConcurrentPolls());
+    }
+
+    private void schedule(final NodePoller p, final long phase) {
+        schedules.put(key(p.node()), scheduler.scheduleAtFixedRate(() -> tick(p), phase, config.pollInterval().toMillis(),
+                TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Reads a Patroni cluster and follows its membership: a member not polled yet is added (polled at once), one
+     * whose address changed is replaced, and one missing from /cluster for the cluster's member_grace is dropped after
+     * a last sample that says so. Nothing is dropped while Patroni does not answer.
+     */
+    void refreshPatroni(final PatroniSource src) {
+        final PatroniInfo info;
+        try {
+            info = src.refresh();
+        } catch (final RuntimeException e) {
+            LOG.error("{}: reading Patroni failed: {}", src.config().cluster(), e.toString(), e);
+            return;
+        }
+        if (info.getError() != null || !started) {
+            return;
+        }
+        final String cluster = src.config().cluster();
+        final long now = clock.getAsLong();
+        final java.util.Set<String> present = new java.util.HashSet<>();
+        for (final PatroniMember m : info.getMembers()) {
+            if (m.getHost() == null || m.getPort() == null) {
+                continue;
+            }
+            final NodeConfig want = src.config().member(m.getName(), m.getHost(), m.getPort());
+            final String k = key(want);
+            present.add(k);
+            final NodePoller have = poller(k);
+            if (have != null && (have.node().host().equals(want.host()) && have.node().port() == want.port()
+                    || !discovered.containsKey(k))) {
+                discovered.computeIfPresent(k, (x, v) -> 0L);
+                continue;
+            }
+            if (have != null) {
+                LOG.info("{}: member {} moved from {}:{} to {}:{}", cluster, m.getName(), have.node().host(),
+                        have.node().port(), want.host(), want.port());
+                drop(have, false);
+            } else {
+                LOG.info("{}: Patroni member {} found at {}:{}: polling it", cluster, m.getName(), want.host(), want.port());
+            }
+            final NodePoller p = newPoller(want);
+            pollers.add(p);
+            discovered.put(k, 0L);
+            schedule(p, 0);
+        }
+        for (final NodePoller p : pollers) {
+            final String k = key(p.node());
+            if (!p.node().cluster().equals(cluster) || present.contains(k) || !discovered.containsKey(k)) {
+                continue;
+            }
+            final long since = discovered.get(k) == 0L ? now : discovered.get(k);
+            discovered.put(k, since);
+            if (now - since >= src.config().memberGrace().toMillis()) {
+                LOG.info("{}: {} has not been a Patroni member for {}: no longer polled", cluster, p.node().name(),
+                        src.config().memberGrace());
+                drop(p, true);
+            }
+        }
+    }
+
+    private NodePoller poller(final String key) {
+        for (final NodePoller p : pollers) {
+            if (key(p.node()).equals(key)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /** Stops polling a node; with {@code farewell}, publishes a last sample saying it left its Patroni cluster. */
+    private void drop(final NodePoller p, final boolean farewell) {
+        final String k = key(p.node());
+        final var f = schedules.remove(k);
+        if (f != null) {
+            f.cancel(false);
+        }
+        pollers.remove(p);
+        discovered.remove(k);
+        if (p.reachable()) {
+            reachable.decrementAndGet();
+        }
+        // A poll still running finishes first (its sample is not published: see runPoll), then the connection closes.
+        workers.execute(() -> {
+            while (!p.tryStart()) {
+                try {
+                    Thread.sleep(50);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            p.close();
+        });
+        if (farewell) {
+            final PatroniSource src = patroni.get(p.node().cluster());
+            final PatroniInfo info = src == null ? null : src.current();
+            sink.accept(ReplicationSample.newBuilder()
+                    .setCluster(p.node().cluster())
+                    .setNode(p.node().name())
+                    .setCollectorId(config.collectorId())
+                    .setSampledAt(java.time.Instant.ofEpochMilli(clock.getAsLong()))
+                    .setStatus(PollStatus.UNREACHABLE)
+                    .setMessage("left the Patroni cluster: no longer polled")
+                    .setLabels(p.node().labels())
+                    .setPatroni(info == null ? PatroniInfo.newBuilder().setReadAt(java.time.Instant.ofEpochMilli(
+                            clock.getAsLong())).setRemoved(true).build()
+                            : PatroniInfo.newBuilder(info).setRemoved(true).setSelf(null).build())
+                    .build());
+        }
     }
 
     private void tick(final NodePoller p) {
@@ -112,12 +261,21 @@ public final class Collector implements AutoCloseable {
 
     private void runPoll(final NodePoller p) {
         final boolean wasReachable = p.reachable();
+        final PatroniSource src = patroni.get(p.node().cluster());
+        // The member's own /patroni is read while the SQL round trip runs, not after it.
+        final java.util.concurrent.CompletableFuture<PatroniSelf> self = src == null ? null : src.self(p.node().name());
         final ReplicationSample sample;
         try {
             sample = p.pollAndRelease();
+            if (src != null) {
+                sample.put(PATRONI_FIELD, withSelf(src, self));
+            }
         } catch (final RuntimeException e) {
             LOG.error("{}/{}: poll crashed: {}", p.node().cluster(), p.node().name(), e.toString(), e);
             return;
+        }
+        if (src != null && !schedules.containsKey(key(p.node()))) {
+            return; // dropped while it polled
         }
         pollTimer.record(p.lastPollNanos(), TimeUnit.NANOSECONDS);
         if (p.reachable() != wasReachable) {
@@ -132,6 +290,25 @@ public final class Collector implements AutoCloseable {
                             .register(metrics)).increment();
         }
         sink.accept(sample);
+    }
+
+    /** The cluster's last Patroni read, with this member's own state when it answered in time. */
+    private PatroniInfo withSelf(final PatroniSource src, final java.util.concurrent.CompletableFuture<PatroniSelf> self) {
+        final PatroniInfo info = src.current();
+        PatroniSelf me;
+        try {
+            me = self.get(src.config().timeout().toMillis() + 100, TimeUnit.MILLISECONDS);
+        } catch (final java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            me = PatroniSelf.newBuilder().setError("its REST API did not answer within " + src.config().timeout()).build();
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+            me = null;
+        }
+        if (info == null) {
+            return PatroniInfo.newBuilder().setReadAt(java.time.Instant.ofEpochMilli(clock.getAsLong()))
+                    .setError("Patroni not read yet").setSelf(me).build();
+        }
+        return PatroniInfo.newBuilder(info).setSelf(me).build();
     }
 
     private Counter skipCounter(final NodeConfig n) {

@@ -42,6 +42,7 @@ public final class Sandbox implements AutoCloseable {
     private KafkaBroker kafka;
     private SchemaRegistryServer registry;
     private PostgresCluster postgres;
+    private PatroniCluster patroni;
     private Process watchdog;
     private final long startedNanos = System.nanoTime();
     private long readyMillis;
@@ -66,6 +67,8 @@ public final class Sandbox implements AutoCloseable {
         private boolean keepData;
         private Duration timeout = Duration.ofSeconds(90);
         private int maxConnections = 100;
+        private int patroniMembers;
+        private String patroniScope = "patroni";
 
         public Builder dir(final Path d) {
             this.dir = d;
@@ -125,6 +128,16 @@ public final class Sandbox implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Also start a Patroni cluster of {@code members} on etcd ({@link PatroniCluster}; 0, the default: none),
+         * under the scope (replwatch cluster name) {@code scope}.
+         */
+        public Builder patroni(final int members, final String scope) {
+            this.patroniMembers = members;
+            this.patroniScope = scope;
+            return this;
+        }
+
         public Builder timeout(final Duration t) {
             this.timeout = t;
             return this;
@@ -143,7 +156,7 @@ public final class Sandbox implements AutoCloseable {
             throw new SandboxException("A sandbox is already recorded in " + dir + " (running, or left by a crash):"
                     + " run `./replwatch sandbox status` to see it and `./replwatch sandbox down` to remove it");
         }
-        final PgBinaries bins = spec.withPostgres ? PgBinaries.detect(spec.pgVersion) : null;
+        final PgBinaries bins = spec.withPostgres || spec.patroniMembers > 0 ? PgBinaries.detect(spec.pgVersion) : null;
         if (spec.withRegistry) {
             SchemaRegistryServer.runnerJar();
         }
@@ -166,10 +179,15 @@ public final class Sandbox implements AutoCloseable {
         final CompletableFuture<PostgresCluster> p = spec.withPostgres
                 ? CompletableFuture.supplyAsync(() -> PostgresCluster.start(dir, spec.standbys, bins, spec.maxConnections))
                 : CompletableFuture.completedFuture(null);
+        final CompletableFuture<PatroniCluster> pat = spec.patroniMembers > 0
+                ? CompletableFuture.supplyAsync(() -> PatroniCluster.start(dir.resolve("patroni"), spec.patroniScope,
+                        spec.patroniMembers, bins, spec.watchParent, spec.timeout))
+                : CompletableFuture.completedFuture(null);
         final List<String> failures = new ArrayList<>();
         kafka = join(k, failures);
         registry = join(r, failures);
         postgres = join(p, failures);
+        patroni = join(pat, failures);
         if (!failures.isEmpty()) {
             close();
             throw new SandboxException("Sandbox did not start: " + String.join("; ", failures));
@@ -207,8 +225,13 @@ public final class Sandbox implements AutoCloseable {
         final String pgStop = bins == null ? "" : ("for d in '" + dir.resolve("pg") + "'/*; do "
                 + "[ -f \"$d/postmaster.pid\" ] && " + String.join(" ", OsCommand.asPostgres(List.of(bins.tool("pg_ctl"))))
                 + " -D \"$d\" -m immediate stop >/dev/null 2>&1; done; ");
+        // Patroni members and etcd (their command lines name their files under dir/patroni), then the postmasters
+        // Patroni started, which are not its children.
+        final String patroniStop = "pkill -9 -f -- '" + dir.resolve("patroni") + "/' >/dev/null 2>&1; "
+                + (bins == null ? "" : "for d in '" + dir.resolve("patroni") + "'/*/data; do "
+                + "[ -f \"$d/postmaster.pid\" ] && kill -9 $(head -1 \"$d/postmaster.pid\") >/dev/null 2>&1; done; ");
         final String script = "while kill -0 " + ProcessHandle.current().pid() + " 2>/dev/null; do sleep 1; done; "
-                + pgStop
+                + patroniStop + pgStop
                 + "pkill -9 -f -- '-Dreplwatch.sandbox=" + dir + "' >/dev/null 2>&1; exit 0";
         try {
             watchdog = new ProcessBuilder("setsid", "sh", "-c", script)
@@ -251,6 +274,14 @@ public final class Sandbox implements AutoCloseable {
                     "monitor_user", PgNode.MONITOR_USER + "/" + PgNode.MONITOR_PASSWORD,
                     "nodes", nodes));
         }
+        if (patroni != null) {
+            final List<Map<String, Object>> members = new ArrayList<>();
+            for (final PatroniCluster.Member m : patroni.members()) {
+                members.add(Map.of("name", m.name(), "port", m.pgPort(), "api_url", m.apiUrl(),
+                        "data_dir", m.dataDir().toString()));
+            }
+            state.put("patroni", Map.of("scope", patroni.scope(), "etcd", patroni.etcdUrl(), "members", members));
+        }
         try {
             new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                     .writeValue(dir.resolve(STATE_FILE).toFile(), state);
@@ -269,6 +300,10 @@ public final class Sandbox implements AutoCloseable {
 
     public PostgresCluster postgres() {
         return require(postgres, "PostgreSQL");
+    }
+
+    public PatroniCluster patroni() {
+        return require(patroni, "Patroni (Builder.patroni)");
     }
 
     private static <T> T require(final T part, final String what) {
@@ -301,6 +336,9 @@ public final class Sandbox implements AutoCloseable {
                 postmasterPid(n.dataDir()).ifPresent(pids::add);
             }
         }
+        if (patroni != null) {
+            pids.addAll(patroni.pids());
+        }
         return pids;
     }
 
@@ -321,6 +359,9 @@ public final class Sandbox implements AutoCloseable {
         final List<Runnable> stops = new ArrayList<>();
         if (postgres != null) {
             stops.add(postgres::close);
+        }
+        if (patroni != null) {
+            stops.add(patroni::close);
         }
         if (registry != null) {
             stops.add(registry::close);

@@ -106,6 +106,38 @@ public final class SandboxState {
                 n.path("slot").isMissingNode() ? null : n.path("slot").asText(), "standby".equals(n.path("role").asText()));
     }
 
+    /** Patroni members and etcd (command lines naming files under dir/patroni), then the postmasters they ran. */
+    private void downPatroni(final List<String> done) {
+        final Path root = dir.toAbsolutePath().resolve("patroni");
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        final String marker = root + "/";
+        final List<ProcessHandle> procs = ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().map(c -> c.contains(marker) && !c.contains("postgres -D")).orElse(false))
+                .toList();
+        procs.forEach(ProcessHandle::destroy);
+        for (final ProcessHandle p : procs) {
+            try {
+                p.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (final Exception e) {
+                p.destroyForcibly();
+            }
+            done.add("stopped " + (p.info().commandLine().orElse("").contains("etcd") ? "etcd" : "Patroni")
+                    + " (pid " + p.pid() + ")");
+        }
+        try (var dirs = Files.list(root)) {
+            for (final Path d : dirs.toList()) {
+                Sandbox.postmasterPid(d.resolve("data")).filter(SandboxState::alive).ifPresent(pid -> {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    done.add("stopped PostgreSQL " + d.getFileName() + " (pid " + pid + ")");
+                });
+            }
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot list " + root + ": " + e.getMessage(), e);
+        }
+    }
+
     private static boolean alive(final long pid) {
         return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
@@ -116,6 +148,7 @@ public final class SandboxState {
      */
     public List<String> down() {
         final List<String> done = new ArrayList<>();
+        downPatroni(done);
         final Path pgRoot = dir.resolve("pg");
         if (Files.isDirectory(pgRoot)) {
             PgBinaries bin;

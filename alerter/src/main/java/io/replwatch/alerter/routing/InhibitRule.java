@@ -23,7 +23,8 @@ public record InhibitRule(List<Matcher> source, List<Matcher> target, List<Strin
      * cluster's STANDBY_MISSING (the old primary's standbys reconnect to the new one); an unreachable node mutes its
      * cluster's UPSTREAM_DOWN (the standbys streaming from it, the primary's or a cascade's: the processor raises
      * UPSTREAM_DOWN only for a standby whose upstream is DOWN and clears it when the upstream is back, so the page is
-     * the upstream's).
+     * the upstream's); a SWITCHOVER mutes what a FAILOVER does; Patroni's maintenance mode (PATRONI_PAUSED) mutes its
+     * cluster's outages ({@link #PAUSE_MUTES}).
      */
     public static List<InhibitRule> defaults() {
         return List.of(
@@ -31,13 +32,25 @@ public record InhibitRule(List<Matcher> source, List<Matcher> target, List<Strin
                         List.of(Matcher.parse("rule=~\"LAG_.*|REPLAY_.*|RECEIVER_DISCONNECTED|SLOT_.*|CONFLICTS|SAMPLES_STALE"
                                 + "|STANDBY_MISSING|SYNC_STANDBY_MISSING\"")),
                         List.of("cluster", "node")),
-                new InhibitRule(List.of(Matcher.parse("rule=\"FAILOVER\"")),
+                new InhibitRule(List.of(Matcher.parse("rule=~\"FAILOVER|SWITCHOVER\"")),
                         List.of(Matcher.parse("rule=~\"STANDBY_MISSING|SYNC_STANDBY_MISSING\"")),
                         List.of("cluster")),
                 new InhibitRule(List.of(Matcher.parse("rule=\"NODE_UNREACHABLE\"")),
                         List.of(Matcher.parse("rule=\"UPSTREAM_DOWN\"")),
+                        List.of("cluster")),
+                new InhibitRule(List.of(Matcher.parse("rule=\"PATRONI_PAUSED\"")),
+                        List.of(Matcher.parse("rule=~\"" + PAUSE_MUTES + "\"")),
                         List.of("cluster")));
     }
+
+    /**
+     * What Patroni's maintenance mode mutes in its cluster: outages and what follows from them (nodes stopped, standbys
+     * not streaming, no leader, no failover candidate). Not what risks data: slot retention, the xmin horizon,
+     * archiving, split brain.
+     */
+    static final String PAUSE_MUTES = "NODE_UNREACHABLE|SAMPLES_STALE|UPSTREAM_DOWN|RECEIVER_DISCONNECTED|STANDBY_MISSING"
+            + "|SYNC_STANDBY_MISSING|SYNC_DEGRADED|REPLAY_.*|LAG_.*|PATRONI_LEADERLESS|NO_FAILOVER_CANDIDATE|PENDING_RESTART"
+            + "|FAILOVER|SWITCHOVER";
 
     /** Whether this rule could mute {@code a} (it matches the target matchers). */
     public boolean targets(final Alert a) {

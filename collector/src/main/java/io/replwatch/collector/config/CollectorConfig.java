@@ -42,6 +42,14 @@ import java.util.function.Function;
  *     nodes:
  *       - {name: orders-eu-1, host: 10.0.0.1, port: 5432}
  *       - {name: orders-eu-2, host: 10.0.0.2, password_file: /run/secrets/pg, sslmode: verify-full}
+ *   - name: billing                   # a Patroni cluster: its members are found in /cluster, not listed
+ *     patroni:
+ *       endpoints: [http://10.0.1.1:8008, http://10.0.1.2:8008]
+ *       username: patroni             # restapi.authentication, if set; password or password_file
+ *       password_file: /run/secrets/patroni
+ *       ca_file: /etc/ssl/patroni-ca.pem   # for https endpoints with a private CA
+ *       timeout: 2s
+ *       member_grace: 5m              # a member gone from /cluster is polled this long before it is dropped
  * </pre>
  */
 public record CollectorConfig(
@@ -56,7 +64,17 @@ public record CollectorConfig(
         String httpBind,
         Map<String, String> kafka,
         Map<String, String> registry,
-        List<NodeConfig> nodes) {
+        List<NodeConfig> nodes,
+        List<PatroniConfig> patroni) {
+
+    /** A configuration without Patroni clusters. */
+    public CollectorConfig(final String collectorId, final Duration pollInterval, final Duration connectTimeout,
+                           final Duration statementTimeout, final Duration settingsRefresh, final int maxConcurrentPolls,
+                           final String topic, final int httpPort, final String httpBind, final Map<String, String> kafka,
+                           final Map<String, String> registry, final List<NodeConfig> nodes) {
+        this(collectorId, pollInterval, connectTimeout, statementTimeout, settingsRefresh, maxConcurrentPolls, topic,
+                httpPort, httpBind, kafka, registry, nodes, List.of());
+    }
 
     private static final Set<String> TOP = Set.of("collector_id", "poll_interval", "connect_timeout",
             "statement_timeout", "settings_refresh", "max_concurrent_polls", "topic", "http_port", "http_bind", "kafka",
@@ -92,13 +110,14 @@ public record CollectorConfig(
         final ConfigNode defaults = root.child("defaults");
         defaults.allowOnly(NODE_KEYS);
         final List<NodeConfig> nodes = new ArrayList<>();
+        final List<PatroniConfig> patroni = new ArrayList<>();
         final List<ConfigNode> clusters = root.list("clusters");
         if (clusters.isEmpty() && !root.has("clusters")) {
             root.problem("clusters", "is required: at least one cluster with at least one node");
         }
         final Set<String> clusterNames = new HashSet<>();
         for (final ConfigNode c : clusters) {
-            c.allowOnly(Set.of("name", "labels", "nodes"));
+            c.allowOnly(Set.of("name", "labels", "nodes", "patroni"));
             final String cluster = c.requiredString("name");
             if (cluster != null && !NAME.matcher(cluster).matches()) {
                 c.problem("name", NAME_RULE + " (got '" + cluster + "')");
@@ -108,9 +127,11 @@ public record CollectorConfig(
             }
             final Map<String, String> clusterLabels = c.stringMap("labels");
             final List<ConfigNode> nodeNodes = c.list("nodes");
-            if (nodeNodes.isEmpty()) {
-                c.problem("nodes", "needs at least one node");
+            final boolean withPatroni = c.has("patroni");
+            if (nodeNodes.isEmpty() && !withPatroni) {
+                c.problem("nodes", "needs at least one node (or a patroni section, whose members are found)");
             }
+            final int firstNode = nodes.size();
             final Set<String> nodeNames = new HashSet<>();
             for (final ConfigNode n : nodeNodes) {
                 n.allowOnly(NODE_KEYS);
@@ -151,11 +172,61 @@ public record CollectorConfig(
                         password, sslmode, pick(n, defaults, "sslrootcert", null), pick(n, defaults, "sslcert", null),
                         pick(n, defaults, "sslkey", null), Map.copyOf(labels)));
             }
+            if (withPatroni) {
+                final Map<String, String> labels = new LinkedHashMap<>(clusterLabels);
+                labels.putAll(defaults.stringMap("labels"));
+                final Map<String, NodeConfig> listed = new LinkedHashMap<>();
+                nodes.subList(firstNode, nodes.size()).forEach(n -> listed.put(n.name(), n));
+                patroni.add(patroni(c.child("patroni"), cluster, defaults, Map.copyOf(labels), listed));
+            }
         }
         root.throwIfProblems();
         return new CollectorConfig(id, interval, connect, statement, refresh, workers, topic, httpPort, httpBind,
-                sections.kafka(), sections.registry(), List.copyOf(nodes));
+                sections.kafka(), sections.registry(), List.copyOf(nodes), List.copyOf(patroni));
     }
+
+    private static final Set<String> PATRONI_KEYS = Set.of("endpoints", "username", "password", "password_file",
+            "ca_file", "timeout", "member_grace");
+
+    /** A cluster's patroni section; members connect with the defaults (database, user, password, TLS). */
+    private static PatroniConfig patroni(final ConfigNode p, final String cluster, final ConfigNode defaults,
+                                         final Map<String, String> labels, final Map<String, NodeConfig> listed) {
+        p.allowOnly(PATRONI_KEYS);
+        final List<String> endpoints = p.stringList("endpoints");
+        if (endpoints.isEmpty()) {
+            p.problem("endpoints", "needs at least one Patroni REST API address (http://host:8008)");
+        }
+        for (final String e : endpoints) {
+            if (!ENDPOINT.matcher(e).matches()) {
+                p.problem("endpoints", "must be http:// or https:// with a host and port, no path or credentials (got '"
+                        + e + "')");
+            }
+        }
+        final String username = p.string("username", null);
+        final String password = password(p, ConfigNode.empty());
+        if (username == null && password != null) {
+            p.problem("username", "is required with a password");
+        }
+        final String caFile = p.string("ca_file", null);
+        if (caFile != null && !Files.isReadable(Path.of(caFile))) {
+            p.problem("ca_file", "cannot read " + caFile);
+        }
+        final Duration timeout = p.duration("timeout", Duration.ofSeconds(2), Duration.ofMillis(100));
+        final Duration grace = p.duration("member_grace", Duration.ofMinutes(5), Duration.ZERO);
+        final String user = defaults.string("user", null);
+        if (user == null) {
+            p.problem("endpoints", "members found through Patroni connect with defaults.user, which is not set");
+        }
+        final String sslmode = defaults.string("sslmode", "prefer");
+        final NodeConfig template = new NodeConfig(cluster, null, null, 0, defaults.string("database", "postgres"), user,
+                password(defaults, ConfigNode.empty()), sslmode, defaults.string("sslrootcert", null),
+                defaults.string("sslcert", null), defaults.string("sslkey", null), labels);
+        return new PatroniConfig(cluster, List.copyOf(endpoints), username, password, caFile, timeout, grace, template,
+                Map.copyOf(listed));
+    }
+
+    private static final java.util.regex.Pattern ENDPOINT = java.util.regex.Pattern.compile(
+            "https?://[A-Za-z0-9._\\[\\]:-]+:[0-9]{1,5}/?");
 
     /**
      * Cluster and node names: they make the state keys ({@code cluster/node}) and the API's paths, so no

@@ -92,7 +92,7 @@ class CollectorConfigTest {
                         "clusters[0].nodes[1].name: duplicate node name 'n1' in cluster 'a'",
                         "clusters[0].nodes[1].user: is required (here or under defaults)",
                         "clusters[1].name: duplicate cluster name 'a'",
-                        "clusters[1].nodes: needs at least one node"));
+                        "clusters[1].nodes: needs at least one node (or a patroni section, whose members are found)"));
     }
 
     @Test
@@ -140,5 +140,62 @@ class CollectorConfigTest {
                                 + "(connection settings are keys of their own, such as sslmode)",
                         "clusters[0].nodes[1].name: " + CollectorConfig.NAME_RULE + " (got 'pg 2')",
                         "clusters[0].nodes[1].host: must be a host name or an IP address, nothing else (got 'db2/other?ssl=false')"));
+    }
+
+    @Test
+    void aPatroniClusterNeedsNoNodesAndItsProblemsAreListedToo() {
+        final CollectorConfig ok = CollectorConfig.parse("""
+                kafka: {bootstrap.servers: "k:9092"}
+                schema_registry: {url: "http://r:8081"}
+                defaults: {user: monitor, password: pw, sslmode: require, labels: {env: prod}}
+                clusters:
+                  - name: billing
+                    labels: {team: pay}
+                    patroni:
+                      endpoints: [http://10.0.0.1:8008, "https://[::1]:8008/"]
+                      username: patroni
+                      password: rest-secret
+                      member_grace: 1m
+                    nodes:
+                      - {name: pg9, host: 10.0.0.9, port: 6432}
+                """, k -> null);
+        assertThat(ok.patroni()).hasSize(1);
+        final PatroniConfig p = ok.patroni().get(0);
+        assertThat(p.endpoints()).containsExactly("http://10.0.0.1:8008", "https://[::1]:8008/");
+        assertThat(p.memberGrace()).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(p.timeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(p.toString()).doesNotContain("rest-secret");
+        final NodeConfig found = p.member("pg2", "10.0.0.2", 5432);
+        assertThat(found.host()).isEqualTo("10.0.0.2");
+        assertThat(found.user()).isEqualTo("monitor");
+        assertThat(found.sslmode()).isEqualTo("require");
+        assertThat(found.labels()).containsEntry("team", "pay").containsEntry("env", "prod");
+        assertThat(p.member("pg9", "10.0.0.9", 5432).port()).as("a listed node's settings win").isEqualTo(6432);
+        assertThat(ok.nodes()).extracting(NodeConfig::name).containsExactly("pg9");
+
+        assertThatThrownBy(() -> CollectorConfig.parse("""
+                kafka: {bootstrap.servers: "k:9092"}
+                schema_registry: {url: "http://r:8081"}
+                clusters:
+                  - name: billing
+                    patroni:
+                      endpoints: ["10.0.0.1:8008", "http://user:pw@h:8008"]
+                      password: x
+                      ca_file: /nonexistent/ca.pem
+                      timeout: 1ms
+                      retries: 3
+                """, k -> null)).isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems())
+                .containsExactlyInAnyOrder(
+                        "clusters[0].patroni.retries: unknown key (known: ca_file, endpoints, member_grace, password,"
+                                + " password_file, timeout, username)",
+                        "clusters[0].patroni.endpoints: must be http:// or https:// with a host and port, no path or"
+                                + " credentials (got '10.0.0.1:8008')",
+                        "clusters[0].patroni.endpoints: must be http:// or https:// with a host and port, no path or"
+                                + " credentials (got 'http://user:pw@h:8008')",
+                        "clusters[0].patroni.username: is required with a password",
+                        "clusters[0].patroni.ca_file: cannot read /nonexistent/ca.pem",
+                        "clusters[0].patroni.timeout: must be at least 100ms (got 1ms)",
+                        "clusters[0].patroni.endpoints: members found through Patroni connect with defaults.user, which"
+                                + " is not set"));
     }
 }

@@ -65,7 +65,26 @@ public record NodeView(
         boolean awaitingUpstream,
         XminHolder horizon,
         List<LogicalSlot> logicalSlots,
-        List<SubscriptionView> subscriptions) {
+        List<SubscriptionView> subscriptions,
+        Patroni patroni,
+        FailoverRanking.Result failover,
+        boolean failoverPlanned) {
+
+    /**
+     * What Patroni says about this node and its cluster (null: the cluster has no Patroni endpoints).
+     *
+     * @param clusterLevel whether this node carries the cluster's findings (PATRONI_PAUSED, SYNC_DEGRADED, ...): the
+     *        cluster's primary, or Patroni's leader while no primary is known
+     * @param error why no Patroni endpoint answered, or null
+     * @param leaderless Patroni answered and no member holds the leader key
+     * @param planned this member's own Patroni is stopping, starting or restarting it (a switchover or a restart it
+     *        runs), so an outage of its PostgreSQL is expected
+     * @param dcsUnseenMs how long ago this member last reached the DCS (null: unknown)
+     */
+    public record Patroni(boolean clusterLevel, String error, boolean paused, String leader, boolean leaderless,
+                          Boolean synchronousMode, boolean strict, boolean syncStreaming, String selfState,
+                          String selfError, boolean pendingRestart, Long dcsUnseenMs, Integer ttlS, boolean planned) {
+    }
 
     /**
      * A subscription of this node: enabled, its apply worker running, errors (apply and table sync) within the
@@ -211,7 +230,10 @@ public record NodeView(
                 .awaitingUpstream(awaitingUpstream)
                 .horizon(horizon)
                 .logicalSlots(logicalSlots)
-                .subscriptions(subscriptions);
+                .subscriptions(subscriptions)
+                .patroni(patroni)
+                .failover(failover)
+                .failoverPlanned(failoverPlanned);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -255,6 +277,24 @@ public record NodeView(
         private XminHolder horizon;
         private List<LogicalSlot> logicalSlots = List.of();
         private List<SubscriptionView> subscriptions = List.of();
+        private Patroni patroni;
+        private FailoverRanking.Result failover;
+        private boolean failoverPlanned;
+
+        public Builder patroni(final Patroni value) {
+            this.patroni = value;
+            return this;
+        }
+
+        public Builder failover(final FailoverRanking.Result value) {
+            this.failover = value;
+            return this;
+        }
+
+        public Builder failoverPlanned(final boolean value) {
+            this.failoverPlanned = value;
+            return this;
+        }
 
         public Builder subscriptions(final List<SubscriptionView> value) {
             this.subscriptions = value;
@@ -457,7 +497,8 @@ public record NodeView(
                     standbyListedUpstream, syncMissing, syncStandbyNames, slots, walSenders, maxWalSenders,
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
                     identityConflict, clockSkewMs, standbyKind, expectedLagMs, archiving, checkpoints, settingsDrift,
-                    rejoining, walKeep, upstreamDown, awaitingUpstream, horizon, logicalSlots, subscriptions);
+                    rejoining, walKeep, upstreamDown, awaitingUpstream, horizon, logicalSlots, subscriptions, patroni,
+                    failover, failoverPlanned);
         }
     }
 }

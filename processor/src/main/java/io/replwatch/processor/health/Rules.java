@@ -46,6 +46,14 @@ public final class Rules {
     public static final String SUBSCRIPTION_ERRORS = "SUBSCRIPTION_ERRORS";
     public static final String SUBSCRIPTION_LAG = "SUBSCRIPTION_LAG";
     public static final String UPSTREAM_DOWN = "UPSTREAM_DOWN";
+    public static final String SWITCHOVER = "SWITCHOVER";
+    public static final String PATRONI_UNREACHABLE = "PATRONI_UNREACHABLE";
+    public static final String PATRONI_PAUSED = "PATRONI_PAUSED";
+    public static final String PATRONI_LEADERLESS = "PATRONI_LEADERLESS";
+    public static final String DCS_UNREACHABLE = "DCS_UNREACHABLE";
+    public static final String PENDING_RESTART = "PENDING_RESTART";
+    public static final String SYNC_DEGRADED = "SYNC_DEGRADED";
+    public static final String NO_FAILOVER_CANDIDATE = "NO_FAILOVER_CANDIDATE";
 
     /**
      * A rule: its code, the unit of its thresholds, its default settings and a pure function. This list is the one
@@ -75,6 +83,21 @@ public final class Rules {
                     Rules::clusterIdentityConflict),
             new Rule(SPLIT_BRAIN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::splitBrain),
             new Rule(FAILOVER, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::failover),
+            // A promotion Patroni ran with the old primary alive (switchover, manual failover): planned.
+            new Rule(SWITCHOVER, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::switchover),
+            // Patroni clusters (a patroni section in the collector's configuration).
+            new Rule(PATRONI_UNREACHABLE, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR),
+                    Rules::patroniUnreachable),
+            new Rule(PATRONI_PAUSED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::patroniPaused),
+            new Rule(PATRONI_LEADERLESS, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO),
+                    Rules::patroniLeaderless),
+            new Rule(DCS_UNREACHABLE, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::dcsUnreachable),
+            new Rule(PENDING_RESTART, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::pendingRestart),
+            // synchronous_mode on and no synchronous standby streaming for 10 s (a switchover's gap is shorter).
+            new Rule(SYNC_DEGRADED, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR), Rules::syncDegraded),
+            // No standby Patroni could promote, for 30 s.
+            new Rule(NO_FAILOVER_CANDIDATE, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(30), CLEAR),
+                    Rules::noFailoverCandidate),
             // Follows its upstream: clears the moment the upstream is back (as the upstream's NODE_UNREACHABLE does).
             new Rule(UPSTREAM_DOWN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::upstreamDown),
             new Rule(RECEIVER_DISCONNECTED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR),
@@ -170,14 +193,114 @@ public final class Rules {
         if (!v.stale() && v.rejoining()) {
             // Back, but not streaming yet: it stays DOWN until it streams (or its grace ends and the receiver rule
             // takes over), so a restart goes DOWN -> HEALTHY without a detour through CRITICAL.
-            return fire(NODE_UNREACHABLE, HealthState.DOWN, null, null, null, v.isPrimary()
+            final boolean planned = v.patroni() != null && v.patroni().planned();
+            return fire(NODE_UNREACHABLE, planned ? HealthState.WARNING : HealthState.DOWN, null, null, null,
+                    (planned ? "planned: " : "") + (v.isPrimary()
                     ? "reachable again; waiting for its synchronous standbys to stream (commits wait meanwhile)"
-                    : "reachable again; waiting for its WAL receiver to stream");
+                    : "reachable again; waiting for its WAL receiver to stream"));
         }
         if (v.stale() || (v.status() != PollStatus.UNREACHABLE && v.status() != PollStatus.TIMEOUT)) {
             return Optional.empty();
         }
-        return fire(NODE_UNREACHABLE, HealthState.DOWN, null, null, null, v.message());
+        final NodeView.Patroni p = v.patroni();
+        if (p != null && p.planned() && !p.paused()) {
+            return fire(NODE_UNREACHABLE, HealthState.WARNING, null, null, null, "planned: Patroni is " + p.selfState()
+                    + " its PostgreSQL (a switchover or a restart it runs): " + v.message());
+        }
+        return fire(NODE_UNREACHABLE, HealthState.DOWN, null, null, null, p != null && p.paused()
+                ? "maintenance (Patroni is paused): " + v.message() : v.message());
+    }
+
+    /** Rule: Patroni promoted this node while the old primary was alive (switchover or manual failover). */
+    static Optional<Finding> switchover(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.failoverActive() || !v.failoverPlanned()) {
+            return Optional.empty();
+        }
+        return fire(SWITCHOVER, HealthState.WARNING, null, null, null, "switchover (planned): " + v.node()
+                + " is the new primary" + (v.failoverFrom() == null ? "" : " (was " + v.failoverFrom() + ")"));
+    }
+
+    private static NodeView.Patroni clusterPatroni(final NodeView v) {
+        final NodeView.Patroni p = v.patroni();
+        return p != null && p.clusterLevel() ? p : null;
+    }
+
+    /** Rule: none of the cluster's Patroni endpoints answers: its members, pause and leader are unknown. */
+    static Optional<Finding> patroniUnreachable(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Patroni p = clusterPatroni(v);
+        if (p == null || p.error() == null) {
+            return Optional.empty();
+        }
+        return fire(PATRONI_UNREACHABLE, HealthState.WARNING, null, null, null, p.error());
+    }
+
+    /** Rule: Patroni's maintenance mode: no automatic failover; the alerter mutes the cluster's outage pages. */
+    static Optional<Finding> patroniPaused(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Patroni p = clusterPatroni(v);
+        if (p == null || p.error() != null || !p.paused()) {
+            return Optional.empty();
+        }
+        return fire(PATRONI_PAUSED, HealthState.WARNING, null, null, null, "Patroni is paused (maintenance mode): it "
+                + "will not fail over or restart anything; outages in this cluster are reported as maintenance");
+    }
+
+    /** Rule: Patroni answers and no member holds the leader key: nothing takes writes. */
+    static Optional<Finding> patroniLeaderless(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Patroni p = clusterPatroni(v);
+        if (p == null || p.error() != null || !p.leaderless()) {
+            return Optional.empty();
+        }
+        return fire(PATRONI_LEADERLESS, HealthState.CRITICAL, null, null, null, "no member holds Patroni's leader key"
+                + (p.paused() ? " (paused: Patroni will not elect one until it is resumed)" : ""));
+    }
+
+    /** Rule: this member has not reached the DCS for longer than the leader key's ttl. */
+    static Optional<Finding> dcsUnreachable(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Patroni p = v.patroni();
+        if (p == null || p.dcsUnseenMs() == null || p.ttlS() == null || p.dcsUnseenMs() <= p.ttlS() * 1000L) {
+            return Optional.empty();
+        }
+        return fire(DCS_UNREACHABLE, HealthState.CRITICAL, (double) p.dcsUnseenMs(), p.ttlS() * 1000d, "ms",
+                "Patroni on this node last reached its DCS " + ThresholdUnit.DURATION.format((double) p.dcsUnseenMs())
+                        + " ago (ttl " + p.ttlS() + " s): a leader that cannot reach it demotes itself");
+    }
+
+    /** Rule: Patroni reports a setting changed that takes effect only at a restart. */
+    static Optional<Finding> pendingRestart(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Patroni p = v.patroni();
+        if (p == null || !p.pendingRestart()) {
+            return Optional.empty();
+        }
+        return fire(PENDING_RESTART, HealthState.WARNING, null, null, null, "a changed setting waits for a restart "
+                + "(Patroni: pending restart); until then the node runs with the old value");
+    }
+
+    /**
+     * Rule: synchronous_mode on and no synchronous standby streaming. Non-strict, Patroni quietly empties
+     * synchronous_standby_names (SYNC_STANDBY_MISSING cannot see it) and commits are acknowledged by the primary
+     * alone: WARNING. Strict, commits wait: CRITICAL.
+     */
+    static Optional<Finding> syncDegraded(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Patroni p = clusterPatroni(v);
+        if (p == null || !v.hasData() || !v.isPrimary() || !Boolean.TRUE.equals(p.synchronousMode()) || p.syncStreaming()) {
+            return Optional.empty();
+        }
+        return p.strict()
+                ? fire(SYNC_DEGRADED, HealthState.CRITICAL, null, null, null, "synchronous_mode_strict is on and no "
+                        + "synchronous standby streams: commits wait")
+                : fire(SYNC_DEGRADED, HealthState.WARNING, null, null, null, "synchronous_mode is on but no synchronous "
+                        + "standby streams: Patroni has fallen back to asynchronous replication, and a failover now may "
+                        + "lose acknowledged commits");
+    }
+
+    /** Rule: no standby Patroni could promote if the primary failed now (failover-check names why, per standby). */
+    static Optional<Finding> noFailoverCandidate(final NodeView v, final Thresholds.RuleSettings t) {
+        final NodeView.Patroni p = clusterPatroni(v);
+        if (p == null || !v.hasData() || !v.isPrimary() || v.failover() == null || v.failover().anyEligible()) {
+            return Optional.empty();
+        }
+        return fire(NO_FAILOVER_CANDIDATE, HealthState.WARNING, (double) v.failover().ranked().size(), null, "standbys",
+                "if the primary failed now nothing could be promoted: " + v.failover().why());
     }
 
     /** Rule: the server answered but would not let us see (auth, permission, error): we are blind, WARNING. */
@@ -234,7 +357,7 @@ public final class Rules {
 
     /** Rule: this node became the cluster's primary (new identity or higher timeline) a short while ago. */
     static Optional<Finding> failover(final NodeView v, final Thresholds.RuleSettings t) {
-        if (!v.hasData() || !v.failoverActive()) {
+        if (!v.hasData() || !v.failoverActive() || v.failoverPlanned()) {
             return Optional.empty();
         }
         return fire(FAILOVER, HealthState.WARNING, null, null, null,

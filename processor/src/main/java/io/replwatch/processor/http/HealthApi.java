@@ -31,7 +31,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Read-only health API over the node-health store, answering across processor instances:
- * {@code GET /api/v1/clusters}, {@code /api/v1/clusters/{cluster}}, {@code /api/v1/clusters/{cluster}/nodes/{node}}.
+ * {@code GET /api/v1/clusters}, {@code /api/v1/clusters/{cluster}}, {@code /api/v1/clusters/{cluster}/nodes/{node}},
+ * {@code /api/v1/clusters/{cluster}/failover-check}.
  * A cluster lives in the instance that owns its partition (the store is keyed within the partition of the
  * cluster name); other instances forward to it. {@code /api/v1/local/...} answers from this instance only.
  */
@@ -74,6 +75,9 @@ public final class HealthApi {
         if (parts.length == 1) {
             return c;
         }
+        if (parts.length == 2 && parts[1].equals("failover-check")) {
+            return failoverCheck(cluster);
+        }
         if (parts.length == 3 && parts[1].equals("nodes")) {
             final String node = URLDecoder.decode(parts[2], StandardCharsets.UTF_8);
             for (final JsonNode n : c.get("nodes")) {
@@ -108,6 +112,31 @@ public final class HealthApi {
         c.put("state", worst.name());
         c.set("nodes", nodes);
         return c;
+    }
+
+    /**
+     * Which standby to promote, from the primary's latest record (the one computed last, when a failover left two):
+     * the ranking, the pick and why, and what each standby would lose. Null (404) when no primary was seen.
+     */
+    private ObjectNode failoverCheck(final String cluster) {
+        NodeHealth best = null;
+        try (KeyValueIterator<String, NodeHealth> it = store().prefixScan(cluster + "/", Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                final NodeHealth h = it.next().value;
+                if (h.getFailover() != null && (best == null
+                        || h.getFailover().getComputedAt().isAfter(best.getFailover().getComputedAt()))) {
+                    best = h;
+                }
+            }
+        }
+        if (best == null) {
+            return null;
+        }
+        final ObjectNode o = JSON.createObjectNode();
+        o.put("cluster", cluster);
+        o.put("primary_state", best.getState().name());
+        o.setAll((ObjectNode) AvroJson.toJson(best.getFailover(), AvroJson.Style.HUMAN));
+        return o;
     }
 
     private ArrayNode localClusters() {

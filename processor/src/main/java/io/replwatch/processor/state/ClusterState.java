@@ -58,6 +58,13 @@ public final class ClusterState {
     public Long failoverAt;
     public String failoverFrom;
     public String failoverTo;
+    /** Whether the last failover was planned: Patroni promoted while the old primary was alive (a switchover). */
+    public boolean failoverPlanned;
+    /**
+     * What the primary's own Patroni said at its last sample ({@code role/state}, or {@code unreachable}); null
+     * without Patroni. Read when a new primary appears: a demoted or stopping old primary means a switchover.
+     */
+    public String primaryPatroni;
 
     /** A WAL sender row of the primary, reduced to what lag and matching need. */
     public record Replica(Integer pid, String applicationName, String state, Long sentLsn, Long writeLsn,

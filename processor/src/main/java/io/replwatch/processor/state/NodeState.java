@@ -68,6 +68,14 @@ public final class NodeState {
 
     /** Health. */
     public Map<String, RuleTracker> trackers = new HashMap<>();
+    /**
+     * On a primary: its standbys' failover readiness at its last good sample (not encoded: recomputed at the next
+     * one). Published in its NodeHealth for failover-check.
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public transient io.replwatch.processor.health.FailoverRanking.Result failover;
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public transient Long failoverComputedAt;
     public HealthState state = HealthState.UNKNOWN;
     public Long stateSince;
     public List<String> firingRules = new ArrayList<>();

@@ -49,7 +49,7 @@ public final class StateCodec {
     }
 
     public static Serde<ClusterState> clusterSerde() {
-        return serde(ClusterState.class, V3, StateCodec::writeCluster, StateCodec::readCluster);
+        return serde(ClusterState.class, V5, StateCodec::writeCluster, StateCodec::readCluster);
     }
 
     private static <T> Serde<T> serde(final Class<T> type, final int version, final BiConsumer<Bin.Out, T> writer,
@@ -359,6 +359,9 @@ public final class StateCodec {
         });
         map(o, c.downNodes, Bin.Out::varLong);
         map(o, c.backNodes, Bin.Out::varLong);
+        // V5 (clusters skip V4)
+        o.u8(c.failoverPlanned ? 1 : 0);
+        o.str(c.primaryPatroni);
     }
 
     static ClusterState readCluster(final Bin.In i, final int version) {
@@ -388,6 +391,10 @@ public final class StateCodec {
             });
             c.downNodes = map(i, new HashMap<>(), Bin.In::varLong);
             c.backNodes = map(i, new HashMap<>(), Bin.In::varLong);
+        }
+        if (version >= V5) {
+            c.failoverPlanned = i.u8() != 0;
+            c.primaryPatroni = i.str();
         }
         return c;
     }

@@ -103,6 +103,18 @@ final class HealthStage {
         }
     }
 
+    /**
+     * A node that left its cluster (a Patroni member its collector no longer polls): every rule still firing ends with
+     * one transition to UNKNOWN, so that its alerts resolve, before it is forgotten.
+     */
+    void retire(final NodeState ns, final long t, final long wall) {
+        ns.trackers.clear();
+        if (!ns.firingRules.isEmpty()) {
+            publish(ns, List.of(), io.replwatch.avro.HealthState.UNKNOWN, t, wall);
+        }
+        forget(ns);
+    }
+
     /** A forgotten node: its node-health record is deleted (a tombstone on the compacted topic). */
     void forget(final NodeState ns) {
         out.nodeHealth(Names.nodeKey(ns.cluster, ns.node), null,
@@ -161,6 +173,29 @@ final class HealthStage {
                 .setTrend(ns.trend)
                 .setTimeline(ns.timeline)
                 .setLabels(ns.labels)
+                .setFailover(failoverCheck(ns, t))
                 .build();
+    }
+
+    /** A primary's failover readiness as published (null on a standby, or before its first good sample). */
+    static io.replwatch.avro.FailoverCheck failoverCheck(final NodeState ns, final long t) {
+        final io.replwatch.processor.health.FailoverRanking.Result r = ns.failover;
+        if (r == null || ns.role != NodeState.Role.PRIMARY) {
+            return null;
+        }
+        final List<io.replwatch.avro.FailoverCandidate> cands = new ArrayList<>();
+        for (final var c : r.ranked()) {
+            final var in = c.candidate();
+            cands.add(io.replwatch.avro.FailoverCandidate.newBuilder()
+                    .setNode(in.node()).setRank(c.rank()).setEligible(c.eligible()).setReasons(c.reasons())
+                    .setStreaming(in.streaming()).setSyncState(in.syncState())
+                    .setUnreplicatedBytes(in.unreplicatedBytes()).setReplayLagBytes(in.replayLagBytes())
+                    .setTimeLagMs(in.timeLagMs()).setTrend(in.trend()).setTimeline(in.timeline())
+                    .setNofailover(in.nofailover()).setPatroniLag(in.patroniLag())
+                    .build());
+        }
+        return io.replwatch.avro.FailoverCheck.newBuilder().setPrimary(ns.node)
+                .setComputedAt(Instant.ofEpochMilli(ns.failoverComputedAt == null ? t : ns.failoverComputedAt))
+                .setPick(r.pick()).setWhy(r.why()).setPolicy(r.policy()).setCandidates(cands).build();
     }
 }

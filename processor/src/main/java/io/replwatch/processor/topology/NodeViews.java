@@ -29,9 +29,18 @@ final class NodeViews {
 
     /** @param publishers finds a subscription's slot on its publisher, when replwatch watches that too */
     NodeViews(final TopologySettings settings, final Publishers publishers) {
+        this(settings, publishers, (c, n) -> null);
+    }
+
+    /** @param peers another node's state in this task ({@code cluster, node}), or null: for failover readiness */
+    NodeViews(final TopologySettings settings, final Publishers publishers,
+              final java.util.function.BiFunction<String, String, NodeState> peers) {
         this.settings = settings;
         this.publishers = publishers;
+        this.peers = peers;
     }
+
+    private final java.util.function.BiFunction<String, String, NodeState> peers;
 
     /** A node is stale after this much wall-clock silence: some of its poll intervals, never under stale_min. */
     long staleAfter(final NodeState ns) {
@@ -88,6 +97,12 @@ final class NodeViews {
                     .upstreamDown(streaming(s) ? null : ServerActivity.upstreamDown(s, cs))
                     .walKeep(kind == NodeView.StandbyKind.ARCHIVE ? null : walKeep(s, cs));
         }
+        v.patroni(PatroniViews.view(s, cs, t, ns));
+        if (primary && s.getNode().equals(cs.primary)) {
+            ns.failover = PatroniViews.failover(s, cs, n -> peers.apply(s.getCluster(), n));
+            ns.failoverComputedAt = t;
+            v.failover(ns.failover);
+        }
         final List<String> primaries = new ArrayList<>();
         cs.outOfRecovery.forEach((n, seen) -> {
             if (t - seen <= staleAfter(ns)) {
@@ -100,6 +115,7 @@ final class NodeViews {
                 .failoverActive(primary && s.getNode().equals(cs.failoverTo) && cs.failoverAt != null
                         && t - cs.failoverAt < settings.failoverHold().toMillis())
                 .failoverFrom(cs.failoverFrom)
+                .failoverPlanned(cs.failoverPlanned)
                 .build();
     }
 

@@ -36,9 +36,15 @@ final class PrimaryTracker {
      * saved); {@link #isPrimarySample} says whether the sample came from the current primary.
      */
     boolean onSample(final ReplicationSample s, final long t, final ClusterState cs, final long freshMs) {
+        boolean patroniChanged = false;
+        if (s.getNode().equals(cs.primary)) {
+            final String self = PatroniViews.selfSummary(s);
+            patroniChanged = !java.util.Objects.equals(self, cs.primaryPatroni);
+            cs.primaryPatroni = self;
+        }
         if (!Samples.isOk(s) || Samples.isStandby(s)) {
             // Not (or no longer known to be) out of recovery.
-            return cs.outOfRecovery.remove(s.getNode()) != null;
+            return cs.outOfRecovery.remove(s.getNode()) != null || patroniChanged;
         }
         if (!Samples.isPrimary(s) || s.getWalLsn() == null) {
             return false;
@@ -46,7 +52,7 @@ final class PrimaryTracker {
         if (identityConflict(s, t, cs, freshMs) != null) {
             // Another database system under this cluster's name (two collectors, one name): neither a failover nor
             // a second primary of this cluster. CLUSTER_IDENTITY_CONFLICT says so on the node.
-            return cs.outOfRecovery.remove(s.getNode()) != null;
+            return cs.outOfRecovery.remove(s.getNode()) != null || patroniChanged;
         }
         final String node = s.getNode();
         cs.outOfRecovery.put(node, t);
@@ -60,16 +66,20 @@ final class PrimaryTracker {
                 cs.failoverAt = t;
                 cs.failoverFrom = cs.primary;
                 cs.failoverTo = node;
+                cs.failoverPlanned = PatroniViews.plannedPromotion(s, cs.primary, cs.primaryPatroni);
                 cs.primary = node;
+                cs.primaryPatroni = PatroniViews.selfSummary(s);
                 history.clear(s.getCluster(), cs.history);
                 cs.history.times.clear();
                 cs.history.lsns.clear();
-                LOG.info("{}: failover from {} to {} (timeline {})", s.getCluster(), cs.failoverFrom, node, tl);
+                LOG.info("{}: {} from {} to {} (timeline {})", s.getCluster(), cs.failoverPlanned ? "switchover" : "failover",
+                        cs.failoverFrom, node, tl);
             }
         } else if (cs.timeline != null && tl != null && tl > cs.timeline) {
             cs.failoverAt = t;
             cs.failoverFrom = node;
             cs.failoverTo = node;
+            cs.failoverPlanned = false;
         }
         if (!node.equals(cs.primary)) {
             return true;

@@ -85,7 +85,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         this.wal = new WalWindows(settings, out);
         this.lag = new StandbyLag(settings);
         this.views = new NodeViews(settings, new Publishers(ctx.getStateStore(Names.LOGICAL_CONSUMERS_STORE), lagRates,
-                PUBLISHER_MAX_AGE_MS));
+                PUBLISHER_MAX_AGE_MS), state::peek);
         this.health = new HealthStage(settings, out);
         this.rollups = new RollupStage(settings, out);
         final Staleness staleness = new Staleness(state, views, health, wal, settings.nodeRetention());
@@ -130,6 +130,14 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         if (t == SampleIntake.REFUSED) {
             return;
         }
+        if (s.getPatroni() != null && s.getPatroni().getRemoved()) {
+            // Gone from its Patroni cluster: its last sample. Its alerts end and it leaves the state and the API.
+            LOG.info("{}/{}: left its Patroni cluster; forgotten", s.getCluster(), s.getNode());
+            health.retire(ns, t, wall);
+            state.forget(ns);
+            metrics.released(Names.nodeKey(s.getCluster(), s.getNode()));
+            return;
+        }
         boolean clusterChanged = primaries.onSample(s, t, cs, views.staleAfter(ns));
         clusterChanged |= ServerActivity.onSample(s, t, ns, cs, s.getNode().equals(cs.primary) && Samples.isPrimary(s));
         final LogicalSlots.Published logical = LogicalSlots.onSample(s, t, ns, cs, settings.lagWindow().toMillis(),
@@ -141,9 +149,10 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final LagRate lagRate = lag.onSample(s, t, ns, cs);
         final NodeView view = views.of(s, t, ns, cs);
         metrics.nodeView(Names.nodeKey(s.getCluster(), s.getNode()), view);
-        final HealthState before = ns.state;
+        // Unreachable: DOWN, or a planned outage (a Patroni switchover), which is NODE_UNREACHABLE at WARNING.
+        final boolean before = unreachable(ns);
         health.evaluate(view, t, ns, wall);
-        if (before == HealthState.DOWN && ns.state != HealthState.DOWN) {
+        if (before && !unreachable(ns)) {
             // Back: its downstream standbys' UPSTREAM_DOWN clears with it (rare: a loop over the task's nodes).
             for (final NodeState other : state.nodes()) {
                 if (health.upstreamBack(s.getCluster(), s.getNode(), other, t, wall)) {
@@ -151,7 +160,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
                 }
             }
         }
-        clusterChanged |= ServerActivity.onHealth(s.getNode(), ns.state, t, cs);
+        clusterChanged |= ServerActivity.onHealth(s.getNode(), unreachable(ns) ? HealthState.DOWN : ns.state, t, cs);
         clusterChanged |= rollups.onSample(s, t, ns, cs, lagRate, logical.rates());
         state.saveNode(ns);
         if (clusterChanged) {
@@ -167,6 +176,10 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         for (final String gone : logical.gone()) {
             out.logicalConsumer(Publishers.topicKey(s.getCluster(), s.getNode(), gone), null, t);
         }
+    }
+
+    private static boolean unreachable(final NodeState ns) {
+        return ns.state == HealthState.DOWN || ns.firingRules.contains(io.replwatch.processor.health.Rules.NODE_UNREACHABLE);
     }
 
     /** The task leaves this instance: its nodes are exported by the instance that takes it. */

@@ -195,7 +195,8 @@ final class ServerActivity {
                 && "streaming".equals(s.getStandby().getWalReceiver().getStatus());
         if (!(standby || primary) || streaming) {
             ns.rejoinSince = null;
-        } else if (ns.rejoinSince == null && ns.state == HealthState.DOWN) {
+        } else if (ns.rejoinSince == null && (ns.state == HealthState.DOWN
+                || ns.firingRules.contains(io.replwatch.processor.health.Rules.NODE_UNREACHABLE))) {
             ns.rejoinSince = t;
         }
         if (standby && !streaming) {

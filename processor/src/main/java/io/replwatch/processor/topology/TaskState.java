@@ -79,6 +79,11 @@ final class TaskState {
         return nodes.values();
     }
 
+    /** A node's state if this task has it, else null (nothing is created). */
+    NodeState peek(final String cluster, final String node) {
+        return nodes.get(Names.nodeKey(cluster, node));
+    }
+
     void saveNode(final NodeState ns) {
         nodeStore.put(Names.nodeKey(ns.cluster, ns.node), ns);
     }

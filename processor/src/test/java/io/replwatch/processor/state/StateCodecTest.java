@@ -31,7 +31,7 @@ class StateCodecTest {
 
     private static <T> T roundTrip(final Serde<T> serde, final T value) {
         final byte[] bytes = serde.serializer().serialize("t", value);
-        assertThat(bytes[0]).as("format byte").isEqualTo((byte) (value instanceof NodeState ? StateCodec.V5 : StateCodec.V3));
+        assertThat(bytes[0]).as("format byte").isEqualTo((byte) StateCodec.V5);
         return serde.deserializer().deserialize("t", bytes);
     }
 
@@ -143,6 +143,8 @@ class StateCodecTest {
         c.downstreams = Map.of("pg-2", List.of("pg-3", "pg-4"));
         c.downNodes = Map.of("pg-2", 11L);
         c.backNodes = Map.of("pg-5", 12L);
+        c.failoverPlanned = true;
+        c.primaryPatroni = "leader/running";
         return c;
     }
 
@@ -250,10 +252,11 @@ class StateCodecTest {
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", nodeV1))).isEqualTo(tree(beforeV2(fullNode())));
         assertThat(tree(StateCodec.clusterSerde().deserializer().deserialize("t", clusterV1)))
                 .isEqualTo(tree(beforeV3(fullCluster())));
-        // The layout V3 writes is V1's followed by the fields V3 adds: without them, four bytes more (empty maps), as
-        // long as the fixture otherwise (map order is the fixture JVM's, so bytes are compared by length).
+        // The layout V5 writes is V1's followed by the fields V3 and V5 add: without them, six bytes more (four empty
+        // maps, a false and a null), as long as the fixture otherwise (map order is the fixture JVM's, so bytes are
+        // compared by length).
         assertThat(StateCodec.clusterSerde().serializer().serialize("t", beforeV3(fullCluster())))
-                .hasSize(clusterV1.length + 4);
+                .hasSize(clusterV1.length + 6);
         for (final String legacy : List.of("node-smile.bin", "node.json")) {
             final NodeState n = StateCodec.nodeSerde().deserializer().deserialize("t", fixture(legacy));
             assertThat(tree(n)).as(legacy).isEqualTo(tree(beforeV2(fullNode())));
@@ -264,6 +267,18 @@ class StateCodecTest {
             assertThat(tree(StateCodec.clusterSerde().deserializer().deserialize("t", fixture(legacy)))).as(legacy)
                     .isEqualTo(tree(beforeV3(fullCluster())));
         }
+    }
+
+    /** A cluster record written by V3 (V5's layout without its two trailing Patroni fields, format byte 3) still reads. */
+    @Test
+    void clusterStateWrittenByV3StillReads() {
+        final ClusterState c = fullCluster();
+        c.failoverPlanned = false;
+        c.primaryPatroni = null;
+        final byte[] v5 = StateCodec.clusterSerde().serializer().serialize("t", c);
+        final byte[] v3 = Arrays.copyOf(v5, v5.length - 2);
+        v3[0] = (byte) StateCodec.V3;
+        assertThat(tree(StateCodec.clusterSerde().deserializer().deserialize("t", v3))).isEqualTo(tree(c));
     }
 
     /** A node record written by V2 (V3's layout without its two trailing fields, format byte 2) still reads. */
@@ -342,6 +357,8 @@ class StateCodecTest {
         c.downstreams = new java.util.HashMap<>();
         c.downNodes = new java.util.HashMap<>();
         c.backNodes = new java.util.HashMap<>();
+        c.failoverPlanned = false;
+        c.primaryPatroni = null;
         return c;
     }
 

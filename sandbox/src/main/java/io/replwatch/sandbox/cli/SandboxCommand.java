@@ -60,6 +60,10 @@ public final class SandboxCommand implements Callable<Integer> {
         @Option(names = "--pg-version", description = "PostgreSQL major version to use (default: the newest installed).")
         Integer pgVersion;
 
+        @Option(names = "--patroni", defaultValue = "0", paramLabel = "MEMBERS", description = "Also start a Patroni cluster"
+                + " 'patroni' of this many members on etcd (Debian's patroni and etcd-server packages; default: none).")
+        int patroni;
+
         @Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -67,13 +71,19 @@ public final class SandboxCommand implements Callable<Integer> {
         public Integer call() {
             final PrintWriter out = spec.commandLine().getOut();
             final Sandbox sb = Sandbox.builder().dir(parent.dir).standbys(standbys).pgVersion(pgVersion)
-                    .watchParent(false).start();
+                    .patroni(patroni, "patroni").watchParent(false).start();
             out.printf("Sandbox up in %.1f s (state in %s)%n", sb.readyMillis() / 1000.0, sb.dir());
             out.printf("  Kafka bootstrap servers  %s%n", sb.kafka().bootstrapServers());
             out.printf("  Schema registry URL      %s%n", sb.registry().url());
             for (final PgNode n : sb.postgres().nodes()) {
                 out.printf("  PostgreSQL %-13s %s   (%s)%n", n.name(), n.jdbcUrl(),
                         n.isStandby() ? "standby, slot " + n.slot() : "primary");
+            }
+            if (patroni > 0) {
+                out.printf("  Patroni cluster '%s' on etcd %s%n", sb.patroni().scope(), sb.patroni().etcdUrl());
+                for (final var m : sb.patroni().members()) {
+                    out.printf("    member %-6s %s   REST %s%n", m.name(), m.jdbcUrl(), m.apiUrl());
+                }
             }
             out.printf("  Users: %s/%s (superuser), %s/%s (pg_monitor), %s/%s (REPLICATION)%n",
                     PgNode.SUPERUSER, PgNode.SUPERUSER_PASSWORD, PgNode.MONITOR_USER, PgNode.MONITOR_PASSWORD,
