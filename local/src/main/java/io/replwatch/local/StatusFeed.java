@@ -50,6 +50,9 @@ public final class StatusFeed implements AutoCloseable {
         Double lagSeconds;
         String trend;
         Instant lastSampleAt;
+        /** On a primary: the standby failover-check would promote ("none eligible" when none), and why. */
+        String failoverPick;
+        String failoverWhy;
         Long lastLsn;
         Instant lastLsnAt;
         /** A primary's archiver as its last sample showed it (null on standbys and before the first). */
@@ -156,6 +159,10 @@ public final class StatusFeed implements AutoCloseable {
             r.reasonText = reasonText(h.getReasons());
             if (h.getRole() != null) {
                 r.role = h.getRole();
+            }
+            if (h.getFailover() != null) {
+                r.failoverPick = h.getFailover().getPick() == null ? "none eligible" : h.getFailover().getPick();
+                r.failoverWhy = h.getFailover().getWhy();
             }
         } else if (v instanceof HealthTransition t) {
             final Row r = row(t.getCluster(), t.getNode());
@@ -365,6 +372,9 @@ public final class StatusFeed implements AutoCloseable {
             m.put("feed", "STANDBY".equals(r.role) ? r.feed : null);
             m.put("reason_text", r.reasonText);
             m.put("logical_slots", "PRIMARY".equals(r.role) ? r.logicalSlots : List.of());
+            if ("PRIMARY".equals(r.role) && r.failoverPick != null) {
+                m.put("failover", Map.of("pick", r.failoverPick, "why", r.failoverWhy));
+            }
             nodes.add(m);
             final List<double[]> pts = new ArrayList<>(r.series);
             series.put(r.cluster + "/" + r.node, pts);

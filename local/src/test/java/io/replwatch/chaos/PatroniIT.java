@@ -274,6 +274,8 @@ class PatroniIT {
                 && !m.path("name").asText().equals(sync)).get(0);
         final int mark = transitions.size();
         patroni.tags(sync, Map.of("nofailover", true));
+        // nosync keeps Patroni from making the other replica the synchronous standby (commits would then wait on it).
+        patroni.tags(other, Map.of("nosync", true));
         // The other replica stops receiving (its WAL receiver is stopped, not killed) while the primary writes 4 MB.
         final long receiver;
         try (Connection c = DriverManager.getConnection(patroni.member(other).jdbcUrl(), PgNode.SUPERUSER,
@@ -288,8 +290,13 @@ class PatroniIT {
                     PgNode.SUPERUSER_PASSWORD); Statement s = c.createStatement()) {
                 s.execute("INSERT INTO sandbox_writes (payload) SELECT repeat('x', 1000) FROM generate_series(1, 4000)");
             }
-            final HealthTransition none = awaitTransition(leader, mark, Duration.ofSeconds(30),
-                    t -> rules(t).contains("NO_FAILOVER_CANDIDATE"));
+            final HealthTransition none;
+            try {
+                none = awaitTransition(leader, mark, Duration.ofSeconds(30), t -> rules(t).contains("NO_FAILOVER_CANDIDATE"));
+            } catch (final org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("no NO_FAILOVER_CANDIDATE; failover-check: " + api("/api/v1/clusters/" + CLUSTER
+                        + "/failover-check") + "; /cluster: " + patroni.cluster(), e);
+            }
             System.out.println("PATRONI " + sync + " nofailover, " + other + " lagging: "
                     + reason(none, "NO_FAILOVER_CANDIDATE"));
             assertThat(reason(none, "NO_FAILOVER_CANDIDATE")).contains("nofailover").contains("maximum_lag_on_failover");
@@ -300,6 +307,7 @@ class PatroniIT {
         }
         final int back = transitions.size();
         patroni.tags(sync, Map.of("nofailover", false));
+        patroni.tags(other, Map.of("nosync", false));
         awaitTransition(leader, back, Duration.ofSeconds(30), t -> !rules(t).contains("NO_FAILOVER_CANDIDATE"));
     }
 
@@ -325,6 +333,61 @@ class PatroniIT {
             assertThat(last.getReasons()).isEmpty();
             assertThat(last.getToState()).isEqualTo(HealthState.UNKNOWN);
         });
+    }
+
+    @Test
+    @Order(8)
+    void anOldPrimaryBackWithoutRewindIsNamedDiverged() throws Exception {
+        final String leader = patroni.leader();
+        final List<String> replicas = patroni.membersWhere(m -> !PatroniClusterView.leader(m));
+        patroni.patchConfig("{\"postgresql\":{\"use_pg_rewind\":false}}");
+        // The replicas stop receiving; the leader commits locally what they never get, then dies.
+        final List<Long> receivers = new java.util.ArrayList<>();
+        for (final String r : replicas) {
+            try (Connection c = DriverManager.getConnection(patroni.member(r).jdbcUrl(), PgNode.SUPERUSER,
+                    PgNode.SUPERUSER_PASSWORD); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT pid FROM pg_stat_wal_receiver")) {
+                assertThat(rs.next()).isTrue();
+                receivers.add(rs.getLong(1));
+            }
+        }
+        for (final long pid : receivers) {
+            signal("STOP", pid);
+        }
+        final int mark = transitions.size();
+        try {
+            try (Connection c = DriverManager.getConnection(patroni.member(leader).jdbcUrl(), PgNode.SUPERUSER,
+                    PgNode.SUPERUSER_PASSWORD); Statement s = c.createStatement()) {
+                s.execute("SET synchronous_commit = local");
+                s.execute("INSERT INTO sandbox_writes (payload) SELECT repeat('y', 1000) FROM generate_series(1, 100)");
+            }
+            final JsonNode lost = awaitFailoverCheck(c -> rankedEntry(c, 1).path("unreplicated_bytes").asLong() > 100_000);
+            System.out.println("PATRONI before the leader dies, failover-check says what each standby would lose: "
+                    + lost.path("candidates"));
+            patroni.kill(leader);
+        } finally {
+            for (final long pid : receivers) {
+                signal("CONT", pid);
+            }
+        }
+        awaitTransition(null, mark, Duration.ofSeconds(60), t -> rules(t).contains("FAILOVER"));
+        patroni.restart(leader);
+        final long r0 = System.nanoTime();
+        final HealthTransition diverged;
+        try {
+            diverged = awaitTransition(leader, mark, Duration.ofSeconds(60), t -> rules(t).contains("TIMELINE_DIVERGED"));
+        } catch (final org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no TIMELINE_DIVERGED on " + leader + "; its log:\n" + patroni.logTail(leader, 40), e);
+        }
+        System.out.printf("PATRONI old leader %s back without pg_rewind: TIMELINE_DIVERGED %.1f s after its restart: %s%n",
+                leader, (System.nanoTime() - r0) / 1e9, reason(diverged, "TIMELINE_DIVERGED"));
+        assertThat(rules(diverged)).doesNotContain("RECEIVER_DISCONNECTED");
+        // pg_rewind allowed again, the member rejoins.
+        final int back = transitions.size();
+        patroni.patchConfig("{\"postgresql\":{\"use_pg_rewind\":true}}");
+        patroni.stop(leader);
+        patroni.restart(leader);
+        awaitTransition(leader, back, Duration.ofSeconds(90), t -> t.getToState() == HealthState.HEALTHY);
     }
 
     // ---- helpers

@@ -135,4 +135,27 @@ class RoutingTest {
         assertThat(rules.stream().anyMatch(r -> r.inhibits(cascaded, List.of(cascaded)))).as("without the cause")
                 .isFalse();
     }
+
+    /** Issue 21: Patroni's maintenance mode mutes its cluster's outage pages, not what risks data. */
+    @Test
+    void patroniMaintenanceMutesOutagesButNotDataRisks() {
+        final var paused = Fixtures.firing("billing", "pg-1", "PATRONI_PAUSED", "WARNING", "t1");
+        final var stopped = Fixtures.firing("billing", "pg-2", "NODE_UNREACHABLE", "DOWN", "t2");
+        final var link = Fixtures.firing("billing", "pg-3", "RECEIVER_DISCONNECTED", "CRITICAL", "t3");
+        final var slot = Fixtures.firing("billing", "pg-1", "SLOT_RETENTION", "CRITICAL", "t4");
+        final var horizon = Fixtures.firing("billing", "pg-1", "XMIN_HORIZON", "WARNING", "t5");
+        final var elsewhere = Fixtures.firing("orders", "pg-2", "NODE_UNREACHABLE", "DOWN", "t6");
+        final var switchover = Fixtures.firing("orders", "pg-1", "SWITCHOVER", "WARNING", "t7");
+        final var missing = Fixtures.firing("orders", "pg-1", "STANDBY_MISSING", "WARNING", "t8");
+        final List<InhibitRule> rules = InhibitRule.defaults();
+        final var active = List.of(paused, stopped, link, slot, horizon, elsewhere, switchover, missing);
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(stopped, active))).as("a node stopped in maintenance").isTrue();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(link, active))).isTrue();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(slot, active))).as("slot retention still pages").isFalse();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(horizon, active))).isFalse();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(elsewhere, active))).as("another cluster").isFalse();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(paused, active))).as("the pause itself is sent").isFalse();
+        assertThat(rules.stream().anyMatch(r -> r.inhibits(missing, active))).as("a switchover mutes as a failover does")
+                .isTrue();
+    }
 }

@@ -68,7 +68,8 @@ public record NodeView(
         List<SubscriptionView> subscriptions,
         Patroni patroni,
         FailoverRanking.Result failover,
-        boolean failoverPlanned) {
+        boolean failoverPlanned,
+        String divergedTimeline) {
 
     /**
      * What Patroni says about this node and its cluster (null: the cluster has no Patroni endpoints).
@@ -233,7 +234,8 @@ public record NodeView(
                 .subscriptions(subscriptions)
                 .patroni(patroni)
                 .failover(failover)
-                .failoverPlanned(failoverPlanned);
+                .failoverPlanned(failoverPlanned)
+                .divergedTimeline(divergedTimeline);
     }
 
     /** Builds a {@link NodeView} by name, so that call sites say which of its many facts they set. */
@@ -280,6 +282,13 @@ public record NodeView(
         private Patroni patroni;
         private FailoverRanking.Result failover;
         private boolean failoverPlanned;
+        private String divergedTimeline;
+
+        /** A standby not streaming on an older timeline than its primary's: which, for the message. */
+        public Builder divergedTimeline(final String value) {
+            this.divergedTimeline = value;
+            return this;
+        }
 
         public Builder patroni(final Patroni value) {
             this.patroni = value;
@@ -498,7 +507,7 @@ public record NodeView(
                     maxReplicationSlots, failoverActive, failoverFrom, splitBrain, splitBrainNodes,
                     identityConflict, clockSkewMs, standbyKind, expectedLagMs, archiving, checkpoints, settingsDrift,
                     rejoining, walKeep, upstreamDown, awaitingUpstream, horizon, logicalSlots, subscriptions, patroni,
-                    failover, failoverPlanned);
+                    failover, failoverPlanned, divergedTimeline);
         }
     }
 }

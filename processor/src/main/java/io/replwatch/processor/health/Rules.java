@@ -47,6 +47,7 @@ public final class Rules {
     public static final String SUBSCRIPTION_LAG = "SUBSCRIPTION_LAG";
     public static final String UPSTREAM_DOWN = "UPSTREAM_DOWN";
     public static final String SWITCHOVER = "SWITCHOVER";
+    public static final String TIMELINE_DIVERGED = "TIMELINE_DIVERGED";
     public static final String PATRONI_UNREACHABLE = "PATRONI_UNREACHABLE";
     public static final String PATRONI_PAUSED = "PATRONI_PAUSED";
     public static final String PATRONI_LEADERLESS = "PATRONI_LEADERLESS";
@@ -89,7 +90,8 @@ public final class Rules {
             new Rule(PATRONI_UNREACHABLE, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR),
                     Rules::patroniUnreachable),
             new Rule(PATRONI_PAUSED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::patroniPaused),
-            new Rule(PATRONI_LEADERLESS, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO),
+            // No leader for 15 s: a switchover or an election leaves the key free for a second or two.
+            new Rule(PATRONI_LEADERLESS, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(15), Duration.ZERO),
                     Rules::patroniLeaderless),
             new Rule(DCS_UNREACHABLE, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::dcsUnreachable),
             new Rule(PENDING_RESTART, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::pendingRestart),
@@ -100,6 +102,9 @@ public final class Rules {
                     Rules::noFailoverCandidate),
             // Follows its upstream: clears the moment the upstream is back (as the upstream's NODE_UNREACHABLE does).
             new Rule(UPSTREAM_DOWN, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::upstreamDown),
+            // Not streaming on an older timeline than its primary's for 10 s: it has not followed a failover.
+            new Rule(TIMELINE_DIVERGED, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR),
+                    Rules::timelineDiverged),
             new Rule(RECEIVER_DISCONNECTED, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR),
                     Rules::receiverDisconnected),
             new Rule(STANDBY_MISSING, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR),
@@ -390,10 +395,26 @@ public final class Rules {
     }
 
     /** Rule: a standby whose WAL receiver is not streaming has lost its link, whatever receive == replay says. */
+    /**
+     * Rule: a standby that does not stream and replays an older timeline than its primary's: it has not followed a
+     * failover. Usually it came back after the old timeline went on without it (an old primary rejoined without
+     * pg_rewind): its WAL receiver is refused ("requested starting point ... is not in this server's history") and it
+     * needs pg_rewind or a new base backup. Named instead of RECEIVER_DISCONNECTED and STANDBY_MISSING.
+     */
+    static Optional<Finding> timelineDiverged(final NodeView v, final Thresholds.RuleSettings t) {
+        if (!v.hasData() || !v.isStandby() || v.divergedTimeline() == null || "streaming".equals(v.receiverStatus())
+                || v.standbyKind() == NodeView.StandbyKind.ARCHIVE || v.upstreamDown() != null) {
+            return Optional.empty();
+        }
+        return fire(TIMELINE_DIVERGED, HealthState.CRITICAL, null, null, null, v.divergedTimeline()
+                + ", and does not stream: it has not followed the failover. If its log says the requested starting point"
+                + " is not in the server's history, it diverged: pg_rewind it (or take a new base backup)");
+    }
+
     static Optional<Finding> receiverDisconnected(final NodeView v, final Thresholds.RuleSettings t) {
         if (!v.hasData() || !v.isStandby() || "streaming".equals(v.receiverStatus())
                 || v.standbyKind() == NodeView.StandbyKind.ARCHIVE || v.rejoining() || v.upstreamDown() != null
-                || v.awaitingUpstream()) {
+                || v.awaitingUpstream() || v.divergedTimeline() != null) {
             return Optional.empty();
         }
         return fire(RECEIVER_DISCONNECTED, HealthState.CRITICAL, null, null, null, "WAL receiver is "
@@ -408,7 +429,7 @@ public final class Rules {
     static Optional<Finding> standbyMissing(final NodeView v, final Thresholds.RuleSettings t) {
         if (!v.hasData() || !v.isStandby() || v.standbyListedUpstream() == null || v.standbyListedUpstream()
                 || "streaming".equals(v.receiverStatus()) || v.standbyKind() == NodeView.StandbyKind.ARCHIVE
-                || v.rejoining() || v.upstreamDown() != null || v.awaitingUpstream()) {
+                || v.rejoining() || v.upstreamDown() != null || v.awaitingUpstream() || v.divergedTimeline() != null) {
             return Optional.empty();
         }
         return fire(STANDBY_MISSING, HealthState.CRITICAL, null, null, null,

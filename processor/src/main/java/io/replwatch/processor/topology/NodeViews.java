@@ -95,6 +95,7 @@ final class NodeViews {
                     .rejoining(ServerActivity.rejoining(ns, t))
                     .awaitingUpstream(!streaming(s) && ServerActivity.awaitingUpstream(s, ns, cs, t))
                     .upstreamDown(streaming(s) ? null : ServerActivity.upstreamDown(s, cs))
+                    .divergedTimeline(streaming(s) ? null : divergedTimeline(s, cs))
                     .walKeep(kind == NodeView.StandbyKind.ARCHIVE ? null : walKeep(s, cs));
         }
         v.patroni(PatroniViews.view(s, cs, t, ns));
@@ -122,6 +123,15 @@ final class NodeViews {
     private static boolean streaming(final ReplicationSample s) {
         return s.getStandby() != null && s.getStandby().getWalReceiver() != null
                 && "streaming".equals(s.getStandby().getWalReceiver().getStatus());
+    }
+
+    /** A standby replaying an older timeline than its cluster's primary writes: what, for the message; else null. */
+    static String divergedTimeline(final ReplicationSample s, final ClusterState cs) {
+        if (s.getTimeline() == null || cs.timeline == null || cs.primary == null || s.getNode().equals(cs.primary)
+                || s.getTimeline() >= cs.timeline) {
+            return null;
+        }
+        return "on timeline " + s.getTimeline() + " while its primary " + cs.primary + " is on " + cs.timeline;
     }
 
     /** The node label that overrides how a standby's kind is detected: streaming, delayed or archive. */

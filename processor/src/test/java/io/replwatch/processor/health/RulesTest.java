@@ -248,7 +248,69 @@ class RulesTest {
                         HealthState.HEALTHY),
                 // 72. The publisher not watched (no match): no lag is claimed.
                 Arguments.of(72, view(PRIMARY, b -> b.subscriptions(List.of(behind(null, null)))), List.of(),
-                        HealthState.HEALTHY));
+                        HealthState.HEALTHY),
+                // 73. A Patroni cluster's primary, all well: nothing fires.
+                Arguments.of(73, view(PRIMARY, b -> b.patroni(patroni(true, false, true, true, null, null))), List.of(),
+                        HealthState.HEALTHY),
+                // 74. Maintenance mode: WARNING on the cluster's primary.
+                Arguments.of(74, view(PRIMARY, b -> b.patroni(patroni(true, true, true, true, null, null))),
+                        List.of(Rules.PATRONI_PAUSED), HealthState.WARNING),
+                // 75. ... but only there: a standby carries no cluster finding.
+                Arguments.of(75, view(STANDBY, b -> b.patroni(patroni(false, true, true, false, null, null))), List.of(),
+                        HealthState.HEALTHY),
+                // 76. synchronous_mode and no synchronous standby streaming (non-strict): WARNING.
+                Arguments.of(76, view(PRIMARY, b -> b.patroni(patroni(true, false, true, false, null, null))),
+                        List.of(Rules.SYNC_DEGRADED), HealthState.WARNING),
+                // 77. The same under synchronous_mode_strict: commits wait, CRITICAL.
+                Arguments.of(77, view(PRIMARY, b -> b.patroni(new NodeView.Patroni(true, null, false, "p", false, true,
+                        true, false, "running", null, false, 1_000L, 10, false))), List.of(Rules.SYNC_DEGRADED),
+                        HealthState.CRITICAL),
+                // 78. A stopped node under maintenance: still DOWN (the alerter's inhibition mutes it), said so.
+                Arguments.of(78, view(STANDBY, b -> b.status(PollStatus.UNREACHABLE).patroni(patroni(false, true, true,
+                        false, null, null))), List.of(Rules.NODE_UNREACHABLE), HealthState.DOWN),
+                // 79. Patroni stopping the node's PostgreSQL (a switchover): planned, WARNING, not DOWN.
+                Arguments.of(79, view(PRIMARY, b -> b.status(PollStatus.UNREACHABLE).patroni(new NodeView.Patroni(true,
+                        null, false, "p", false, true, false, true, "stopping", null, false, 1_000L, 10, true))),
+                        List.of(Rules.NODE_UNREACHABLE), HealthState.WARNING),
+                // 80. A promotion Patroni ran with the old primary alive: SWITCHOVER, not FAILOVER.
+                Arguments.of(80, view(PRIMARY, b -> b.failoverActive(true).failoverFrom("s1").failoverPlanned(true)),
+                        List.of(Rules.SWITCHOVER), HealthState.WARNING),
+                // 81. The DCS last seen 30 s ago with a 10 s ttl: CRITICAL on that member.
+                Arguments.of(81, view(STANDBY, b -> b.patroni(new NodeView.Patroni(false, null, false, "p", false, true,
+                        false, true, "running", null, false, 30_000L, 10, false))), List.of(Rules.DCS_UNREACHABLE),
+                        HealthState.CRITICAL),
+                // 82. A member needing a restart: WARNING.
+                Arguments.of(82, view(STANDBY, b -> b.patroni(new NodeView.Patroni(false, null, false, "p", false, true,
+                        false, true, "running", null, true, 1_000L, 10, false))), List.of(Rules.PENDING_RESTART),
+                        HealthState.WARNING),
+                // 83. No member holds the leader key: CRITICAL.
+                Arguments.of(83, view(PRIMARY, b -> b.patroni(new NodeView.Patroni(true, null, false, null, true, true,
+                        false, true, "running", null, false, 1_000L, 10, false))), List.of(Rules.PATRONI_LEADERLESS),
+                        HealthState.CRITICAL),
+                // 84. No endpoint answers: WARNING, and nothing else is judged from Patroni.
+                Arguments.of(84, view(PRIMARY, b -> b.patroni(patroni(true, false, true, true, "no Patroni endpoint "
+                        + "answered", null))), List.of(Rules.PATRONI_UNREACHABLE), HealthState.WARNING),
+                // 85. No standby could be promoted: WARNING.
+                Arguments.of(85, view(PRIMARY, b -> b.patroni(patroni(true, false, true, true, null, null))
+                        .failover(FailoverRanking.rank(List.of(new FailoverRanking.Candidate("s1", false, true, "sync",
+                                0L, 0L, 0L, LagTrend.OK, 1, true, 0L)), new FailoverRanking.Policy(1, true, 1L << 20)))),
+                        List.of(Rules.NO_FAILOVER_CANDIDATE), HealthState.WARNING),
+                // 86. A standby not streaming on an older timeline than its primary's: named, instead of the
+                // receiver and missing-standby rules.
+                Arguments.of(86, view(STANDBY, b -> b.receiverStatus(null).standbyListedUpstream(false)
+                        .divergedTimeline("on timeline 1 while its primary p is on 2")),
+                        List.of(Rules.TIMELINE_DIVERGED), HealthState.CRITICAL),
+                // 87. Streaming on an older timeline (it follows the new one at the next switch): nothing.
+                Arguments.of(87, view(STANDBY, b -> b.divergedTimeline("on timeline 1 while its primary p is on 2")),
+                        List.of(), HealthState.HEALTHY));
+    }
+
+    /** Patroni's view: cluster level or not, paused, synchronous_mode, a synchronous standby streaming, error. */
+    private static NodeView.Patroni patroni(final boolean clusterLevel, final boolean paused, final boolean syncMode,
+                                            final boolean syncStreaming, final String error, final String selfState) {
+        return new NodeView.Patroni(clusterLevel, error, paused, error == null ? "p" : null, false,
+                error == null ? syncMode : null, false, syncStreaming, selfState == null ? "running" : selfState, null,
+                false, 1_000L, 10, false);
     }
 
     /** A running subscription matched to its publisher's slot with this time lag (null: not matched). */
