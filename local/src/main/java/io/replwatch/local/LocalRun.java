@@ -52,8 +52,10 @@ public final class LocalRun implements AutoCloseable {
         startedAt = java.time.Instant.now();
         final PrintStream out = options.out();
         work = Files.createTempDirectory("replwatch-local-");
+        final boolean withPatroni = "patroni".equals(options.scenario()) && options.fleetConfig() == null;
         sandbox = Sandbox.builder().dir(work.resolve("sandbox")).standbys(options.standbys())
-                .postgres(options.fleetConfig() == null).start();
+                .postgres(options.fleetConfig() == null)
+                .patroni(withPatroni ? 3 : 0, Scenarios.PATRONI_CLUSTER).start();
         final String bootstrap = sandbox.kafka().bootstrapServers();
         final String registry = sandbox.registry().url();
         final String kafka = "kafka: {bootstrap.servers: \"" + bootstrap + "\"}\nschema_registry: {url: \"" + registry + "\"}\n";
@@ -119,6 +121,9 @@ public final class LocalRun implements AutoCloseable {
         out.flush();
         if (options.scenario() != null && options.fleetConfig() == null) {
             scenarios = new Scenarios(sandbox.postgres(), out);
+            if (withPatroni) {
+                scenarios.patroni(sandbox.patroni());
+            }
             scenarioThread = new Thread(() -> {
                 try {
                     // Let the first samples flow so the page has a baseline before the fault.
@@ -146,6 +151,9 @@ public final class LocalRun implements AutoCloseable {
         final String nodes = sandbox.postgres().nodes().stream()
                 .map(n -> "      - {name: " + n.name() + ", host: " + n.host() + ", port: " + n.port() + "}")
                 .collect(Collectors.joining("\n"));
+        final String patroni = "patroni".equals(options.scenario())
+                ? "  - name: " + Scenarios.PATRONI_CLUSTER + "\n    labels: {env: local}\n    patroni:\n      endpoints: ["
+                + String.join(", ", sandbox.patroni().apiUrls()) + "]\n" : "";
         return """
                 collector_id: local
                 poll_interval: 1s
@@ -156,7 +164,7 @@ public final class LocalRun implements AutoCloseable {
                     labels: {env: local}
                     nodes:
                 %s
-                """.formatted(kafka, PgNode.MONITOR_USER, PgNode.MONITOR_PASSWORD, nodes);
+                %s""".formatted(kafka, PgNode.MONITOR_USER, PgNode.MONITOR_PASSWORD, nodes, patroni);
     }
 
     /** A real fleet's collector config, re-pointed at the sandbox's Kafka and registry. */

@@ -23,9 +23,15 @@ public final class Scenarios {
         ALL.put("slot-bloat", "an unused replication slot holds back WAL while the primary writes, then is dropped");
         ALL.put("archive-failing", "WAL archiving turned on, its archive_command made to fail under writes, then fixed");
         ALL.put("cascade", "cascade1 streams from standby2; standby2 stopped (one DOWN, one UPSTREAM_DOWN), then started");
+        ALL.put("patroni", "a Patroni cluster beside the sandbox (needs patroni and etcd-server): a switchover, then the"
+                + " leader's host killed (failover), then the old leader back with pg_rewind");
     }
 
+    /** The Patroni cluster's name in a local run (the scenario "patroni"). */
+    public static final String PATRONI_CLUSTER = "patroni";
+
     private final PostgresCluster pg;
+    private io.replwatch.sandbox.PatroniCluster patroni;
     private final PrintStream out;
     private volatile boolean stopped;
 
@@ -36,6 +42,12 @@ public final class Scenarios {
 
     public void stop() {
         stopped = true;
+    }
+
+    /** The Patroni cluster the scenario "patroni" works on. */
+    public Scenarios patroni(final io.replwatch.sandbox.PatroniCluster cluster) {
+        this.patroni = cluster;
+        return this;
     }
 
     /** Sets up what a scenario needs before the collector starts: the cascading standby of "cascade". */
@@ -112,6 +124,22 @@ public final class Scenarios {
                 step("starting standby2");
                 pg.start("standby2");
                 pause(Duration.ofSeconds(20));
+            }
+            case "patroni" -> {
+                pause(Duration.ofSeconds(10));
+                final String leader = patroni.leader();
+                final String sync = patroni.syncStandby();
+                step("Patroni switchover from " + leader + " to " + sync + " (planned: SWITCHOVER, no DOWN page)");
+                patroni.switchover(leader, sync);
+                pause(Duration.ofSeconds(30));
+                final String next = patroni.leader();
+                step("killing " + next + "'s host (SIGKILL of Patroni and PostgreSQL): DOWN, then FAILOVER to the"
+                        + " member the status page named as 'promote next'");
+                patroni.kill(next);
+                pause(Duration.ofSeconds(40));
+                step("starting " + next + " again: it rejoins as a standby (pg_rewind)");
+                patroni.restart(next);
+                pause(Duration.ofSeconds(30));
             }
             default -> throw new IllegalArgumentException("unknown scenario '" + name + "' (known: "
                     + String.join(", ", ALL.keySet()) + ")");

@@ -15,7 +15,7 @@ class MainTest {
         for (final String[] cmd : new String[][] {{"--help"}, {"sandbox", "--help"}, {"sandbox", "up", "--help"},
                 {"sandbox", "status", "--help"}, {"sandbox", "down", "--help"}, {"collector", "--help"}, {"processor", "--help"},
                 {"alerter", "--help"}, {"local", "--help"}, {"lake", "--help"},
-                {"capacity", "--help"}, {"tail", "--help"}}) {
+                {"capacity", "--help"}, {"tail", "--help"}, {"failover-check", "--help"}}) {
             final Cli.Run r = Cli.run(cmd);
             assertThat(r.exit()).as(String.join(" ", cmd)).isZero();
             assertThat(r.out()).as(String.join(" ", cmd)).contains("Usage: replwatch");

@@ -438,7 +438,9 @@ public final class Rules {
 
     /** Rule: replay does not move while the upstream's WAL does: WARNING, CRITICAL once stalled long enough. */
     static Optional<Finding> replayStalled(final NodeView v, final Thresholds.RuleSettings t) {
-        if (!v.hasData() || !v.isStandby() || v.trend() != LagTrend.STALLED) {
+        // A standby whose upstream is DOWN receives nothing to replay: UPSTREAM_DOWN names the cause (and is muted
+        // under the upstream's page); a stall of its own would page beside it.
+        if (!v.hasData() || !v.isStandby() || v.trend() != LagTrend.STALLED || v.upstreamDown() != null) {
             return Optional.empty();
         }
         // A delayed or archive-fed standby's replay stands still by design for up to its expected lag.

@@ -302,7 +302,11 @@ class RulesTest {
                         List.of(Rules.TIMELINE_DIVERGED), HealthState.CRITICAL),
                 // 87. Streaming on an older timeline (it follows the new one at the next switch): nothing.
                 Arguments.of(87, view(STANDBY, b -> b.divergedTimeline("on timeline 1 while its primary p is on 2")),
-                        List.of(), HealthState.HEALTHY));
+                        List.of(), HealthState.HEALTHY),
+                // 88. A cascading standby whose upstream is DOWN: its replay stands still because nothing arrives;
+                // UPSTREAM_DOWN names the cause, no REPLAY_STALLED beside it.
+                Arguments.of(88, view(STANDBY, b -> b.receiverStatus(null).upstreamDown("s2").trend(LagTrend.STALLED)
+                        .stalledForMs(20_000L)), List.of(Rules.UPSTREAM_DOWN), HealthState.CRITICAL));
     }
 
     /** Patroni's view: cluster level or not, paused, synchronous_mode, a synchronous standby streaming, error. */
