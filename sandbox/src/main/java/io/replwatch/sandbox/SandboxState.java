@@ -116,6 +116,8 @@ public final class SandboxState {
         final List<ProcessHandle> procs = ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().map(c -> c.contains(marker) && !c.contains("postgres -D")).orElse(false))
                 .toList();
+        final Map<ProcessHandle, String> what = new java.util.LinkedHashMap<>();
+        procs.forEach(p -> what.put(p, p.info().command().orElse("").endsWith("etcd") ? "etcd" : "Patroni"));
         procs.forEach(ProcessHandle::destroy);
         for (final ProcessHandle p : procs) {
             try {
@@ -123,8 +125,7 @@ public final class SandboxState {
             } catch (final Exception e) {
                 p.destroyForcibly();
             }
-            done.add("stopped " + (p.info().commandLine().orElse("").contains("etcd") ? "etcd" : "Patroni")
-                    + " (pid " + p.pid() + ")");
+            done.add("stopped " + what.get(p) + " (pid " + p.pid() + ")");
         }
         try (var dirs = Files.list(root)) {
             for (final Path d : dirs.toList()) {

@@ -99,12 +99,16 @@ final class PatroniViews {
         final boolean continuing = tr != null && tr.firing && tr.current != null
                 && tr.current.severity() == io.replwatch.avro.HealthState.WARNING && tr.firedAt != null
                 && t - tr.firedAt < PLANNED_GRACE_MS;
+        // An outage that began unplanned (the node DOWN) stays DOWN while Patroni restarts it: it is over when the
+        // node is back, not when Patroni starts working on it.
+        final boolean down = tr != null && tr.firing && tr.current != null
+                && tr.current.severity() == io.replwatch.avro.HealthState.DOWN;
         return new NodeView.Patroni(clusterLevel, p.getError(), p.getPaused() || selfOk && me.getPaused(), p.getLeader(),
                 p.getError() == null && p.getLeader() == null && !p.getMembers().isEmpty(),
                 p.getSynchronousMode(), Boolean.TRUE.equals(p.getSynchronousModeStrict()), syncStreaming,
                 selfOk ? me.getState() : null, me == null ? null : me.getError(), pendingRestart,
                 selfOk && me.getDcsLastSeen() != null ? Math.max(0, t - me.getDcsLastSeen().toEpochMilli()) : null,
-                p.getTtlS(), selfPlanned || continuing);
+                p.getTtlS(), !down && (selfPlanned || continuing));
     }
 
     /**

@@ -76,6 +76,22 @@ class PatroniViewsTest {
         assertThat(onPrimary.syncStreaming()).isFalse();
         final NodeView.Patroni onStandby = PatroniViews.view(sample("pg2", false, p, List.of()), cs, 10_000, new NodeState());
         assertThat(onStandby.clusterLevel()).isFalse();
+        // A node already DOWN (it crashed) that Patroni now restarts stays DOWN until it is back: no flap to WARNING.
+        final NodeState crashed = new NodeState();
+        final io.replwatch.processor.health.RuleTracker tr = new io.replwatch.processor.health.RuleTracker();
+        tr.firing = true;
+        tr.firedAt = 1_000L;
+        tr.current = new io.replwatch.processor.health.Finding(io.replwatch.processor.health.Rules.NODE_UNREACHABLE,
+                io.replwatch.avro.HealthState.DOWN, null, null, null, "refused");
+        crashed.trackers.put(io.replwatch.processor.health.Rules.NODE_UNREACHABLE, tr);
+        assertThat(PatroniViews.view(sample("pg1", true, p, List.of()), cs, 10_000, crashed).planned()).isFalse();
+        // One that began planned stays planned for a while after Patroni says running again, then not.
+        tr.current = new io.replwatch.processor.health.Finding(io.replwatch.processor.health.Rules.NODE_UNREACHABLE,
+                io.replwatch.avro.HealthState.WARNING, null, null, null, "planned");
+        final PatroniInfo running = PatroniInfo.newBuilder(p).setSelf(PatroniSelf.newBuilder().setState("running")
+                .setRole("replica").build()).build();
+        assertThat(PatroniViews.view(sample("pg1", false, running, List.of()), cs, 30_000, crashed).planned()).isTrue();
+        assertThat(PatroniViews.view(sample("pg1", false, running, List.of()), cs, 62_000, crashed).planned()).isFalse();
     }
 
     @Test
