@@ -390,6 +390,76 @@ class PatroniIT {
         awaitTransition(leader, back, Duration.ofSeconds(90), t -> t.getToState() == HealthState.HEALTHY);
     }
 
+    @Test
+    @Order(9)
+    void aDcsDownIsNamedAndTheClusterRecovers() throws Exception {
+        final int mark = transitions.size();
+        final long t0 = System.nanoTime();
+        patroni.killEtcd();
+        final HealthTransition dcs;
+        try {
+            dcs = awaitTransition(null, mark, Duration.ofSeconds(40), t -> rules(t).contains("DCS_UNREACHABLE"));
+            System.out.printf("PATRONI etcd down: DCS_UNREACHABLE on %s after %.1f s: %s%n", dcs.getNode(),
+                    (System.nanoTime() - t0) / 1e9, reason(dcs, "DCS_UNREACHABLE"));
+        } finally {
+            patroni.restartEtcd();
+        }
+        final long r0 = System.nanoTime();
+        patroni.awaitHealthy(3, Duration.ofSeconds(90));
+        final int after = transitions.indexOf(dcs);
+        for (final String m : patroni.membersWhere(x -> true)) {
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    final HealthTransition last = transitions.stream().skip(after)
+                            .filter(t -> t.getNode().equals(m)).reduce((a, b) -> b).orElse(null);
+                    return last != null && last.getToState() == HealthState.HEALTHY || last == null
+                            && transitions.stream().skip(mark).filter(t -> t.getNode().equals(m)).reduce((a, b) -> b)
+                            .map(t -> t.getToState() == HealthState.HEALTHY).orElse(true);
+                });
+            } catch (final org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError(m + " not HEALTHY again; transitions since etcd died: " + transitions.subList(mark,
+                        transitions.size()).stream().map(t -> t.getNode() + " " + t.getToState() + " " + t.getReasons()
+                        .stream().map(r -> r.getRule() + ": " + r.getMessage()).toList()).collect(Collectors.joining("\n")),
+                        e);
+            }
+        }
+        final List<HealthTransition> during = List.copyOf(transitions.subList(mark, transitions.size()));
+        System.out.printf("PATRONI etcd back: every member HEALTHY %.1f s later; transitions: %s%n",
+                (System.nanoTime() - r0) / 1e9, during.stream().map(t -> t.getNode() + " " + t.getToState() + " "
+                        + rules(t)).collect(Collectors.joining("; ")));
+    }
+
+    @Test
+    @Order(10)
+    void aSettingThatNeedsARestartIsPendingUntilPatroniRestartsEachMember() throws Exception {
+        final int mark = transitions.size();
+        patroni.patchConfig("{\"postgresql\":{\"parameters\":{\"max_connections\":50}}}");
+        final String leader = patroni.leader();
+        final HealthTransition pending = awaitTransition(leader, mark, Duration.ofSeconds(30),
+                t -> rules(t).contains("PENDING_RESTART"));
+        System.out.println("PATRONI max_connections changed: " + reason(pending, "PENDING_RESTART"));
+        // Patroni restarts each member (replicas first): planned restarts, no DOWN.
+        final int restarts = transitions.size();
+        final long t0 = System.nanoTime();
+        for (final String m : patroni.membersWhere(x -> !PatroniClusterView.leader(x))) {
+            patroni.restartPostgresThroughPatroni(m);
+        }
+        patroni.restartPostgresThroughPatroni(leader);
+        for (final String m : patroni.membersWhere(x -> true)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                final HealthTransition last = transitions.stream().filter(t -> t.getNode().equals(m))
+                        .reduce((a, b) -> b).orElseThrow();
+                return last.getToState() == HealthState.HEALTHY;
+            });
+        }
+        final List<HealthTransition> during = List.copyOf(transitions.subList(restarts, transitions.size()));
+        System.out.printf("PATRONI three restarts by Patroni in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9,
+                during.stream().map(t -> t.getNode() + " " + t.getToState() + " " + rules(t))
+                        .collect(Collectors.joining("; ")));
+        assertThat(during).as("a restart Patroni runs is planned: never DOWN")
+                .noneMatch(t -> t.getToState() == HealthState.DOWN);
+    }
+
     // ---- helpers
 
     /** Patroni's /cluster member roles. */

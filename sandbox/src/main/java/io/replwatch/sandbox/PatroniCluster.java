@@ -133,6 +133,30 @@ public final class PatroniCluster implements AutoCloseable {
                 .orElseThrow(() -> new SandboxException("No Patroni member " + name));
     }
 
+    /** etcd's pid (to SIGSTOP it: the DCS hangs, as a partitioned one does). */
+    public long etcdPid() {
+        return etcd.pid();
+    }
+
+    /** Stops etcd (SIGKILL): the DCS is down, connections to it are refused. */
+    public void killEtcd() {
+        etcd.destroyForcibly();
+        try {
+            etcd.waitFor(10, TimeUnit.SECONDS);
+        } catch (final InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts etcd again on its data directory and port. */
+    public void restartEtcd() {
+        try {
+            startEtcd(Duration.ofSeconds(30));
+        } catch (final IOException e) {
+            throw new SandboxException("Cannot restart etcd: " + e.getMessage(), e);
+        }
+    }
+
     public String etcdUrl() {
         return "http://127.0.0.1:" + etcdPort;
     }
@@ -378,6 +402,14 @@ public final class PatroniCluster implements AutoCloseable {
         final HttpResponse<String> r = send("POST", member(from).apiUrl() + "/switchover", body.toString());
         if (r.statusCode() != 200) {
             throw new SandboxException("Switchover " + from + " -> " + to + " refused: " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    /** {@code POST /restart} on a member: Patroni restarts its PostgreSQL (synchronous: returns when it is done). */
+    public void restartPostgresThroughPatroni(final String name) {
+        final HttpResponse<String> r = send("POST", member(name).apiUrl() + "/restart", "{}");
+        if (r.statusCode() != 200) {
+            throw new SandboxException("POST /restart on " + name + " refused: " + r.statusCode() + " " + r.body());
         }
     }
 

@@ -106,8 +106,11 @@ public final class PatroniSource {
             LOG.warn("{}: {}", config.cluster(), error);
             lastError = error;
         }
+        // The members' own /patroni still answers while /cluster hangs on a DCS that is down: the leader key's ttl
+        // of the last good read is kept, so that how long each member has not reached the DCS can be judged.
+        final PatroniInfo good = lastGood.get();
         final PatroniInfo failed = PatroniInfo.newBuilder().setReadAt(Instant.ofEpochMilli(now)).setError(error)
-                .setScope(config.cluster())
+                .setScope(config.cluster()).setTtlS(good == null ? null : good.getTtlS())
                 .build();
         current.set(failed);
         return failed;

@@ -266,8 +266,8 @@ public final class Rules {
             return Optional.empty();
         }
         return fire(DCS_UNREACHABLE, HealthState.CRITICAL, (double) p.dcsUnseenMs(), p.ttlS() * 1000d, "ms",
-                "Patroni on this node last reached its DCS " + ThresholdUnit.DURATION.format((double) p.dcsUnseenMs())
-                        + " ago (ttl " + p.ttlS() + " s): a leader that cannot reach it demotes itself");
+                "Patroni on this node last reached its DCS " + p.dcsUnseenMs() / 1000 + " s ago (ttl " + p.ttlS()
+                        + " s): a leader that cannot reach it demotes itself");
     }
 
     /** Rule: Patroni reports a setting changed that takes effect only at a restart. */
