@@ -268,7 +268,10 @@ public final class Collector implements AutoCloseable {
         try {
             sample = p.pollAndRelease();
             if (src != null) {
-                sample.put(PATRONI_FIELD, withSelf(src, self));
+                // A failed poll is read against what Patroni says after it, not during it: the /patroni read beside
+                // the SQL round trip can predate Patroni's own move to stopping or restarting by a moment.
+                sample.put(PATRONI_FIELD, withSelf(src, sample.getStatus() == PollStatus.OK ? self
+                        : src.self(p.node().name())));
             }
         } catch (final RuntimeException e) {
             LOG.error("{}/{}: poll crashed: {}", p.node().cluster(), p.node().name(), e.toString(), e);

@@ -433,11 +433,13 @@ class PatroniIT {
     @Order(10)
     void aSettingThatNeedsARestartIsPendingUntilPatroniRestartsEachMember() throws Exception {
         final int mark = transitions.size();
-        patroni.patchConfig("{\"postgresql\":{\"parameters\":{\"max_connections\":50}}}");
+        // A postmaster-level setting a standby need not match its primary's (max_connections would be held back on
+        // the replicas by the primary's value until the primary restarts first: Patroni's own rule).
+        patroni.patchConfig("{\"postgresql\":{\"parameters\":{\"track_commit_timestamp\":\"on\"}}}");
         final String leader = patroni.leader();
         final HealthTransition pending = awaitTransition(leader, mark, Duration.ofSeconds(30),
                 t -> rules(t).contains("PENDING_RESTART"));
-        System.out.println("PATRONI max_connections changed: " + reason(pending, "PENDING_RESTART"));
+        System.out.println("PATRONI track_commit_timestamp changed: " + reason(pending, "PENDING_RESTART"));
         // Patroni restarts each member (replicas first): planned restarts, no DOWN.
         final int restarts = transitions.size();
         final long t0 = System.nanoTime();
@@ -446,15 +448,23 @@ class PatroniIT {
         }
         patroni.restartPostgresThroughPatroni(leader);
         for (final String m : patroni.membersWhere(x -> true)) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> {
-                final HealthTransition last = transitions.stream().filter(t -> t.getNode().equals(m))
-                        .reduce((a, b) -> b).orElseThrow();
-                return last.getToState() == HealthState.HEALTHY;
-            });
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    final HealthTransition last = transitions.stream().filter(t -> t.getNode().equals(m))
+                            .reduce((a, b) -> b).orElseThrow();
+                    return last.getToState() == HealthState.HEALTHY;
+                });
+            } catch (final org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError(m + " not HEALTHY after the restarts; transitions since the change: "
+                        + transitions.subList(mark, transitions.size()).stream().map(t -> t.getNode() + " "
+                        + t.getToState() + " " + t.getReasons().stream().map(r -> r.getRule() + ": " + r.getMessage())
+                        .toList()).collect(Collectors.joining("\n")) + "\n/cluster: " + patroni.cluster(), e);
+            }
         }
         final List<HealthTransition> during = List.copyOf(transitions.subList(restarts, transitions.size()));
         System.out.printf("PATRONI three restarts by Patroni in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9,
-                during.stream().map(t -> t.getNode() + " " + t.getToState() + " " + rules(t))
+                during.stream().map(t -> t.getNode() + " " + t.getToState() + " " + (t.getToState() == HealthState.DOWN
+                        ? t.getReasons().stream().map(r -> r.getRule() + ": " + r.getMessage()).toList() : rules(t)))
                         .collect(Collectors.joining("; ")));
         assertThat(during).as("a restart Patroni runs is planned: never DOWN")
                 .noneMatch(t -> t.getToState() == HealthState.DOWN);
@@ -497,17 +507,27 @@ class PatroniIT {
     private static HealthTransition awaitTransition(final String node, final int after, final Duration within,
                                                     final Predicate<HealthTransition> test) {
         final HealthTransition[] found = new HealthTransition[1];
-        await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
-            final List<HealthTransition> all = List.copyOf(transitions);
-            for (int i = after; i < all.size(); i++) {
-                final HealthTransition t = all.get(i);
-                if (t.getCluster().equals(CLUSTER) && (node == null || t.getNode().equals(node)) && test.test(t)) {
-                    found[0] = t;
-                    return true;
+        try {
+            await().atMost(within).pollInterval(Duration.ofMillis(100)).until(() -> {
+                final List<HealthTransition> all = List.copyOf(transitions);
+                for (int i = after; i < all.size(); i++) {
+                    final HealthTransition t = all.get(i);
+                    if (t.getCluster().equals(CLUSTER) && (node == null || t.getNode().equals(node)) && test.test(t)) {
+                        found[0] = t;
+                        return true;
+                    }
                 }
-            }
-            return false;
-        });
+                return false;
+            });
+        } catch (final org.awaitility.core.ConditionTimeoutException e) {
+            // What did happen, to tell a slow cluster from a wrong verdict.
+            System.out.println("PATRONI timed out waiting on " + (node == null ? "any node" : node) + "; transitions since:\n"
+                    + transitions.subList(Math.min(after, transitions.size()), transitions.size()).stream()
+                    .map(t -> "  " + t.getAt() + " " + t.getNode() + " " + t.getToState() + " " + t.getReasons().stream()
+                            .map(r -> r.getRule() + ": " + r.getMessage()).toList()).collect(Collectors.joining("\n"))
+                    + "\n/cluster: " + patroni.cluster());
+            throw e;
+        }
         return found[0];
     }
 

@@ -137,4 +137,19 @@ class StatusFeedTest {
     private Map<String, Object> archiving() {
         return (Map<String, Object>) node("p").get("archiving");
     }
+
+    @Test
+    void aPrimaryShowsTheStandbyFailoverCheckWouldPromote() {
+        feed.accept(sample("p", false).setReplicas(replicas("s1")).build());
+        final io.replwatch.avro.NodeHealth.Builder h = io.replwatch.avro.NodeHealth.newBuilder().setCluster("c").setNode("p")
+                .setRole("PRIMARY").setState(io.replwatch.avro.HealthState.HEALTHY).setSince(T).setUpdatedAt(T);
+        feed.accept(h.build());
+        assertThat(node("p")).doesNotContainKey("failover");
+        feed.accept(h.setFailover(io.replwatch.avro.FailoverCheck.newBuilder().setPrimary("p").setComputedAt(T)
+                .setPick("s1").setWhy("sync, streaming").setPolicy("x").build()).build());
+        assertThat(node("p").get("failover")).isEqualTo(Map.of("pick", "s1", "why", "sync, streaming"));
+        feed.accept(h.setFailover(io.replwatch.avro.FailoverCheck.newBuilder().setPrimary("p").setComputedAt(T)
+                .setPick(null).setWhy("no standby is eligible").setPolicy("x").build()).build());
+        assertThat(node("p").get("failover")).isEqualTo(Map.of("pick", "none eligible", "why", "no standby is eligible"));
+    }
 }

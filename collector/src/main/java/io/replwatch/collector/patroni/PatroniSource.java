@@ -254,6 +254,7 @@ public final class PatroniSource {
                         ? Instant.ofEpochSecond(lastSeen.asLong()) : null)
                 .setTimeline(p.path("timeline").isNumber() ? p.path("timeline").asInt() : null)
                 .setVersion(text(p.path("patroni"), "version"))
+                .setPostmasterStart(time(text(p, "postmaster_start_time")))
                 .build();
     }
 
@@ -278,7 +279,8 @@ public final class PatroniSource {
             return null;
         }
         try {
-            return OffsetDateTime.parse(iso).toInstant();
+            // Patroni writes "2026-11-27 18:10:22.123456+00:00" for postmaster_start_time, ISO elsewhere.
+            return OffsetDateTime.parse(iso.replace(' ', 'T')).toInstant();
         } catch (final RuntimeException e) {
             return null;
         }

@@ -67,6 +67,7 @@ class PatroniSourceTest {
         final PatroniSelf leader = PatroniSource.parseSelf(JSON.readTree("""
                 {"state":"running","role":"master","server_version":150018,"xlog":{"location":83886176},"timeline":1,
                  "replication":[],"dcs_last_seen":1795750992,"pending_restart":true,"pause":true,
+                 "postmaster_start_time":"2026-11-27 03:43:28.027929+00:00",
                  "database_system_identifier":"7712687815776591697","patroni":{"version":"3.0.2","scope":"demo"}}
                 """));
         assertThat(leader.getRole()).isEqualTo("leader");
@@ -75,6 +76,7 @@ class PatroniSourceTest {
         assertThat(leader.getPendingRestart()).isTrue();
         assertThat(leader.getPaused()).isTrue();
         assertThat(leader.getVersion()).isEqualTo("3.0.2");
+        assertThat(leader.getPostmasterStart().toEpochMilli()).isEqualTo(java.time.Instant.parse("2026-11-27T03:43:28.027Z").toEpochMilli());
         final PatroniSelf stopped = PatroniSource.parseSelf(JSON.readTree("""
                 {"state":"stopped","role":"master","cluster_unlocked":true}
                 """));

@@ -94,7 +94,7 @@ public final class Rules {
             new Rule(PATRONI_LEADERLESS, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(15), Duration.ZERO),
                     Rules::patroniLeaderless),
             new Rule(DCS_UNREACHABLE, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::dcsUnreachable),
-            new Rule(PENDING_RESTART, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, Duration.ZERO), Rules::pendingRestart),
+            new Rule(PENDING_RESTART, ThresholdUnit.NONE, settings(null, null, Duration.ZERO, CLEAR), Rules::pendingRestart),
             // synchronous_mode on and no synchronous standby streaming for 10 s (a switchover's gap is shorter).
             new Rule(SYNC_DEGRADED, ThresholdUnit.NONE, settings(null, null, Duration.ofSeconds(10), CLEAR), Rules::syncDegraded),
             // No standby Patroni could promote, for 30 s.
@@ -225,6 +225,11 @@ public final class Rules {
                 + " is the new primary" + (v.failoverFrom() == null ? "" : " (was " + v.failoverFrom() + ")"));
     }
 
+    /** Whether Patroni's synchronous_mode manages this cluster's synchronous standbys (then SYNC_DEGRADED judges). */
+    private static boolean patroniSyncMode(final NodeView v) {
+        return v.patroni() != null && v.patroni().error() == null && Boolean.TRUE.equals(v.patroni().synchronousMode());
+    }
+
     private static NodeView.Patroni clusterPatroni(final NodeView v) {
         final NodeView.Patroni p = v.patroni();
         return p != null && p.clusterLevel() ? p : null;
@@ -287,7 +292,17 @@ public final class Rules {
      */
     static Optional<Finding> syncDegraded(final NodeView v, final Thresholds.RuleSettings t) {
         final NodeView.Patroni p = clusterPatroni(v);
-        if (p == null || !v.hasData() || !v.isPrimary() || !Boolean.TRUE.equals(p.synchronousMode()) || p.syncStreaming()) {
+        if (p == null || !v.hasData() || !v.isPrimary() || !Boolean.TRUE.equals(p.synchronousMode())) {
+            return Optional.empty();
+        }
+        if (v.syncMissing() != null && v.syncMissing() > 0) {
+            // Patroni manages synchronous_standby_names: a named standby not streaming is one it has not replaced
+            // yet (a restart it runs, for a second or two); held longer, commits wait.
+            return fire(SYNC_DEGRADED, HealthState.CRITICAL, (double) v.syncMissing(), 0d, "standbys",
+                    v.syncMissing() + " synchronous standby(s) named in '" + v.syncStandbyNames() + "' not streaming and"
+                            + " not replaced by Patroni: commits wait");
+        }
+        if (p.syncStreaming()) {
             return Optional.empty();
         }
         return p.strict()
@@ -509,7 +524,8 @@ public final class Rules {
 
     /** Rule: a synchronous standby named in synchronous_standby_names is not streaming: every commit waits. */
     static Optional<Finding> syncStandbyMissing(final NodeView v, final Thresholds.RuleSettings t) {
-        if (!v.hasData() || !v.isPrimary() || v.syncMissing() == null || v.syncMissing() <= 0 || v.rejoining()) {
+        if (!v.hasData() || !v.isPrimary() || v.syncMissing() == null || v.syncMissing() <= 0 || v.rejoining()
+                || patroniSyncMode(v)) {
             return Optional.empty();
         }
         return fire(SYNC_STANDBY_MISSING, HealthState.CRITICAL, (double) v.syncMissing(), 0d, "standbys",
@@ -656,11 +672,13 @@ public final class Rules {
      * How many of the window's requested checkpoints WAL volume can account for. PostgreSQL requests one each time
      * max_wal_size / (1 + checkpoint_completion_target) of WAL (0.9 by default: about half of max_wal_size) has been
      * written since the last; the window's WAL divided by that distance bounds them. The rest were asked for
-     * (CHECKPOINT, a base backup, a restart) and say nothing about max_wal_size. Unknown rate or settings: all.
+     * (CHECKPOINT, a base backup, a restart) and say nothing about max_wal_size. Unknown rate or settings: none can
+     * be told from those, so none is counted (a primary's first samples after a promotion have no rate yet, and a
+     * switchover's or rewind's own checkpoints would otherwise hold a WARNING for the rule's 5-minute clear_for).
      */
     static long forcedByVolume(final NodeView.Checkpoints c) {
         if (c.walBytesPerSecond() == null || c.maxWalSizeMb() == null || c.maxWalSizeMb() <= 0) {
-            return c.requested();
+            return 0;
         }
         final double distance = c.maxWalSizeMb() * MIB / 1.9;
         final long possible = (long) Math.floor(c.walBytesPerSecond() * c.windowMs() / 1000.0 / distance);

@@ -75,6 +75,8 @@ final class PatroniViews {
      * {@code running} but PostgreSQL not answering yet, or the receiver not streaming yet): after it, DOWN.
      */
     static final long PLANNED_GRACE_MS = 60_000L;
+    /** A PostgreSQL started this recently by Patroni is still coming up, as far as a failed poll is concerned. */
+    static final long JUST_STARTED_MS = 20_000L;
 
     static NodeView.Patroni view(final ReplicationSample s, final ClusterState cs, final long t, final NodeState ns) {
         final PatroniInfo p = s.getPatroni();
@@ -99,6 +101,11 @@ final class PatroniViews {
         final boolean continuing = tr != null && tr.firing && tr.current != null
                 && tr.current.severity() == io.replwatch.avro.HealthState.WARNING && tr.firedAt != null
                 && t - tr.firedAt < PLANNED_GRACE_MS;
+        // PostgreSQL that Patroni (re)started moments ago: a failed poll now is the restart's tail (a connection it
+        // ended, a retry still backing off), not a new outage.
+        final boolean justStarted = selfOk && "running".equals(me.getState()) && me.getPostmasterStart() != null
+                && s.getStatus() != io.replwatch.avro.PollStatus.OK
+                && t - me.getPostmasterStart().toEpochMilli() < JUST_STARTED_MS;
         // An outage that began unplanned (the node DOWN) stays DOWN while Patroni restarts it: it is over when the
         // node is back, not when Patroni starts working on it.
         final boolean down = tr != null && tr.firing && tr.current != null
@@ -108,7 +115,7 @@ final class PatroniViews {
                 p.getSynchronousMode(), Boolean.TRUE.equals(p.getSynchronousModeStrict()), syncStreaming,
                 selfOk ? me.getState() : null, me == null ? null : me.getError(), pendingRestart,
                 selfOk && me.getDcsLastSeen() != null ? Math.max(0, t - me.getDcsLastSeen().toEpochMilli()) : null,
-                p.getTtlS(), !down && (selfPlanned || continuing));
+                p.getTtlS(), !down && (selfPlanned || continuing || justStarted));
     }
 
     /**

@@ -144,6 +144,11 @@ class RulesTest {
                 // 40c. The same checkpoints under a 4 MB max_wal_size: WAL volume explains them all.
                 Arguments.of(40, view(PRIMARY, b -> b.checkpoints(new NodeView.Checkpoints(3, 5, 120_000L, 6.0 * (1 << 20), 30, 4L))),
                         List.of(Rules.CHECKPOINTS_FORCED), HealthState.WARNING),
+                // 40d. 5 of 5 requested while the WAL rate is unknown (a primary's first samples after a promotion, its
+                //      history just begun): the promotion's and pg_rewind's own checkpoints, nothing to blame max_wal_size
+                //      for (found on real Patroni, where it held a WARNING for 5 minutes).
+                Arguments.of(40, view(PRIMARY, b -> b.checkpoints(new NodeView.Checkpoints(0, 5, 119_000L, null, 300, 1024L))),
+                        List.of(), HealthState.HEALTHY),
                 // 41. An active slot whose slow consumer holds 9 GiB (wal_status still reserved): WARNING.
                 Arguments.of(41, view(PRIMARY, b -> b.slots(List.of(new NodeView.SlotView("etl", true, false, 9L << 30, "reserved", null)))),
                         List.of(Rules.SLOT_RETENTION), HealthState.WARNING),
@@ -306,7 +311,11 @@ class RulesTest {
                 // 88. A cascading standby whose upstream is DOWN: its replay stands still because nothing arrives;
                 // UPSTREAM_DOWN names the cause, no REPLAY_STALLED beside it.
                 Arguments.of(88, view(STANDBY, b -> b.receiverStatus(null).upstreamDown("s2").trend(LagTrend.STALLED)
-                        .stalledForMs(20_000L)), List.of(Rules.UPSTREAM_DOWN), HealthState.CRITICAL));
+                        .stalledForMs(20_000L)), List.of(Rules.UPSTREAM_DOWN), HealthState.CRITICAL),
+                // 89. Patroni's synchronous_mode names a standby that does not stream: SYNC_DEGRADED (held 10 s by
+                //     default: Patroni replaces it within a loop) instead of SYNC_STANDBY_MISSING, CRITICAL: commits wait.
+                Arguments.of(89, view(PRIMARY, b -> b.syncMissing(1).patroni(patroni(true, false, true, false, null, null))),
+                        List.of(Rules.SYNC_DEGRADED), HealthState.CRITICAL));
     }
 
     /** Patroni's view: cluster level or not, paused, synchronous_mode, a synchronous standby streaming, error. */
