@@ -156,10 +156,14 @@ public final class PatroniSource {
                 .thenApply(r -> {
                     // /patroni answers 503 while PostgreSQL is not running: the body still says why.
                     try {
-                        return parseSelf(JSON.readTree(r.body()));
+                        final JsonNode body = JSON.readTree(r.body());
+                        if (body != null && body.isObject() && body.has("state")) {
+                            return parseSelf(body);
+                        }
                     } catch (final IOException e) {
-                        return PatroniSelf.newBuilder().setError("HTTP " + r.statusCode() + ": not Patroni's JSON").build();
+                        // not JSON: said below
                     }
+                    return PatroniSelf.newBuilder().setError("HTTP " + r.statusCode() + ": not Patroni's JSON").build();
                 })
                 .exceptionally(e -> PatroniSelf.newBuilder().setError(base(target) + ": " + reason(
                         e.getCause() == null ? e : e.getCause())).build());
@@ -179,7 +183,11 @@ public final class PatroniSource {
             if (r.statusCode() != 200) {
                 throw new IOException("HTTP " + r.statusCode());
             }
-            return JSON.readTree(r.body());
+            final JsonNode body = JSON.readTree(r.body());
+            if (body == null || !body.isObject()) {
+                throw new IOException("HTTP 200 but not a JSON object");
+            }
+            return body;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
