@@ -173,7 +173,9 @@ class PatroniIT {
         patroni.awaitHealthy(3, Duration.ofSeconds(60));
         awaitTransition(from, mark, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY
                 && "STANDBY".equals(t.getRole()));
-        Thread.sleep(2000); // what the alerter would send for the switchover has arrived
+        // Whatever the alerter sends for the switchover arrives within its group_interval of 1 s: none is DOWN.
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(100))
+                .until(() -> notifications.subList(notes, notifications.size()).stream().noneMatch(n -> n.contains("\"DOWN\"")));
         final List<HealthTransition> during = List.copyOf(transitions.subList(mark, transitions.size()));
         System.out.println("PATRONI transitions during the switchover: " + during.stream()
                 .map(t -> t.getNode() + " " + t.getFromState() + "->" + t.getToState() + " " + rules(t))
@@ -231,7 +233,10 @@ class PatroniIT {
                 t -> t.getToState() == HealthState.DOWN);
         System.out.println("PATRONI paused, " + replica + " stopped: " + reason(down, "NODE_UNREACHABLE"));
         assertThat(reason(down, "NODE_UNREACHABLE")).contains("maintenance");
-        Thread.sleep(4000); // the alerter has had the DOWN transition for seconds
+        // The alerter has the DOWN transition within a second (group_wait 0 s): for 4 s, no page for it.
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .until(() -> notifications.subList(notes, notifications.size()).stream().noneMatch(n -> n.contains(replica)
+                        && n.contains("NODE_UNREACHABLE") && n.contains("firing")));
         assertThat(notifications.subList(notes, notifications.size())).as("no page for a node stopped in maintenance")
                 .noneMatch(n -> n.contains(replica) && n.contains("NODE_UNREACHABLE") && n.contains("firing"));
         final int resumed = transitions.size();

@@ -99,9 +99,14 @@ final class NodeViews {
                     .walKeep(kind == NodeView.StandbyKind.ARCHIVE ? null : walKeep(s, cs));
         }
         v.patroni(PatroniViews.view(s, cs, t, ns));
-        if (primary && s.getNode().equals(cs.primary)) {
+        // The ranking is a rule's input only for a Patroni cluster (NO_FAILOVER_CANDIDATE); otherwise it only feeds
+        // the primary's NodeHealth, published at most every node_health_every: it is not recomputed more often.
+        if (primary && s.getNode().equals(cs.primary) && (s.getPatroni() != null || ns.failoverComputedAt == null
+                || t - ns.failoverComputedAt >= settings.nodeHealthEvery().toMillis())) {
             ns.failover = PatroniViews.failover(s, cs, n -> peers.apply(s.getCluster(), n));
             ns.failoverComputedAt = t;
+        }
+        if (primary && s.getNode().equals(cs.primary)) {
             v.failover(ns.failover);
         }
         final List<String> primaries = new ArrayList<>();
