@@ -9,4 +9,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   gosu postgres env PGPASSWORD="$REPLICATOR_PASSWORD" \
     pg_basebackup -h "$PRIMARY_HOST" -U replicator -D "$PGDATA" -X stream -R -S standby -c fast
 fi
-exec docker-entrypoint.sh postgres -c hot_standby=on
+# cluster_name is the WAL receiver's application_name: the primary's pg_stat_replication names this standby "standby",
+# as the collector does.
+exec docker-entrypoint.sh postgres -c hot_standby=on -c cluster_name=standby

@@ -1,4 +1,4 @@
-package io.replwatch.local;
+package io.replwatch.containers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.replwatch.alerter.config.AlerterConfig;
 import io.replwatch.collector.config.CollectorConfig;
 import io.replwatch.collector.config.NodeConfig;
+import io.replwatch.lake.config.LakeConfig;
 import io.replwatch.runtime.config.ConfigNode;
 import io.replwatch.processor.config.ProcessorConfig;
 import java.net.URI;
@@ -24,10 +25,11 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * docker-compose.yml cannot be started here (no Docker engine), so it is checked instead: every file it
- * references exists, every Dockerfile runs a main class that exists and exposes the port compose maps, every
- * service's config file validates with the variables its service defines, and the hosts, ports and passwords
- * in those configs agree with the services that provide them.
+ * docker-compose.yml checked without Docker (ComposeIT starts it for real in -Pchaos): every file it references
+ * exists, every image it names is one deploy/images/build.sh builds or stands in for, every replwatch service runs
+ * a main class that exists on the port compose publishes, every service's config file validates with the
+ * variables its service defines, and the hosts, ports and passwords in those configs agree with the services
+ * that provide them. Every published port is on loopback.
  */
 class ComposeFileTest {
 
@@ -67,7 +69,7 @@ class ComposeFileTest {
         final Set<String> services = new HashSet<>();
         c.path("services").fieldNames().forEachRemaining(services::add);
         assertThat(services).contains("kafka", "schema-registry", "postgres-primary", "postgres-standby", "collector",
-                "processor", "alerter");
+                "processor", "alerter", "lake", "prometheus", "grafana");
         c.path("services").fields().forEachRemaining(e -> {
             final JsonNode s = e.getValue();
             s.path("volumes").forEach(v -> {
@@ -78,29 +80,51 @@ class ComposeFileTest {
             });
             s.path("depends_on").fieldNames().forEachRemaining(d -> assertThat(services).as("%s depends on", e.getKey())
                     .contains(d));
-            if (s.has("build")) {
-                final Path ctx = ROOT.resolve(s.path("build").path("context").asText());
-                assertThat(ctx.resolve(s.path("build").path("dockerfile").asText())).exists();
+            assertThat(s.has("image")).as("%s names an image (deploy/images/build.sh builds replwatch's)", e.getKey())
+                .isTrue();
+        });
+    }
+
+    /** deploy/images/build.sh --list: the images it builds (replwatch's) or stands in for (public ones). */
+    static List<String> buildScriptImages() throws Exception {
+        final Process p = new ProcessBuilder("bash", ROOT.resolve("deploy/images/build.sh").toString(), "--list")
+                .redirectErrorStream(true).start();
+        final List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+        assertThat(p.waitFor()).as("build.sh --list: %s", lines).isZero();
+        return lines;
+    }
+
+    @Test
+    void everyImageIsBuiltOrStoodInForAndEveryPortIsOnLoopback() throws Exception {
+        final List<String> built = buildScriptImages();
+        compose().path("services").fields().forEachRemaining(e -> {
+            final JsonNode s = e.getValue();
+            final String image = s.path("image").asText().replace("${REPLWATCH_VERSION:-latest}", "latest");
+            if (s.path("profiles").isEmpty()) {
+                assertThat(image.startsWith("replwatch/") ? image.replace(":latest", ":") : image)
+                        .as("%s's image", e.getKey())
+                        .matches(i -> built.stream().anyMatch(b -> b.equals(i) || (i.endsWith(":") && b.startsWith(i))),
+                                "is in build.sh --list " + built);
             }
-            assertThat(s.has("image") || s.has("build")).as(e.getKey()).isTrue();
+            s.path("ports").forEach(p -> assertThat(p.asText()).as("%s publishes", e.getKey()).startsWith("127.0.0.1:"));
         });
     }
 
     @Test
-    void dockerfilesRunMainsThatExistAndExposeTheComposePort() throws Exception {
-        final JsonNode c = compose();
-        for (final String svc : List.of("collector", "processor", "alerter")) {
-            final JsonNode s = c.path("services").path(svc);
-            final String dockerfile = Files.readString(ROOT.resolve(s.path("build").path("dockerfile").asText()));
-            final Matcher main = Pattern.compile("\"(io\\.replwatch\\.[A-Za-z.]+Main)\"").matcher(dockerfile);
-            assertThat(main.find()).as(svc + " ENTRYPOINT names a main class").isTrue();
-            assertThat(Class.forName(main.group(1)).getMethod("main", String[].class)).isNotNull();
-            final Matcher expose = Pattern.compile("EXPOSE (\\d+)").matcher(dockerfile);
-            assertThat(expose.find()).isTrue();
-            assertThat(containerPorts(s)).as(svc + " ports").contains(Integer.parseInt(expose.group(1)));
-            assertThat(dockerfile).contains("/etc/replwatch/" + svc + ".yaml");
-            assertThat(mounted(s, "/etc/replwatch/" + svc + ".yaml")).exists();
+    void serviceImagesRunMainsThatExistOnTheComposePort() throws Exception {
+        final String script = Files.readString(ROOT.resolve("deploy/images/build.sh"));
+        final JsonNode services = compose().path("services");
+        for (final String svc : List.of("collector", "processor", "alerter", "lake")) {
+            final Matcher m = Pattern.compile("\"" + svc + " (io\\.replwatch\\.[A-Za-z.]+Main) (\\d+)\"").matcher(script);
+            assertThat(m.find()).as("build.sh names %s's main class and port", svc).isTrue();
+            assertThat(Class.forName(m.group(1)).getMethod("main", String[].class)).isNotNull();
+            final JsonNode s = services.path(svc);
+            assertThat(containerPorts(s)).as(svc + " ports").contains(Integer.parseInt(m.group(2)));
+            assertThat(mounted(s, "/etc/replwatch/config.yaml")).exists();
         }
+        assertThat(Files.readString(ROOT.resolve("deploy/images/service/Dockerfile")))
+                .contains("HEALTHCHECK").contains("/health").contains("USER 10001")
+                .contains("CMD [\"--config\", \"/etc/replwatch/config.yaml\"]");
     }
 
     @Test
@@ -112,7 +136,7 @@ class ComposeFileTest {
         final JsonNode collectorSvc = services.path("collector");
         final Function<String, String> collectorEnv = env(collectorSvc)::get;
         final CollectorConfig collector = CollectorConfig.from(ConfigNode.load(
-                mounted(collectorSvc, "/etc/replwatch/collector.yaml"), collectorEnv));
+                mounted(collectorSvc, "/etc/replwatch/config.yaml"), collectorEnv));
         checkKafka(collector.kafka(), collector.registry(), kafkaAdvertised, registryPort);
         assertThat(containerPorts(collectorSvc)).contains(collector.httpPort());
         final Map<String, String> primaryEnv = env(services.path("postgres-primary"));
@@ -134,16 +158,40 @@ class ComposeFileTest {
 
         final JsonNode processorSvc = services.path("processor");
         final ProcessorConfig processor = ProcessorConfig.from(ConfigNode.load(
-                mounted(processorSvc, "/etc/replwatch/processor.yaml"), env(processorSvc)::get));
+                mounted(processorSvc, "/etc/replwatch/config.yaml"), env(processorSvc)::get));
         checkKafka(processor.kafka(), processor.registry(), kafkaAdvertised, registryPort);
         assertThat(containerPorts(processorSvc)).contains(processor.httpPort());
         assertThat(URI.create(processor.advertisedUrl()).getHost()).isEqualTo("processor");
 
         final JsonNode alerterSvc = services.path("alerter");
         final AlerterConfig alerter = AlerterConfig.from(ConfigNode.load(
-                mounted(alerterSvc, "/etc/replwatch/alerter.yaml"), env(alerterSvc)::get), System.out);
+                mounted(alerterSvc, "/etc/replwatch/config.yaml"), env(alerterSvc)::get), System.out);
         checkKafka(alerter.kafka(), alerter.registry(), kafkaAdvertised, registryPort);
         assertThat(containerPorts(alerterSvc)).contains(alerter.httpPort());
+
+        final JsonNode lakeSvc = services.path("lake");
+        final LakeConfig lake = LakeConfig.from(ConfigNode.load(
+                mounted(lakeSvc, "/etc/replwatch/config.yaml"), env(lakeSvc)::get));
+        checkKafka(lake.kafka(), lake.registry(), kafkaAdvertised, registryPort);
+        assertThat(containerPorts(lakeSvc)).contains(lake.httpPort());
+        assertThat(lake.output().path().toString()).as("the lake writes inside its volume")
+                .startsWith(volumeTarget(lakeSvc, "lake-data"));
+
+        // Prometheus scrapes every replwatch service on its own port.
+        final String prometheus = Files.readString(mounted(services.path("prometheus"), "/etc/prometheus/prometheus.yml"));
+        assertThat(prometheus).contains("collector:" + collector.httpPort()).contains("alerter:" + alerter.httpPort())
+                .contains("lake:" + lake.httpPort()).contains("names: [processor]")
+                .contains("port: " + processor.httpPort());
+    }
+
+    private static String volumeTarget(final JsonNode service, final String volume) {
+        for (final JsonNode v : service.path("volumes")) {
+            final String[] parts = v.asText().split(":");
+            if (parts[0].equals(volume)) {
+                return parts[1];
+            }
+        }
+        throw new AssertionError("volume " + volume + " not mounted");
     }
 
     private static void checkKafka(final Map<String, String> kafka, final Map<String, String> registry,
