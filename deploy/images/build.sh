@@ -75,8 +75,8 @@ stage_kafka() {
   if [ ! -f "$ctx/libs/.version-$KAFKA_VERSION" ]; then
     rm -rf "$ctx/libs"
     log "copying the Kafka $KAFKA_VERSION broker jars from Maven"
-    mvn -B -q -f "$HERE/standins/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
-      -DoutputDirectory="$ctx/libs" >&2
+    mvn -B -q -Dstyle.color=never -f "$HERE/standins/kafka/pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$ctx/libs" >&2
     touch "$ctx/libs/.version-$KAFKA_VERSION"
   fi
 }
@@ -158,6 +158,8 @@ main() {
     (cd "$ROOT" && mvn -B -q -DskipTests package -pl collector,processor,alerter,lake -am) >&2
   fi
   for s in "${SERVICES[@]}"; do service_image ${s}; done
+  # The previous builds of replwatch's images, untagged by these: removed (stand-ins and pulled images are not).
+  "$DOCKER" image prune -f --filter label=io.replwatch.service >/dev/null
   log "done in $((SECONDS - started)) s"
 }
 

@@ -154,6 +154,13 @@ class ComposeIT {
             assertThat(queries).isGreaterThan(5);
             assertThat(empty).isEmpty();
             log("%d dashboard queries answered", queries);
+            // replwatch's example alerting rules are loaded and evaluated by the compose Prometheus.
+            final JsonNode rules = get("http://127.0.0.1:9090/api/v1/rules");
+            assertThat(rules).isNotNull();
+            final List<String> ruleHealth = new ArrayList<>();
+            rules.path("data").path("groups").forEach(g -> g.path("rules").forEach(r -> ruleHealth.add(
+                    r.path("name").asText() + "=" + r.path("health").asText())));
+            assertThat(ruleHealth).isNotEmpty().allSatisfy(r -> assertThat(r).doesNotEndWith("=err"));
             // The lake's Parquet, read back from its volume (a file is published when it rolls: max_age 1m).
             final String lake = compose.containerId(docker, "lake");
             final String file = await("a Parquet file of samples in the lake's volume").atMost(Duration.ofMinutes(2))
