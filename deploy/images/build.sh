@@ -85,7 +85,7 @@ stage_registry() {
   local ctx="$1" home="$ROOT/sandbox/target/apicurio"
   if [ ! -d "$home" ]; then
     log "unpacking the Apicurio Registry runner (the sandbox module's build)"
-    (cd "$ROOT" && mvn -B -q -pl sandbox -am -DskipTests package) >&2
+    (cd "$ROOT" && mvn -B -q -Dstyle.color=never -pl sandbox -am -DskipTests package) >&2
   fi
   rm -rf "$ctx/apicurio" && cp -a "$home" "$ctx/apicurio"
 }
@@ -155,7 +155,7 @@ main() {
   fi
   if ! services_built; then
     log "building the services' jars (mvn -B -q -DskipTests package)"
-    (cd "$ROOT" && mvn -B -q -DskipTests package -pl collector,processor,alerter,lake -am) >&2
+    (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package -pl collector,processor,alerter,lake -am) >&2
   fi
   for s in "${SERVICES[@]}"; do service_image ${s}; done
   # The previous builds of replwatch's images, untagged by these: removed (stand-ins and pulled images are not).

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * PostgreSQL faults from the sandbox levers as one ordered run, through the real collector and processor: first
- * an idle primary for five minutes (no transition at all: time lag must not climb when nothing is written; the
+ * an idle primary for four minutes (no transition at all: time lag must not climb when nothing is written; the
  * classic now() - pg_last_xact_replay_timestamp() would pass LAG_TIME's warning after 1 minute), which is also a
  * publisher with a caught-up subscriber (its own cluster, matched to its slot: SUBSCRIPTION_LAG must not climb
  * either), then
@@ -45,7 +45,7 @@ class PostgresFaultsIT {
 
     @Test
     void faultsInOrderAndSilenceWhenIdle() throws Exception {
-        final Duration idle = Duration.parse("PT" + System.getProperty("replwatch.chaos.idle", "5m").toUpperCase());
+        final Duration idle = Duration.parse("PT" + System.getProperty("replwatch.chaos.idle", "4m").toUpperCase());
         try (Sandbox sb = Sandbox.builder().tempDir("chaos-pg-").standbys(2).start()) {
             final PostgresCluster pg = sb.postgres();
             final String kafka = sb.kafka().bootstrapServers();

@@ -454,8 +454,11 @@ public final class Rules {
     /** Rule: replay does not move while the upstream's WAL does: WARNING, CRITICAL once stalled long enough. */
     static Optional<Finding> replayStalled(final NodeView v, final Thresholds.RuleSettings t) {
         // A standby whose upstream is DOWN receives nothing to replay: UPSTREAM_DOWN names the cause (and is muted
-        // under the upstream's page); a stall of its own would page beside it.
-        if (!v.hasData() || !v.isStandby() || v.trend() != LagTrend.STALLED || v.upstreamDown() != null) {
+        // under the upstream's page); a stall of its own would page beside it. Nor while its upstream has just come
+        // back and its WAL receiver has yet to reconnect (the reconnect grace, as for the receiver rules): the stall
+        // is the outage's, already counted from before it, and would page the moment the upstream's page resolves.
+        if (!v.hasData() || !v.isStandby() || v.trend() != LagTrend.STALLED || v.upstreamDown() != null
+                || v.awaitingUpstream()) {
             return Optional.empty();
         }
         // A delayed or archive-fed standby's replay stands still by design for up to its expected lag.

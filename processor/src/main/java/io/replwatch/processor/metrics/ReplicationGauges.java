@@ -38,6 +38,8 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
         volatile Long lastSampleAt;
         volatile LagRate lag;
         volatile Double walBytesPerSecond;
+        /** The window size of the rate above: the smallest configured window wins (wal_windows: [10s, 1m, 1h]). */
+        volatile long walWindowMs = Long.MAX_VALUE;
         volatile List<NodeView.SlotView> slots = List.of();
         volatile NodeView.XminHolder horizon;
         volatile List<NodeView.LogicalSlot> logicalSlots = List.of();
@@ -84,7 +86,13 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
 
     @Override
     public void walThroughput(final String nodeKey, final WalThroughput w) {
-        node(nodeKey, w.getCluster(), w.getNode()).walBytesPerSecond = w.getBytesPerSecond();
+        final Node n = node(nodeKey, w.getCluster(), w.getNode());
+        // Every window closes into this gauge; the smallest one is the current rate, a larger one would overwrite it
+        // with an average over an hour.
+        if (w.getWindowSizeMs() <= n.walWindowMs) {
+            n.walWindowMs = w.getWindowSizeMs();
+            n.walBytesPerSecond = w.getBytesPerSecond();
+        }
     }
 
     @Override
@@ -130,7 +138,7 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
         final Gauge eta = new Gauge("replwatch_standby_catch_up_eta_seconds",
                 "When catching up: the estimated time until the standby has caught up");
         final Gauge wal = new Gauge("replwatch_primary_wal_bytes_per_second",
-                "WAL the primary wrote per second over its last closed window");
+                "WAL the primary wrote per second over the last closed window of the smallest size configured (wal_windows)");
         final Gauge slot = new Gauge("replwatch_slot_retained_bytes", "WAL a replication slot holds back on its node");
         final Gauge logicalLag = new Gauge("replwatch_logical_slot_lag_bytes",
                 "Bytes a logical slot's consumer (confirmed_flush_lsn) is behind its primary's current position");

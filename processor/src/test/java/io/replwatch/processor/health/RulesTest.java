@@ -315,7 +315,11 @@ class RulesTest {
                 // 89. Patroni's synchronous_mode names a standby that does not stream: SYNC_DEGRADED (held 10 s by
                 //     default: Patroni replaces it within a loop) instead of SYNC_STANDBY_MISSING, CRITICAL: commits wait.
                 Arguments.of(89, view(PRIMARY, b -> b.syncMissing(1).patroni(patroni(true, false, true, false, null, null))),
-                        List.of(Rules.SYNC_DEGRADED), HealthState.CRITICAL));
+                        List.of(Rules.SYNC_DEGRADED), HealthState.CRITICAL),
+                // 90. Its upstream back a moment ago and its WAL receiver not yet reconnected: the stall is the
+                //     outage's; no REPLAY_STALLED while it reconnects (found by LocalScenariosIT's cascade under load).
+                Arguments.of(90, view(STANDBY, b -> b.receiverStatus(null).awaitingUpstream(true).trend(LagTrend.STALLED)
+                        .stalledForMs(23_000L)), List.of(), HealthState.HEALTHY));
     }
 
     /** Patroni's view: cluster level or not, paused, synchronous_mode, a synchronous standby streaming, error. */

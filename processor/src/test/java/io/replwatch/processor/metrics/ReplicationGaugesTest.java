@@ -72,6 +72,26 @@ class ReplicationGaugesTest {
     }
 
     @Test
+    void theWalRateIsTheSmallestWindowsNotTheLastToClose() throws Exception {
+        gauges.nodeHealth("c/p", health("p", "PRIMARY", HealthState.HEALTHY));
+        gauges.nodeView("c/p", NodeView.builder("c", "p").inRecovery(false).build());
+        gauges.walThroughput("c/p", wal(60_000, 50_000d));
+        assertThat(scrape()).contains("replwatch_primary_wal_bytes_per_second{cluster=\"c\",node=\"p\"} 50000.0");
+        gauges.walThroughput("c/p", wal(10_000, 200_000d));
+        gauges.walThroughput("c/p", wal(3_600_000, 1_000d)); // the hour's average closes after it: not the rate now
+        gauges.walThroughput("c/p", wal(60_000, 70_000d));
+        assertThat(scrape()).contains("replwatch_primary_wal_bytes_per_second{cluster=\"c\",node=\"p\"} 200000.0");
+        gauges.walThroughput("c/p", wal(10_000, 300_000d));
+        assertThat(scrape()).contains("replwatch_primary_wal_bytes_per_second{cluster=\"c\",node=\"p\"} 300000.0");
+    }
+
+    private static WalThroughput wal(final long windowMs, final double bytesPerSecond) {
+        return WalThroughput.newBuilder().setCluster("c").setNode("p").setWindowStart(T)
+                .setWindowEnd(T.plusMillis(windowMs)).setWindowSizeMs(windowMs).setBytes((long) (bytesPerSecond * windowMs / 1000))
+                .setBytesPerSecond(bytesPerSecond).setSamples(12).build();
+    }
+
+    @Test
     void forgottenAndReleasedNodesLeave() throws Exception {
         gauges.nodeHealth("c/p", health("p", "PRIMARY", HealthState.HEALTHY));
         gauges.nodeHealth("c/s1", health("s1", "STANDBY", HealthState.HEALTHY));
