@@ -107,10 +107,12 @@ public final class AlerterApi {
                 final Silences.Write expired = silences.expire(rest);
                 if (expired == null) {
                     error(ex, 404, "no silence " + rest);
-                } else if (durable(ex, expired.durable())) {
+                } else if (durable(expired.durable())) {
                     final ObjectNode o = AlertJson.JSON.createObjectNode();
                     o.put("expired", rest);
                     OpsServer.reply(ex, 200, "application/json", o.toString());
+                } else {
+                    notDurable(ex);
                 }
             }
             default -> error(ex, 405, "GET, POST or DELETE");
@@ -212,26 +214,31 @@ public final class AlerterApi {
             error(ex, 400, e.getMessage());
             return;
         }
-        if (durable(ex, created.durable())) {
+        if (durable(created.durable())) {
             OpsServer.reply(ex, 201, "application/json", created.silence().toJson(now).toString());
         } else {
-            // Not durable: do not keep a silence that a restart would lose.
+            // Not durable: do not keep a silence that a restart would lose, and take it back before answering, so
+            // that a client told 503 never sees it listed.
             silences.forget(created.silence());
+            notDurable(ex);
         }
     }
 
-    /** Whether the write became durable in time; answers 503 itself when not. */
-    private static boolean durable(final HttpExchange ex, final CompletableFuture<Silence> write) throws IOException {
+    /** Whether the write became durable in time (the caller answers 503 when not, after undoing what it must). */
+    private static boolean durable(final CompletableFuture<Silence> write) {
         try {
             write.get(DURABLE_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (final InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (final ExecutionException | TimeoutException e) {
-            // answered below
+            // not durable
         }
-        error(ex, 503, "the change could not be stored within " + DURABLE_WITHIN.toSeconds() + " s; try again");
         return false;
+    }
+
+    private static void notDurable(final HttpExchange ex) throws IOException {
+        error(ex, 503, "the change could not be stored within " + DURABLE_WITHIN.toSeconds() + " s; try again");
     }
 
     private static String text(final JsonNode body, final String field, final String dflt) {
