@@ -61,6 +61,13 @@ public final class Collector implements AutoCloseable {
     private final Map<String, Counter> failures = new ConcurrentHashMap<>();
     private final Map<String, Counter> skips = new ConcurrentHashMap<>();
     private final AtomicInteger reachable = new AtomicInteger();
+    /** Poll intervals of clusters that set their own (targets), by cluster. */
+    private final Map<String, Long> intervals = new ConcurrentHashMap<>();
+    /**
+     * Room for every node's poll at once: a node is queued at most once (a tick finding its poll still queued or
+     * running is skipped), so the queue never holds more polls than there are nodes.
+     */
+    private static final int QUEUE = 1 << 17;
 
     public Collector(final CollectorConfig config, final Consumer<ReplicationSample> sink, final MeterRegistry metrics) {
         this(config, sink, metrics, System::currentTimeMillis);
@@ -82,7 +89,7 @@ public final class Collector implements AutoCloseable {
         this.scheduler = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "replwatch-scheduler"));
         final AtomicInteger n = new AtomicInteger();
         this.workers = new ThreadPoolExecutor(config.maxConcurrentPolls(), config.maxConcurrentPolls(), 60,
-                TimeUnit.SECONDS, new LinkedBlockingQueue<>(Math.max(1024, pollers.size() * 2)),
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(QUEUE),
                 r -> daemon(r, "replwatch-poll-" + n.incrementAndGet()));
         this.pollTimer = Timer.builder("replwatch_collector_poll_duration")
                 .description("Poll latency, all nodes: connect (when needed) and the one SQL round trip")
@@ -132,8 +139,88 @@ public final class Collector implements AutoCloseable {
     }
 
     private void schedule(final NodePoller p, final long phase) {
-        schedules.put(key(p.node()), scheduler.scheduleAtFixedRate(() -> tick(p), phase, config.pollInterval().toMillis(),
+        schedules.put(key(p.node()), scheduler.scheduleAtFixedRate(() -> tick(p), phase, interval(p.node().cluster()),
                 TimeUnit.MILLISECONDS));
+    }
+
+    private long interval(final String cluster) {
+        return intervals.getOrDefault(cluster, config.pollInterval().toMillis());
+    }
+
+    /**
+     * Starts polling a cluster, or brings it to a new definition (a target changed): a node whose settings are
+     * unchanged keeps its connection, schedule and sequence; a changed node is reconnected; a node no longer listed
+     * gets a last sample saying it is no longer watched. A changed interval reschedules the cluster's nodes.
+     *
+     * @param interval the cluster's own poll interval, or null for the collector's
+     */
+    public synchronized void applyCluster(final String cluster, final List<NodeConfig> nodes, final java.time.Duration interval) {
+        final long before = interval(cluster);
+        if (interval == null) {
+            intervals.remove(cluster);
+        } else {
+            intervals.put(cluster, interval.toMillis());
+        }
+        final boolean rescheduled = before != interval(cluster);
+        final java.util.Set<String> wanted = new java.util.HashSet<>();
+        int added = 0;
+        for (final NodeConfig n : nodes) {
+            wanted.add(key(n));
+            final NodePoller have = poller(key(n));
+            if (have != null && have.node().equals(n)) {
+                if (rescheduled) {
+                    final var f = schedules.remove(key(n));
+                    if (f != null) {
+                        f.cancel(false);
+                    }
+                    schedule(have, ThreadLocalRandom.current().nextLong(interval(cluster)));
+                }
+                continue;
+            }
+            if (have != null) {
+                drop(have, null);
+            }
+            final NodePoller p = newPoller(n);
+            pollers.add(p);
+            added++;
+            if (started) {
+                schedule(p, ThreadLocalRandom.current().nextLong(Math.min(interval(cluster), 1000)));
+            }
+        }
+        int removed = 0;
+        for (final NodePoller p : pollers) {
+            if (p.node().cluster().equals(cluster) && !wanted.contains(key(p.node())) && !discovered.containsKey(key(p.node()))) {
+                drop(p, "removed from its cluster's target: no longer polled");
+                removed++;
+            }
+        }
+        if (added > 0 || removed > 0 || rescheduled) {
+            LOG.info("{}: polling {} nodes every {} ms ({} new or changed, {} removed)", cluster, nodes.size(),
+                    interval(cluster), added, removed);
+        }
+    }
+
+    /**
+     * Stops polling a cluster. With {@code reason} (the cluster left the targets), each node's last sample says so and
+     * the processor forgets it; without (another collector takes the cluster over), nodes just stop.
+     */
+    public synchronized void removeCluster(final String cluster, final String reason) {
+        int n = 0;
+        for (final NodePoller p : pollers) {
+            if (p.node().cluster().equals(cluster)) {
+                drop(p, reason);
+                n++;
+            }
+        }
+        intervals.remove(cluster);
+        if (n > 0) {
+            LOG.info("{}: no longer polled here ({} nodes){}", cluster, n, reason == null ? "" : ": " + reason);
+        }
+    }
+
+    /** The clusters polled now, sorted. */
+    public List<String> clusters() {
+        return pollers.stream().map(p -> p.node().cluster()).distinct().sorted().toList();
     }
 
     /**
@@ -171,7 +258,7 @@ public final class Collector implements AutoCloseable {
             if (have != null) {
                 LOG.info("{}: member {} moved from {}:{} to {}:{}", cluster, m.getName(), have.node().host(),
                         have.node().port(), want.host(), want.port());
-                drop(have, false);
+                drop(have, null);
             } else {
                 LOG.info("{}: Patroni member {} found at {}:{}: polling it", cluster, m.getName(), want.host(), want.port());
             }
@@ -190,7 +277,7 @@ public final class Collector implements AutoCloseable {
             if (now - since >= src.config().memberGrace().toMillis()) {
                 LOG.info("{}: {} has not been a Patroni member for {}: no longer polled", cluster, p.node().name(),
                         src.config().memberGrace());
-                drop(p, true);
+                drop(p, "left the Patroni cluster: no longer polled");
             }
         }
     }
@@ -204,11 +291,12 @@ public final class Collector implements AutoCloseable {
         return null;
     }
 
-    /** Stops polling a node; with {@code farewell}, publishes a last sample saying it left its Patroni cluster. */
-    private void drop(final NodePoller p, final boolean farewell) {
+    /** Stops polling a node; with {@code farewell}, publishes a last sample saying why it is no longer watched. */
+    private void drop(final NodePoller p, final String farewell) {
         final String k = key(p.node());
-        final var f = schedules.remove(k);
-        if (f != null) {
+        p.markDropped();
+        final var f = schedules.get(k);
+        if (f != null && schedules.remove(k, f)) {
             f.cancel(false);
         }
         pollers.remove(p);
@@ -228,7 +316,7 @@ public final class Collector implements AutoCloseable {
             }
             p.close();
         });
-        if (farewell) {
+        if (farewell != null) {
             final PatroniSource src = patroni.get(p.node().cluster());
             final PatroniInfo info = src == null ? null : src.current();
             sink.accept(ReplicationSample.newBuilder()
@@ -236,11 +324,13 @@ public final class Collector implements AutoCloseable {
                     .setNode(p.node().name())
                     .setCollectorId(config.collectorId())
                     .setSampledAt(java.time.Instant.ofEpochMilli(clock.getAsLong()))
+                    .setSequence(p.nextSequence())
                     .setStatus(PollStatus.UNREACHABLE)
-                    .setMessage("left the Patroni cluster: no longer polled")
+                    .setMessage(farewell)
                     .setLabels(p.node().labels())
-                    .setPatroni(info == null ? PatroniInfo.newBuilder().setReadAt(java.time.Instant.ofEpochMilli(
-                            clock.getAsLong())).setRemoved(true).build()
+                    .setRetired(true)
+                    .setPatroni(src == null ? null : info == null ? PatroniInfo.newBuilder().setReadAt(
+                            java.time.Instant.ofEpochMilli(clock.getAsLong())).setRemoved(true).build()
                             : PatroniInfo.newBuilder(info).setRemoved(true).setSelf(null).build())
                     .build());
         }
@@ -277,8 +367,8 @@ public final class Collector implements AutoCloseable {
             LOG.error("{}/{}: poll crashed: {}", p.node().cluster(), p.node().name(), e.toString(), e);
             return;
         }
-        if (src != null && !schedules.containsKey(key(p.node()))) {
-            return; // dropped while it polled
+        if (p.dropped()) {
+            return; // dropped while it polled: removed, or polled by another collector now
         }
         pollTimer.record(p.lastPollNanos(), TimeUnit.NANOSECONDS);
         if (p.reachable() != wasReachable) {

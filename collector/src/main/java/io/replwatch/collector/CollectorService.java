@@ -6,6 +6,7 @@ import io.replwatch.collector.config.CollectorConfig;
 import io.replwatch.collector.publish.SamplePublisher;
 import io.replwatch.runtime.ops.OpsServer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** The running collector: publisher, pollers and the /metrics and /health endpoints, wired from a config. */
@@ -16,18 +17,58 @@ public final class CollectorService implements AutoCloseable {
     private final SamplePublisher publisher;
     private final Collector collector;
     private final OpsServer ops;
+    private final io.replwatch.collector.targets.TargetsFollower targets;
+    private final io.replwatch.collector.targets.Heartbeats heartbeats;
 
     public CollectorService(final CollectorConfig config) {
         this.config = config;
         this.publisher = new SamplePublisher(config.kafka(), config.registry(), config.topic(), metrics);
         this.collector = new Collector(config, publisher::publish, metrics);
+        ensureTopics(config);
+        this.targets = config.targets() == null ? null : new io.replwatch.collector.targets.TargetsFollower(
+                config.targets(), config.collectorId(), config.kafka(), config.registry(), collector, metrics);
+        this.heartbeats = config.heartbeatInterval().isZero() ? null : new io.replwatch.collector.targets.Heartbeats(
+                io.replwatch.schemas.Topics.COLLECTORS, config.collectorId(),
+                config.targets() == null ? null : config.targets().group(), config.heartbeatInterval(), config.kafka(),
+                config.registry(), collector::clusters, () -> collector.pollers().size());
         this.ops = config.httpPort() < 0 ? null
                 : OpsServer.start(config.httpBind(), config.httpPort(), metrics::scrape, this::health);
     }
 
     public CollectorService start() {
         collector.start();
+        if (targets != null) {
+            targets.start();
+        }
+        if (heartbeats != null) {
+            heartbeats.start();
+        }
         return this;
+    }
+
+    /**
+     * The collectors topic (one partition, compacted: every heartbeat goes to partition 0) and, in a group, the
+     * targets topic. Best effort: a collector starting while Kafka is away still starts and buffers its samples.
+     */
+    private static void ensureTopics(final CollectorConfig config) {
+        final List<io.replwatch.runtime.kafka.KafkaTopics.Spec> wanted = new java.util.ArrayList<>();
+        final Map<String, String> compact = Map.of("cleanup.policy", "compact");
+        if (!config.heartbeatInterval().isZero()) {
+            wanted.add(io.replwatch.runtime.kafka.KafkaTopics.Spec.of(io.replwatch.schemas.Topics.COLLECTORS)
+                    .partitions(1).configs(compact));
+        }
+        if (config.targets() != null) {
+            wanted.add(io.replwatch.runtime.kafka.KafkaTopics.Spec.of(config.targets().topic())
+                    .partitions(io.replwatch.collector.targets.TargetsTopic.PARTITIONS).configs(compact));
+        }
+        if (wanted.isEmpty()) {
+            return;
+        }
+        try {
+            io.replwatch.runtime.kafka.KafkaTopics.ensure(config.kafka(), wanted, java.time.Duration.ofSeconds(10));
+        } catch (final IllegalStateException e) {
+            org.slf4j.LoggerFactory.getLogger(CollectorService.class).warn("{}; going on", e.getMessage());
+        }
     }
 
     /** Healthy while samples reach Kafka: nothing waiting, or an acknowledgement within three intervals. */
@@ -39,6 +80,11 @@ public final class CollectorService implements AutoCloseable {
         final Map<String, Object> d = new LinkedHashMap<>();
         d.put("collector_id", config.collectorId());
         d.put("nodes_configured", collector.pollers().size());
+        d.put("clusters", collector.clusters().size());
+        if (targets != null) {
+            d.put("targets_group", config.targets().group());
+            d.put("targets_partitions", targets.partitions());
+        }
         d.put("nodes_reachable", collector.reachableNodes());
         d.put("publish_backlog", publisher.backlog());
         d.put("samples_acknowledged", publisher.acknowledged());
@@ -82,6 +128,14 @@ public final class CollectorService implements AutoCloseable {
 
     @Override
     public void close() {
+        // The last heartbeat names the clusters polled before leaving: those nobody takes over are COLLECTOR_DOWN.
+        final List<String> polled = collector.clusters();
+        if (targets != null) {
+            targets.close();
+        }
+        if (heartbeats != null) {
+            heartbeats.close(polled);
+        }
         collector.close();
         publisher.close();
         if (ops != null) {

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 @Command(name = "replwatch", mixinStandardHelpOptions = true, version = "replwatch 0.1.0",
         description = "Watch PostgreSQL streaming replication across a fleet, through Kafka.",
         subcommands = {SandboxCommand.class, CollectorCommand.class, ProcessorCommand.class, AlerterCommand.class, LocalCommand.class,
-                LakeCommand.class, CapacityCommand.class, TailCommand.class, FailoverCheckCommand.class})
+                LakeCommand.class, CapacityCommand.class, TailCommand.class, FailoverCheckCommand.class,
+                TargetsCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -2,13 +2,10 @@ package io.replwatch.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.replwatch.sandbox.SandboxState;
 import io.replwatch.serde.AvroDeserializer;
 import io.replwatch.serde.AvroJson;
-import io.replwatch.serde.SerdeConfig;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,13 +37,8 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--max", description = "Stop after N records (default: follow until interrupted).")
     Long max;
 
-    @Option(names = "--bootstrap", description = "Kafka bootstrap servers (default: $REPLWATCH_BOOTSTRAP, else the"
-            + " running sandbox's, else localhost:9092).")
-    String bootstrap;
-
-    @Option(names = "--registry", description = "Schema registry URL (default: $REPLWATCH_REGISTRY, else the running"
-            + " sandbox's, else http://localhost:8081).")
-    String registry;
+    @CommandLine.Mixin
+    KafkaOptions kafka;
 
     @Option(names = "--from", defaultValue = "beginning", description = "beginning or end (default: ${DEFAULT-VALUE}).")
     String from;
@@ -57,14 +49,6 @@ public final class TailCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", description = "Stop after this long without a new record, e.g. 10s.")
     Duration timeout;
-
-    @Option(names = "--client-config", paramLabel = "FILE", description = "Kafka client properties (security.protocol, "
-            + "sasl.*, ssl.*) and serde properties (basic.auth.user.info, schema.registry.ssl.*), as for Kafka's own "
-            + "--command-config: to reach a secured cluster. Its values are never printed.")
-    Path clientConfig;
-
-    @Option(names = "--sandbox-dir", defaultValue = ".replwatch/sandbox", hidden = true)
-    Path sandboxDir;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -84,29 +68,15 @@ public final class TailCommand implements Callable<Integer> {
             err.println("error: --from must be beginning or end (got '" + from + "')");
             return 2;
         }
-        final SandboxState sandbox = SandboxState.read(sandboxDir);
-        final String servers = firstOf(bootstrap, System.getenv("REPLWATCH_BOOTSTRAP"),
-                sandbox.raw().path("kafka").path("bootstrap_servers").asText(null), "localhost:9092");
-        final String url = firstOf(registry, System.getenv("REPLWATCH_REGISTRY"),
-                sandbox.raw().path("registry").path("url").asText(null), "http://localhost:8081");
-
-        final Properties client = new Properties();
-        if (clientConfig != null) {
-            try (java.io.Reader in = java.nio.file.Files.newBufferedReader(clientConfig, StandardCharsets.UTF_8)) {
-                client.load(in);
-            } catch (final java.io.IOException | IllegalArgumentException e) {
-                err.println("error: cannot read --client-config " + clientConfig + ": " + e.getClass().getSimpleName());
-                return 2;
-            }
+        final KafkaOptions.Resolved endpoint = kafka.resolve(err);
+        if (endpoint == null) {
+            return 2;
         }
-        final Map<String, Object> serde = new java.util.HashMap<>();
-        client.stringPropertyNames().forEach(k -> serde.put(k, client.getProperty(k)));
-        serde.put(SerdeConfig.SCHEMA_REGISTRY_URL, url);
+        final Map<String, Object> serde = new java.util.HashMap<>(endpoint.serde());
         final AvroDeserializer<GenericContainer> de = new AvroDeserializer<>();
         de.configure(serde, false);
         final Properties p = new Properties();
-        p.putAll(client);
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        p.putAll(endpoint.kafka());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "replwatch-tail-" + UUID.randomUUID());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, from.equals("beginning") ? "earliest" : "latest");
@@ -150,14 +120,5 @@ public final class TailCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static String firstOf(final String... values) {
-        for (final String v : values) {
-            if (v != null && !v.isBlank()) {
-                return v;
-            }
-        }
-        return null;
     }
 }

@@ -116,8 +116,11 @@ public final class ProcessorService implements AutoCloseable {
     private void ensureTopics() {
         final List<KafkaTopics.Spec> wanted = new ArrayList<>();
         for (final String t : Topics.all()) {
-            final KafkaTopics.Spec spec = KafkaTopics.Spec.of(t).partitions(config.partitions());
-            final boolean compacted = t.equals(Topics.NODE_HEALTH) || t.equals(Topics.LOGICAL_CONSUMERS);
+            // Heartbeats go to partition 0 and are judged together (which collector holds which cluster): one each.
+            final boolean single = t.equals(Topics.COLLECTORS) || t.equals(Topics.COLLECTOR_STATUS);
+            final KafkaTopics.Spec spec = KafkaTopics.Spec.of(t).partitions(single ? 1 : config.partitions());
+            final boolean compacted = t.equals(Topics.NODE_HEALTH) || t.equals(Topics.LOGICAL_CONSUMERS)
+                    || t.equals(Topics.TARGETS) || single;
             wanted.add(compacted ? spec.configs(Map.of("cleanup.policy", "compact")) : spec);
         }
         final List<String> created = KafkaTopics.ensure(config.kafka(), wanted, Duration.ofSeconds(30));

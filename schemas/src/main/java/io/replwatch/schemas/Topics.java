@@ -21,6 +21,15 @@ public final class Topics {
     public static final String NODE_HEALTH = "replwatch.node-health";
     /** CapacityRollup per node and cluster per hour and day. */
     public static final String ROLLUPS = "replwatch.rollups";
+    /**
+     * Compacted; key cluster; the ClusterTarget collectors in a group poll (a tombstone removes the cluster).
+     * Written by {@code replwatch targets apply}; read by every collector in the group, each its assigned partitions.
+     */
+    public static final String TARGETS = "replwatch.targets";
+    /** Compacted; key collector id; the CollectorHeartbeat of every collector (alive, its clusters; LEFT at a clean stop). */
+    public static final String COLLECTORS = "replwatch.collectors";
+    /** Compacted; key collector id; the processor's CollectorStatus of each collector, read whole by every task. */
+    public static final String COLLECTOR_STATUS = "replwatch.collector-status";
     /** DeadLetter: undecodable input and undeliverable notifications, with the reason. */
     public static final String DEAD_LETTER = "replwatch.dead-letter";
 
@@ -30,6 +39,6 @@ public final class Topics {
     /** Every topic replwatch writes, for tools that create or list them. */
     public static String[] all() {
         return new String[] {SAMPLES, WAL_THROUGHPUT, LAG_RATES, LOGICAL_CONSUMERS, HEALTH_TRANSITIONS, NODE_HEALTH, ROLLUPS,
-            DEAD_LETTER};
+            DEAD_LETTER, TARGETS, COLLECTORS, COLLECTOR_STATUS};
     }
 }

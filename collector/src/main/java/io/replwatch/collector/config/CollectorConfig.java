@@ -50,6 +50,12 @@ import java.util.function.Function;
  *       ca_file: /etc/ssl/patroni-ca.pem   # for https endpoints with a private CA
  *       timeout: 2s
  *       member_grace: 5m              # a member gone from /cluster is polled this long before it is dropped
+ * targets:                            # also (or only) poll the clusters of replwatch.targets this collector is
+ *   topic: replwatch.targets          # assigned in the collectors' consumer group: see TargetsSettings
+ *   group: replwatch-collectors
+ *   session_timeout: 10s              # a collector silent this long loses its clusters to the others
+ *   credentials_file: /etc/replwatch/credentials.yaml   # credential name: password, for targets that name one
+ * heartbeat_interval: 5s              # replwatch.collectors: alive, and which clusters; 0 turns it off
  * </pre>
  */
 public record CollectorConfig(
@@ -65,7 +71,9 @@ public record CollectorConfig(
         Map<String, String> kafka,
         Map<String, String> registry,
         List<NodeConfig> nodes,
-        List<PatroniConfig> patroni) {
+        List<PatroniConfig> patroni,
+        TargetsSettings targets,
+        Duration heartbeatInterval) {
 
     /** A configuration without Patroni clusters. */
     public CollectorConfig(final String collectorId, final Duration pollInterval, final Duration connectTimeout,
@@ -73,15 +81,15 @@ public record CollectorConfig(
                            final String topic, final int httpPort, final String httpBind, final Map<String, String> kafka,
                            final Map<String, String> registry, final List<NodeConfig> nodes) {
         this(collectorId, pollInterval, connectTimeout, statementTimeout, settingsRefresh, maxConcurrentPolls, topic,
-                httpPort, httpBind, kafka, registry, nodes, List.of());
+                httpPort, httpBind, kafka, registry, nodes, List.of(), null, Duration.ZERO);
     }
 
     private static final Set<String> TOP = Set.of("collector_id", "poll_interval", "connect_timeout",
             "statement_timeout", "settings_refresh", "max_concurrent_polls", "topic", "http_port", "http_bind", "kafka",
-            "schema_registry", "defaults", "clusters");
+            "schema_registry", "defaults", "clusters", "targets", "heartbeat_interval");
     private static final Set<String> NODE_KEYS = Set.of("name", "host", "port", "database", "user", "password",
             "password_file", "sslmode", "sslrootcert", "sslcert", "sslkey", "labels");
-    private static final Set<String> SSLMODES = Set.of("disable", "allow", "prefer", "require", "verify-ca",
+    static final Set<String> SSLMODES = Set.of("disable", "allow", "prefer", "require", "verify-ca",
             "verify-full");
 
     public static CollectorConfig load(final Path file) {
@@ -112,8 +120,14 @@ public record CollectorConfig(
         final List<NodeConfig> nodes = new ArrayList<>();
         final List<PatroniConfig> patroni = new ArrayList<>();
         final List<ConfigNode> clusters = root.list("clusters");
-        if (clusters.isEmpty() && !root.has("clusters")) {
-            root.problem("clusters", "is required: at least one cluster with at least one node");
+        final TargetsSettings targets = root.has("targets") ? TargetsSettings.from(root.child("targets")) : null;
+        if (clusters.isEmpty() && !root.has("clusters") && targets == null) {
+            root.problem("clusters", "is required: at least one cluster with at least one node (or a targets section: "
+                    + "the clusters of replwatch.targets this collector is assigned)");
+        }
+        final Duration heartbeat = root.duration("heartbeat_interval", Duration.ofSeconds(5), Duration.ZERO);
+        if (!heartbeat.isZero() && heartbeat.toMillis() < 100) {
+            root.problem("heartbeat_interval", "must be 0 (off) or at least 100ms");
         }
         final Set<String> clusterNames = new HashSet<>();
         for (final ConfigNode c : clusters) {
@@ -135,42 +149,7 @@ public record CollectorConfig(
             final Set<String> nodeNames = new HashSet<>();
             for (final ConfigNode n : nodeNodes) {
                 n.allowOnly(NODE_KEYS);
-                final String name = n.requiredString("name");
-                if (name != null && !NAME.matcher(name).matches()) {
-                    n.problem("name", NAME_RULE + " (got '" + name + "')");
-                }
-                if (name != null && !nodeNames.add(name)) {
-                    n.problem("name", "duplicate node name '" + name + "' in cluster '" + cluster + "'");
-                }
-                final String host = pick(n, defaults, "host", null);
-                if (host == null) {
-                    n.problem("host", "is required");
-                } else if (!HOST.matcher(host).matches()) {
-                    n.problem(n.has("host") ? "host" : "defaults.host", "must be a host name or an IP address, nothing "
-                            + "else (got '" + host + "')");
-                }
-                final int port = n.has("port") ? n.integer("port", 5432, 1, 65535) : defaults.integer("port", 5432, 1, 65535);
-                final String sslmode = pick(n, defaults, "sslmode", "prefer");
-                if (!SSLMODES.contains(sslmode)) {
-                    n.problem("sslmode", "must be one of " + new java.util.TreeSet<>(SSLMODES) + " (got '" + sslmode + "')");
-                }
-                final String user = pick(n, defaults, "user", null);
-                if (user == null) {
-                    n.problem("user", "is required (here or under defaults)");
-                }
-                final String password = password(n, defaults);
-                final Map<String, String> labels = new LinkedHashMap<>(clusterLabels);
-                labels.putAll(defaults.stringMap("labels"));
-                labels.putAll(n.stringMap("labels"));
-                final String database = pick(n, defaults, "database", "postgres");
-                if (!DATABASE.matcher(database).matches()) {
-                    // It goes into the JDBC URL: "postgres?sslmode=disable" would override the TLS mode.
-                    n.problem(n.has("database") ? "database" : "defaults.database", "must be a database name without "
-                            + "? & = / # ; % or spaces (connection settings are keys of their own, such as sslmode)");
-                }
-                nodes.add(new NodeConfig(cluster, name, host, port, database, user,
-                        password, sslmode, pick(n, defaults, "sslrootcert", null), pick(n, defaults, "sslcert", null),
-                        pick(n, defaults, "sslkey", null), Map.copyOf(labels)));
+                nodes.add(node(n, defaults, cluster, clusterLabels, nodeNames, password(n, defaults)));
             }
             if (withPatroni) {
                 final Map<String, String> labels = new LinkedHashMap<>(clusterLabels);
@@ -182,7 +161,56 @@ public record CollectorConfig(
         }
         root.throwIfProblems();
         return new CollectorConfig(id, interval, connect, statement, refresh, workers, topic, httpPort, httpBind,
-                sections.kafka(), sections.registry(), List.copyOf(nodes), List.copyOf(patroni));
+                sections.kafka(), sections.registry(), List.copyOf(nodes), List.copyOf(patroni), targets, heartbeat);
+    }
+
+    /**
+     * One node's connection settings, validated (each problem noted on {@code n}); what a node does not say comes
+     * from {@code defaults}. Shared by the collector's file and {@code replwatch targets apply}, which differ only in
+     * how the password is given ({@code password} here, a credential's name there).
+     */
+    static NodeConfig node(final ConfigNode n, final ConfigNode defaults, final String cluster,
+                           final Map<String, String> clusterLabels, final Set<String> nodeNames, final String password) {
+        final String name = n.requiredString("name");
+        if (name != null && !NAME.matcher(name).matches()) {
+            n.problem("name", NAME_RULE + " (got '" + name + "')");
+        }
+        if (name != null && !nodeNames.add(name)) {
+            n.problem("name", "duplicate node name '" + name + "' in cluster '" + cluster + "'");
+        }
+        final String host = pick(n, defaults, "host", null);
+        if (host == null) {
+            n.problem("host", "is required");
+        } else if (!HOST.matcher(host).matches()) {
+            n.problem(n.has("host") ? "host" : "defaults.host", "must be a host name or an IP address, nothing "
+                    + "else (got '" + host + "')");
+        }
+        final int port = n.has("port") ? n.integer("port", 5432, 1, 65535) : defaults.integer("port", 5432, 1, 65535);
+        final String sslmode = pick(n, defaults, "sslmode", "prefer");
+        if (!SSLMODES.contains(sslmode)) {
+            n.problem("sslmode", "must be one of " + new java.util.TreeSet<>(SSLMODES) + " (got '" + sslmode + "')");
+        }
+        final String user = pick(n, defaults, "user", null);
+        if (user == null) {
+            n.problem("user", "is required (here or under defaults)");
+        }
+        final Map<String, String> labels = new LinkedHashMap<>(clusterLabels);
+        labels.putAll(defaults.stringMap("labels"));
+        labels.putAll(n.stringMap("labels"));
+        final String database = pick(n, defaults, "database", "postgres");
+        if (!DATABASE.matcher(database).matches()) {
+            // It goes into the JDBC URL: "postgres?sslmode=disable" would override the TLS mode.
+            n.problem(n.has("database") ? "database" : "defaults.database", "must be a database name without "
+                    + "? & = / # ; % or spaces (connection settings are keys of their own, such as sslmode)");
+        }
+        return new NodeConfig(cluster, name, host, port, database, user, password, sslmode,
+                pick(n, defaults, "sslrootcert", null), pick(n, defaults, "sslcert", null),
+                pick(n, defaults, "sslkey", null), Map.copyOf(labels));
+    }
+
+    /** Whether {@code name} may name a cluster or a node. */
+    public static boolean validName(final String name) {
+        return name != null && NAME.matcher(name).matches();
     }
 
     private static final Set<String> PATRONI_KEYS = Set.of("endpoints", "username", "password", "password_file",
@@ -239,7 +267,7 @@ public record CollectorConfig(
             "[A-Za-z0-9._-]{1,253}|\\[?[0-9A-Fa-f:.]+(%[A-Za-z0-9]+)?]?");
     private static final java.util.regex.Pattern DATABASE = java.util.regex.Pattern.compile("[^?&=/#;%\\s\\\\]{1,63}");
 
-    private static String pick(final ConfigNode node, final ConfigNode defaults, final String key, final String dflt) {
+    static String pick(final ConfigNode node, final ConfigNode defaults, final String key, final String dflt) {
         return node.has(key) ? node.string(key, dflt) : defaults.string(key, dflt);
     }
 

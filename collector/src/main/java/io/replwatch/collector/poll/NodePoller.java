@@ -45,6 +45,8 @@ public final class NodePoller implements AutoCloseable {
     private final LongSupplier clock;
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean();
+    /** No longer polled (removed, moved to another collector): a poll still running publishes nothing. */
+    private volatile boolean dropped;
 
     private Connection connection;
     private PreparedStatement poll;
@@ -105,6 +107,19 @@ public final class NodePoller implements AutoCloseable {
     /** Releases the claim without polling (the worker pool refused the task). */
     public void release() {
         running.set(false);
+    }
+
+    /** The next sequence number, for a sample made outside {@link #poll()} (the node's last, when it is dropped). */
+    public long nextSequence() {
+        return sequence.incrementAndGet();
+    }
+
+    public void markDropped() {
+        dropped = true;
+    }
+
+    public boolean dropped() {
+        return dropped;
     }
 
     /** One poll: always a sample, OK or saying why not. */

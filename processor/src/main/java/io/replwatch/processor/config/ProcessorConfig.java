@@ -98,6 +98,11 @@ public record ProcessorConfig(
             Duration.ofSeconds(1), "a sample dated further ahead of the processor's clock, whose collector's clock "
                     + "jumped back further, or whose collector disagrees further with PostgreSQL's clock (a steadily "
                     + "slow collector) raises CLOCK_SKEW and is taken at the processor's or PostgreSQL's time");
+    static final ConfigKey<Duration> COLLECTOR_TAKEOVER = ConfigKey.duration("collector_takeover", D.collectorTakeover(),
+            Duration.ofSeconds(1), "a node whose collector stopped, or gave its cluster to another collector, waits this "
+                    + "long for another collector before it counts as stale; a stopped collector whose clusters nobody "
+                    + "polls then raises one COLLECTOR_DOWN, not a SAMPLES_STALE per node (at least the collectors' "
+                    + "targets.session_timeout plus a poll interval)");
     static final ConfigKey<Void> RULES = ConfigKey.section("rules",
             "per rule: `warning`, `critical` (in the rule's unit, see the rule table), `for`, `clear_for`");
     static final ConfigKey<Void> CLUSTERS = ConfigKey.section("clusters", "per cluster: `rules`, overriding the above");
@@ -106,7 +111,7 @@ public record ProcessorConfig(
     public static final List<ConfigKey<?>> KEYS = List.of(APPLICATION_ID, HTTP_PORT, HTTP_BIND, ADVERTISED_URL, STATE_DIR,
             NUM_STREAM_THREADS, STATE_STORE, PARTITIONS, KAFKA, SCHEMA_REGISTRY, GRACE, WAL_WINDOWS, LAG_WINDOW,
             HISTORY_RETENTION, PUNCTUATE_INTERVAL, STALE_INTERVALS, STALE_MIN, FAILOVER_HOLD, NODE_HEALTH_EVERY,
-            CONFLICTS_WINDOW, NODE_RETENTION, CLOCK_SKEW_WINDOW, RULES, CLUSTERS);
+            CONFLICTS_WINDOW, NODE_RETENTION, CLOCK_SKEW_WINDOW, COLLECTOR_TAKEOVER, RULES, CLUSTERS);
 
     public static ProcessorConfig load(final Path file) {
         return from(ConfigNode.load(file, System::getenv));
@@ -131,7 +136,7 @@ public record ProcessorConfig(
                 LAG_WINDOW.read(root), HISTORY_RETENTION.read(root), PUNCTUATE_INTERVAL.read(root),
                 STALE_INTERVALS.read(root), STALE_MIN.read(root), FAILOVER_HOLD.read(root), NODE_HEALTH_EVERY.read(root),
                 CONFLICTS_WINDOW.read(root), new Thresholds(global, perCluster), NODE_RETENTION.read(root),
-                CLOCK_SKEW_WINDOW.read(root));
+                CLOCK_SKEW_WINDOW.read(root), COLLECTOR_TAKEOVER.read(root));
         final ProcessorConfig config = new ProcessorConfig(APPLICATION_ID.read(root), HTTP_PORT.read(root),
                 HTTP_BIND.read(root), ADVERTISED_URL.read(root), Path.of(STATE_DIR.read(root)), NUM_STREAM_THREADS.read(root),
                 STATE_STORE.read(root), PARTITIONS.read(root), sections.kafka(), sections.registry(), topology);

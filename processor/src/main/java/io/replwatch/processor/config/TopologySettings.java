@@ -21,6 +21,9 @@ import java.util.List;
  *        further than this, is a CLOCK_SKEW (and is processed at the processor's time, so it hides no later sample)
  * @param nodeRetention a node silent this long is forgotten (a node removed from the collectors' configuration
  *        must not stay UNKNOWN for ever): its state goes, its node-health record is deleted
+ * @param collectorTakeover how long a node whose collector stopped (or gave its cluster to another collector in the
+ *        group) waits for another collector before it counts as stale; a stopped collector whose clusters nobody
+ *        polls after this long raises one COLLECTOR_DOWN instead of a SAMPLES_STALE per node
  */
 public record TopologySettings(
         List<Duration> walWindows,
@@ -35,22 +38,23 @@ public record TopologySettings(
         Duration conflictsWindow,
         Thresholds thresholds,
         Duration nodeRetention,
-        Duration clockSkewWindow) {
+        Duration clockSkewWindow,
+        Duration collectorTakeover) {
 
     public static TopologySettings defaults() {
         return new TopologySettings(List.of(Duration.ofMinutes(1), Duration.ofHours(1)), Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(1), 3, Duration.ofSeconds(15),
                 Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(5), Thresholds.defaults(), Duration.ofDays(1),
-                Duration.ofSeconds(60));
+                Duration.ofSeconds(60), Duration.ofSeconds(30));
     }
 
     public TopologySettings withThresholds(final Thresholds t) {
         return new TopologySettings(walWindows, grace, lagWindow, historyRetention, punctuateInterval, staleIntervals,
-                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, t, nodeRetention, clockSkewWindow);
+                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, t, nodeRetention, clockSkewWindow, collectorTakeover);
     }
 
     public TopologySettings withClockSkewWindow(final Duration window) {
         return new TopologySettings(walWindows, grace, lagWindow, historyRetention, punctuateInterval, staleIntervals,
-                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, thresholds, nodeRetention, window);
+                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, thresholds, nodeRetention, window, collectorTakeover);
     }
 }

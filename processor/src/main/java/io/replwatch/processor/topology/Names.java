@@ -17,6 +17,16 @@ public final class Names {
     public static final String ROLLUPS_SINK = "rollups-sink";
     public static final String LOGICAL_CONSUMERS_SINK = "logical-consumers-sink";
     public static final String LOGICAL_CONSUMERS_SOURCE = "logical-consumers-source";
+    public static final String COLLECTORS_SOURCE = "collectors-source";
+    public static final String WATCH = "collector-watch";
+    public static final String HEARTBEATS_STORE = "collector-heartbeats";
+    public static final String WATCH_STORE = "collector-watch-status";
+    public static final String COLLECTOR_STATUS_SINK = "collector-status-sink";
+    public static final String WATCH_TRANSITIONS_SINK = "collector-transitions-sink";
+    public static final String WATCH_DEAD_LETTER_SINK = "collector-dead-letter-sink";
+    public static final String COLLECTOR_STATUS_SOURCE = "collector-status-source";
+    public static final String COLLECTOR_STATUS_LOADER = "collector-status-loader";
+    public static final String COLLECTOR_STATUS_STORE = "collector-status";
     public static final String LOGICAL_CONSUMERS_LOADER = "logical-consumers-loader";
     /** Global: every watched primary's latest figures per logical slot, for matching subscriptions to them. */
     public static final String LOGICAL_CONSUMERS_STORE = "logical-consumers";

@@ -31,6 +31,17 @@ public interface ProcessorMetrics {
     default void nodeView(final String nodeKey, final NodeView view) {
     }
 
+    /**
+     * A node's samples came from another collector than its last one: a takeover in the collectors' group, or a
+     * collector restarted under a new id. Its sequence numbers start again: not a gap.
+     */
+    default void collectorChanged() {
+    }
+
+    /** Samples lost between two from the same collector: the sequence number jumped by more than one. */
+    default void samplesMissing(final long count) {
+    }
+
     /** The node's task left this instance (a rebalance, or shutdown): another instance exports it now. */
     default void released(final String nodeKey) {
     }

@@ -63,7 +63,11 @@ public final class ProcessorTopology {
         lagRates.configure(serdeConfig, false);
         final Topology t = new Topology();
         t.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.SAMPLES);
-        t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples, lagRates, metrics), Names.SOURCE);
+        final AvroDeserializer<io.replwatch.avro.CollectorStatus> statuses =
+                new AvroDeserializer<>(io.replwatch.avro.CollectorStatus.class);
+        statuses.configure(serdeConfig, false);
+        t.addProcessor(Names.PROCESSOR, () -> new ReplicationProcessor(settings, samples, lagRates, metrics, statuses),
+                Names.SOURCE);
         // The processor reads these three by key, from its own copy, and walks them once at task start.
         t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.NODE_STATE_STORE),
                 Serdes.String(), StateCodec.nodeSerde()), Names.PROCESSOR);
@@ -89,17 +93,52 @@ public final class ProcessorTopology {
                         Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
                 Names.LOGICAL_CONSUMERS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
                 Topics.LOGICAL_CONSUMERS, Names.LOGICAL_CONSUMERS_LOADER, LogicalConsumersLoader::new);
+        collectors(t, settings, serdeConfig, kind);
         return t;
+    }
+
+    /**
+     * replwatch.collectors (one partition) -> collector-watch [collector-heartbeats, collector-watch-status]
+     *     -> replwatch.collector-status | replwatch.health-transitions (COLLECTOR_DOWN) | replwatch.dead-letter;
+     * replwatch.collector-status -> global store collector-status (read by every task's staleness check).
+     * A subtopology of its own: its sinks are not the sample processor's, so the two sources need not be
+     * co-partitioned.
+     */
+    private static void collectors(final Topology t, final TopologySettings settings, final Map<String, ?> serdeConfig,
+                                   final StoreKind kind) {
+        final AvroDeserializer<io.replwatch.avro.CollectorHeartbeat> heartbeats =
+                new AvroDeserializer<>(io.replwatch.avro.CollectorHeartbeat.class);
+        heartbeats.configure(serdeConfig, false);
+        t.addSource(Names.COLLECTORS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.COLLECTORS);
+        t.addProcessor(Names.WATCH, () -> new CollectorWatch(settings, heartbeats), Names.COLLECTORS_SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.HEARTBEATS_STORE), Serdes.String(),
+                Serdes.ByteArray()), Names.WATCH);
+        t.addStateStore(Stores.keyValueStoreBuilder(store(kind, Names.WATCH_STORE), Serdes.String(),
+                Serdes.ByteArray()), Names.WATCH);
+        sinkOf(t, Names.COLLECTOR_STATUS_SINK, Topics.COLLECTOR_STATUS, io.replwatch.avro.CollectorStatus.class,
+                serdeConfig, Names.WATCH);
+        sinkOf(t, Names.WATCH_TRANSITIONS_SINK, Topics.HEALTH_TRANSITIONS, HealthTransition.class, serdeConfig, Names.WATCH);
+        sinkOf(t, Names.WATCH_DEAD_LETTER_SINK, Topics.DEAD_LETTER, DeadLetter.class, serdeConfig, Names.WATCH);
+        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(Names.COLLECTOR_STATUS_STORE),
+                        Serdes.String(), Serdes.ByteArray()).withLoggingDisabled(),
+                Names.COLLECTOR_STATUS_SOURCE, new StringDeserializer(), new ByteArrayDeserializer(),
+                Topics.COLLECTOR_STATUS, Names.COLLECTOR_STATUS_LOADER, CollectorStatuses.Loader::new);
     }
 
     private static KeyValueBytesStoreSupplier store(final StoreKind kind, final String name) {
         return kind == StoreKind.MEMORY ? HashKeyValueStore.supplier(name) : Stores.persistentKeyValueStore(name);
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private static <T extends SpecificRecord> void sink(final Topology t, final String name, final String topic,
                                                         final Class<T> type, final Map<String, ?> serdeConfig) {
+        sinkOf(t, name, topic, type, serdeConfig, Names.PROCESSOR);
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <T extends SpecificRecord> void sinkOf(final Topology t, final String name, final String topic,
+                                                          final Class<T> type, final Map<String, ?> serdeConfig,
+                                                          final String parent) {
         final Serde<T> serde = AvroSerde.forValues(type, serdeConfig);
-        t.addSink(name, topic, (Serializer) Serdes.String().serializer(), (Serializer) serde.serializer(), Names.PROCESSOR);
+        t.addSink(name, topic, (Serializer) Serdes.String().serializer(), (Serializer) serde.serializer(), parent);
     }
 }

@@ -61,12 +61,15 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     private NodeViews views;
     private HealthStage health;
     private RollupStage rollups;
+    private final io.replwatch.serde.AvroDeserializer<io.replwatch.avro.CollectorStatus> collectorStatuses;
 
     /** Figures of a publisher's slot older than this are not matched to a subscription (the publisher went quiet). */
     static final long PUBLISHER_MAX_AGE_MS = 60_000;
 
     ReplicationProcessor(final TopologySettings settings, final Deserializer<ReplicationSample> deserializer,
-                         final Deserializer<LagRate> lagRates, final ProcessorMetrics metrics) {
+                         final Deserializer<LagRate> lagRates, final ProcessorMetrics metrics,
+                         final io.replwatch.serde.AvroDeserializer<io.replwatch.avro.CollectorStatus> collectorStatuses) {
+        this.collectorStatuses = collectorStatuses;
         this.settings = settings;
         this.deserializer = deserializer;
         this.lagRates = lagRates;
@@ -80,7 +83,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         final HistoryStore history = new HistoryStore(ctx.getStateStore(Names.HISTORY_STORE));
         this.state = new TaskState(ctx.getStateStore(Names.NODE_STATE_STORE), ctx.getStateStore(Names.CLUSTER_STATE_STORE));
         state.load(ctx.currentSystemTimeMs(), history.loadAll());
-        this.intake = new SampleIntake(settings, metrics::clockSkewed);
+        this.intake = new SampleIntake(settings, metrics::clockSkewed, metrics::collectorChanged, metrics::samplesMissing);
         this.primaries = new PrimaryTracker(settings, history);
         this.wal = new WalWindows(settings, out);
         this.lag = new StandbyLag(settings);
@@ -88,7 +91,9 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
                 PUBLISHER_MAX_AGE_MS), state::peek);
         this.health = new HealthStage(settings, out);
         this.rollups = new RollupStage(settings, out);
-        final Staleness staleness = new Staleness(state, views, health, wal, settings.nodeRetention());
+        final Staleness staleness = new Staleness(state, views, health, wal, settings.nodeRetention(),
+                new CollectorStatuses(ctx.getStateStore(Names.COLLECTOR_STATUS_STORE), collectorStatuses,
+                        settings.collectorTakeover()));
         ctx.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, staleness::punctuate);
     }
 
@@ -130,9 +135,10 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         if (t == SampleIntake.REFUSED) {
             return;
         }
-        if (s.getPatroni() != null && s.getPatroni().getRemoved()) {
-            // Gone from its Patroni cluster: its last sample. Its alerts end and it leaves the state and the API.
-            LOG.info("{}/{}: left its Patroni cluster; forgotten", s.getCluster(), s.getNode());
+        if (s.getRetired() || s.getPatroni() != null && s.getPatroni().getRemoved()) {
+            // No longer watched (gone from the targets or its Patroni cluster): its last sample. Its alerts end and it
+            // leaves the state and the API.
+            LOG.info("{}/{}: {}; forgotten", s.getCluster(), s.getNode(), s.getMessage());
             health.retire(ns, t, wall);
             state.forget(ns);
             metrics.released(Names.nodeKey(s.getCluster(), s.getNode()));

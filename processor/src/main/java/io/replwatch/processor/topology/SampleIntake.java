@@ -28,9 +28,22 @@ final class SampleIntake {
 
     private final TopologySettings settings;
     private final Runnable onSkew;
+    private final Runnable onCollectorChange;
+    private final java.util.function.LongConsumer onMissing;
 
     /** @param onSkew counts a sample whose clock is off (a metric) */
     SampleIntake(final TopologySettings settings, final Runnable onSkew) {
+        this(settings, onSkew, () -> { }, n -> { });
+    }
+
+    /**
+     * @param onCollectorChange counts a node polled by another collector than before (a takeover)
+     * @param onMissing counts samples lost between two of the same collector (a gap in its sequence numbers)
+     */
+    SampleIntake(final TopologySettings settings, final Runnable onSkew, final Runnable onCollectorChange,
+                 final java.util.function.LongConsumer onMissing) {
+        this.onCollectorChange = onCollectorChange;
+        this.onMissing = onMissing;
         this.settings = settings;
         this.onSkew = onSkew;
     }
@@ -77,6 +90,12 @@ final class SampleIntake {
             LOG.debug("{}/{}: sample at {} is older than the last one ({}) beyond the grace; ignored",
                     ns.cluster, ns.node, t, ns.lastSampleAt);
             return REFUSED;
+        }
+        if (ns.collectorId != null && !sameCollector) {
+            onCollectorChange.run();
+        } else if (sameCollector && ns.lastSequence != null && s.getSequence() > ns.lastSequence + 1
+                && ns.lastSequence > 0) {
+            onMissing.accept(s.getSequence() - ns.lastSequence - 1);
         }
         ns.collectorId = s.getCollectorId();
         ns.lastSequence = s.getSequence();

@@ -7,7 +7,9 @@ import io.replwatch.processor.state.NodeState;
  * partition, so a punctuator asks every node of the task how long it has been silent; a node silent longer than
  * its stale limit is evaluated once more as stale (SAMPLES_STALE) at its last event time plus the silence, and its
  * open WAL windows are closed. A node silent for {@code node_retention} is forgotten: a node removed from the
- * collectors' configuration must not stay UNKNOWN on the status page and the API for ever.
+ * collectors' configuration must not stay UNKNOWN on the status page and the API for ever. A node whose collector
+ * sends heartbeats waits up to the takeover time for another collector, and longer while its collector is known
+ * gone with nobody polling its cluster (one COLLECTOR_DOWN then speaks for all its nodes).
  */
 final class Staleness {
 
@@ -16,9 +18,11 @@ final class Staleness {
     private final HealthStage health;
     private final WalWindows wal;
     private final long retentionMs;
+    private final CollectorStatuses collectors;
 
     Staleness(final TaskState state, final NodeViews views, final HealthStage health, final WalWindows wal,
-              final java.time.Duration retention) {
+              final java.time.Duration retention, final CollectorStatuses collectors) {
+        this.collectors = collectors;
         this.state = state;
         this.views = views;
         this.health = health;
@@ -28,6 +32,7 @@ final class Staleness {
 
     void punctuate(final long wall) {
         final java.util.List<NodeState> forgotten = new java.util.ArrayList<>();
+        CollectorStatuses.Pass pass = null;
         for (final NodeState ns : state.nodes()) {
             if (ns.lastSeenWall == null) {
                 continue;
@@ -41,6 +46,10 @@ final class Staleness {
                 continue;
             }
             if (silent > views.staleAfter(ns)) {
+                pass = pass == null ? collectors.pass() : pass;
+                if (pass.holds(ns, silent)) {
+                    continue; // its collector is gone: another takes over, or COLLECTOR_DOWN speaks for it
+                }
                 ns.stale = true;
                 // Event time advanced by the silence, so that trackers and transitions move on too.
                 final long t = ns.lastSampleAt + silent;

@@ -1,0 +1,145 @@
+package io.replwatch.cli;
+
+import io.replwatch.avro.ClusterTarget;
+import io.replwatch.avro.TargetNode;
+import io.replwatch.collector.config.TargetsFile;
+import io.replwatch.collector.targets.TargetsTopic;
+import io.replwatch.runtime.config.InvalidConfigException;
+import io.replwatch.schemas.Topics;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code replwatch targets apply FILE|DIR} and {@code replwatch targets list}: the fleet as data, in the compacted
+ * targets topic that collectors in a group share out.
+ */
+@Command(name = "targets", mixinStandardHelpOptions = true,
+        description = "The clusters collectors in a group poll, kept in Kafka (replwatch.targets).",
+        subcommands = {TargetsCommand.Apply.class, TargetsCommand.ListTargets.class})
+public final class TargetsCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "apply", mixinStandardHelpOptions = true,
+            description = "Validate a targets file (or every .yaml of a directory) and publish it as the desired set: "
+                    + "clusters added or changed are published, clusters no longer listed are removed. A file with "
+                    + "problems lists them all and publishes nothing (exit 2).")
+    static final class Apply implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "FILE|DIR")
+        Path path;
+
+        @Option(names = "--dry-run", description = "Show what would change; publish nothing.")
+        boolean dryRun;
+
+        @Option(names = "--allow-empty", description = "Accept a file without clusters (removes every cluster).")
+        boolean allowEmpty;
+
+        @Option(names = "--topic", defaultValue = Topics.TARGETS, description = "Targets topic (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @CommandLine.Mixin
+        KafkaOptions kafka;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            final PrintWriter out = spec.commandLine().getOut();
+            final PrintWriter err = spec.commandLine().getErr();
+            final Map<String, ClusterTarget> desired;
+            try {
+                desired = TargetsFile.load(path, System::getenv, allowEmpty);
+            } catch (final InvalidConfigException e) {
+                err.println(e.getMessage());
+                err.println("Nothing was published.");
+                return 2;
+            }
+            final KafkaOptions.Resolved endpoint = kafka.resolve(err);
+            if (endpoint == null) {
+                return 2;
+            }
+            try {
+                TargetsTopic.ensure(endpoint.kafka(), topic);
+                final Map<String, ClusterTarget> current = TargetsTopic.read(endpoint.kafka(), endpoint.serde(), topic,
+                        Duration.ofSeconds(30));
+                final TargetsTopic.Diff diff = TargetsTopic.diff(current, desired);
+                diff.added().forEach(t -> out.println("+ " + t.getCluster() + " (" + t.getNodes().size() + " nodes)"));
+                diff.changed().forEach(t -> out.println("~ " + t.getCluster() + " (" + t.getNodes().size() + " nodes)"));
+                diff.removed().forEach(c -> out.println("- " + c));
+                out.printf("%d to add, %d to change, %d to remove, %d unchanged%s%n", diff.added().size(),
+                        diff.changed().size(), diff.removed().size(), diff.unchanged(), dryRun ? " (dry run: nothing "
+                                + "published)" : "");
+                if (!dryRun && !diff.empty()) {
+                    TargetsTopic.publish(endpoint.kafka(), endpoint.serde(), topic, diff, Duration.ofSeconds(30));
+                    out.println("Published to " + topic + ".");
+                }
+                out.flush();
+                return 0;
+            } catch (final RuntimeException e) {
+                err.println("error: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "The clusters in the targets topic now.")
+    static final class ListTargets implements Callable<Integer> {
+
+        @Option(names = "--topic", defaultValue = Topics.TARGETS, description = "Targets topic (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @CommandLine.Mixin
+        KafkaOptions kafka;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            final PrintWriter out = spec.commandLine().getOut();
+            final PrintWriter err = spec.commandLine().getErr();
+            final KafkaOptions.Resolved endpoint = kafka.resolve(err);
+            if (endpoint == null) {
+                return 2;
+            }
+            try {
+                final Map<String, ClusterTarget> current = TargetsTopic.read(endpoint.kafka(), endpoint.serde(), topic,
+                        Duration.ofSeconds(30));
+                out.printf("%-24s %-8s %-9s %-24s %s%n", "CLUSTER", "NODES", "INTERVAL", "APPLIED", "NODES (host:port)");
+                for (final ClusterTarget t : current.values()) {
+                    out.printf("%-24s %-8d %-9s %-24s %s%n", t.getCluster(), t.getNodes().size(),
+                            t.getPollIntervalMs() == null ? "-" : io.replwatch.runtime.config.Durations.format(
+                                    Duration.ofMillis(t.getPollIntervalMs())),
+                            t.getAppliedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+                            t.getNodes().stream().map(TargetsCommand::describe).collect(Collectors.joining(", ")));
+                }
+                out.printf("%d clusters%n", current.size());
+                out.flush();
+                return 0;
+            } catch (final RuntimeException e) {
+                err.println("error: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+
+    private static String describe(final TargetNode n) {
+        return n.getName() + "=" + n.getHost() + ":" + n.getPort();
+    }
+}
