@@ -349,14 +349,26 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /**
+     * One poll, its sample handed to the sink before the node's claim is released: the next poll of the node cannot
+     * overtake it, so a node's samples reach Kafka in sequence order.
+     */
     private void runPoll(final NodePoller p) {
+        try {
+            pollAndPublish(p);
+        } finally {
+            p.release();
+        }
+    }
+
+    private void pollAndPublish(final NodePoller p) {
         final boolean wasReachable = p.reachable();
         final PatroniSource src = patroni.get(p.node().cluster());
         // The member's own /patroni is read while the SQL round trip runs, not after it.
         final java.util.concurrent.CompletableFuture<PatroniSelf> self = src == null ? null : src.self(p.node().name());
         final ReplicationSample sample;
         try {
-            sample = p.pollAndRelease();
+            sample = p.poll();
             if (src != null) {
                 // A failed poll is read against what Patroni says after it, not during it: the /patroni read beside
                 // the SQL round trip can predate Patroni's own move to stopping or restarting by a moment.

@@ -5,16 +5,16 @@ import java.io.StringWriter;
 import picocli.CommandLine;
 
 /** Runs the real `replwatch` command line in-process, capturing what it prints, for the CLI tests. */
-final class Cli {
+public final class Cli {
 
     /** Exit status and what went to stdout and stderr. */
-    record Run(int exit, String out, String err) {
+    public record Run(int exit, String out, String err) {
     }
 
     private Cli() {
     }
 
-    static Run run(final String... args) {
+    public static Run run(final String... args) {
         final StringWriter out = new StringWriter();
         final StringWriter err = new StringWriter();
         final CommandLine cl = Main.commandLine();

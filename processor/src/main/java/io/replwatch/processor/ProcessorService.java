@@ -116,6 +116,9 @@ public final class ProcessorService implements AutoCloseable {
     private void ensureTopics() {
         final List<KafkaTopics.Spec> wanted = new ArrayList<>();
         for (final String t : Topics.all()) {
+            if (t.equals(Topics.TARGETS)) {
+                continue; // the collectors' (replwatch targets apply makes it, with its own partition count)
+            }
             // Heartbeats go to partition 0 and are judged together (which collector holds which cluster): one each.
             final boolean single = t.equals(Topics.COLLECTORS) || t.equals(Topics.COLLECTOR_STATUS);
             final KafkaTopics.Spec spec = KafkaTopics.Spec.of(t).partitions(single ? 1 : config.partitions());

@@ -95,16 +95,7 @@ public final class NodePoller implements AutoCloseable {
         return running.compareAndSet(false, true);
     }
 
-    /** Polls once and releases the claim taken by {@link #tryStart()}. */
-    public ReplicationSample pollAndRelease() {
-        try {
-            return poll();
-        } finally {
-            running.set(false);
-        }
-    }
-
-    /** Releases the claim without polling (the worker pool refused the task). */
+    /** Releases the claim taken by {@link #tryStart()}: after the poll's sample is handed over, or without polling. */
     public void release() {
         running.set(false);
     }

@@ -66,7 +66,8 @@ public final class TargetsTopic {
 
     /** Equal but for when and from where it was applied. */
     static boolean sameDefinition(final ClusterTarget a, final ClusterTarget b) {
-        return ClusterTarget.newBuilder(a).setAppliedAt(b.getAppliedAt()).setSource(b.getSource()).build().equals(b);
+        return a.getCluster().equals(b.getCluster()) && a.getLabels().equals(b.getLabels())
+                && java.util.Objects.equals(a.getPollIntervalMs(), b.getPollIntervalMs()) && a.getNodes().equals(b.getNodes());
     }
 
     /** Every cluster in the topic now (tombstoned ones left out), read from the beginning to the end. */

@@ -76,9 +76,9 @@ class CollectorConfigTest {
                 """;
         assertThatThrownBy(() -> CollectorConfig.parse(bad, k -> null))
                 .isInstanceOfSatisfying(InvalidConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "pol_interval: unknown key (known: clusters, collector_id, connect_timeout, defaults, http_bind, http_port,"
-                                + " kafka, max_concurrent_polls, poll_interval, schema_registry, settings_refresh,"
-                                + " statement_timeout, topic)",
+                        "pol_interval: unknown key (known: clusters, collector_id, connect_timeout, defaults, heartbeat_interval,"
+                                + " http_bind, http_port, kafka, max_concurrent_polls, poll_interval, schema_registry,"
+                                + " settings_refresh, statement_timeout, targets, topic)",
                         "poll_interval: must be at least 100ms (got 10ms)",
                         "max_concurrent_polls: must be a whole number (got 'zero')",
                         "kafka.bootstrap.servers: is required",

@@ -47,6 +47,8 @@ public final class KafkaTopics {
     public static List<String> ensure(final Map<String, ?> client, final List<Spec> wanted, final Duration timeout) {
         final Map<String, Object> admin = new HashMap<>(client);
         admin.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        // The admin client refuses a request timeout above its API timeout (30 s by default).
+        admin.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 30_000));
         try (Admin a = Admin.create(admin)) {
             final Set<String> existing = a.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             final List<NewTopic> create = new ArrayList<>();
