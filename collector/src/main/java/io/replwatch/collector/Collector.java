@@ -61,6 +61,8 @@ public final class Collector implements AutoCloseable {
     private final Map<String, Counter> failures = new ConcurrentHashMap<>();
     private final Map<String, Counter> skips = new ConcurrentHashMap<>();
     private final AtomicInteger reachable = new AtomicInteger();
+    /** Told when the set of clusters polled changes (a heartbeat goes out at once). */
+    private volatile Runnable onClustersChanged = () -> { };
     /** Poll intervals of clusters that set their own (targets), by cluster. */
     private final Map<String, Long> intervals = new ConcurrentHashMap<>();
     /**
@@ -162,6 +164,7 @@ public final class Collector implements AutoCloseable {
             intervals.put(cluster, interval.toMillis());
         }
         final boolean rescheduled = before != interval(cluster);
+        final boolean isNew = pollers.stream().noneMatch(p -> p.node().cluster().equals(cluster));
         final java.util.Set<String> wanted = new java.util.HashSet<>();
         int added = 0;
         for (final NodeConfig n : nodes) {
@@ -198,6 +201,9 @@ public final class Collector implements AutoCloseable {
             LOG.info("{}: polling {} nodes every {} ms ({} new or changed, {} removed)", cluster, nodes.size(),
                     interval(cluster), added, removed);
         }
+        if (isNew && !nodes.isEmpty()) {
+            onClustersChanged.run();
+        }
     }
 
     /**
@@ -215,7 +221,13 @@ public final class Collector implements AutoCloseable {
         intervals.remove(cluster);
         if (n > 0) {
             LOG.info("{}: no longer polled here ({} nodes){}", cluster, n, reason == null ? "" : ": " + reason);
+            onClustersChanged.run();
         }
+    }
+
+    /** Called (on the changing thread) whenever a cluster starts or stops being polled here. */
+    public void onClustersChanged(final Runnable r) {
+        this.onClustersChanged = r;
     }
 
     /** The clusters polled now, sorted. */

@@ -31,6 +31,9 @@ public final class CollectorService implements AutoCloseable {
                 io.replwatch.schemas.Topics.COLLECTORS, config.collectorId(),
                 config.targets() == null ? null : config.targets().group(), config.heartbeatInterval(), config.kafka(),
                 config.registry(), collector::clusters, () -> collector.pollers().size());
+        if (heartbeats != null) {
+            collector.onClustersChanged(heartbeats::nudge);
+        }
         this.ops = config.httpPort() < 0 ? null
                 : OpsServer.start(config.httpBind(), config.httpPort(), metrics::scrape, this::health);
     }

@@ -71,6 +71,15 @@ public final class Heartbeats implements AutoCloseable {
         return this;
     }
 
+    /** A heartbeat now, besides the regular ones: the clusters polled changed. */
+    public void nudge() {
+        try {
+            timer.execute(() -> send(CollectorState.RUNNING));
+        } catch (final java.util.concurrent.RejectedExecutionException e) {
+            // closing
+        }
+    }
+
     private void send(final CollectorState state) {
         send(state, clusters.get());
     }
