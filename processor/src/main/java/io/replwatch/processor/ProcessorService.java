@@ -85,7 +85,16 @@ public final class ProcessorService implements AutoCloseable {
                 .description("Samples whose collector's clock was off by more than clock_skew_window (CLOCK_SKEW)")
                 .register(metrics);
         // The replication signals of the nodes this instance owns, beside Kafka Streams' own metrics on /metrics.
-        final ReplicationGauges gauges = new ReplicationGauges(skewed::increment);
+        final io.micrometer.core.instrument.Counter takeovers = io.micrometer.core.instrument.Counter
+                .builder("replwatch_processor_collector_changes")
+                .description("Samples of a node from another collector than its last one: a takeover in the collectors' "
+                        + "group, or a collector restarted under another id").register(metrics);
+        final io.micrometer.core.instrument.Counter missing = io.micrometer.core.instrument.Counter
+                .builder("replwatch_processor_samples_missing")
+                .description("Samples lost between two of one collector for a node (its sequence numbers skipped)")
+                .register(metrics);
+        final ReplicationGauges gauges = new ReplicationGauges(skewed::increment, takeovers::increment,
+                missing::increment);
         metrics.getPrometheusRegistry().register(gauges);
         streams = new KafkaStreams(ProcessorTopology.build(config.topology(), config.registry(), config.stateStore(),
                 gauges), p);

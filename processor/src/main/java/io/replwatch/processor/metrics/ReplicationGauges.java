@@ -48,15 +48,38 @@ public final class ReplicationGauges implements MultiCollector, ProcessorMetrics
 
     private final Map<String, Node> nodes = new ConcurrentHashMap<>();
     private final Runnable clockSkewed;
+    private final Runnable collectorChanged;
+    private final java.util.function.LongConsumer samplesMissing;
 
     /** {@code clockSkewed}: what to count when a sample's clock is off (CLOCK_SKEW). */
     public ReplicationGauges(final Runnable clockSkewed) {
+        this(clockSkewed, () -> { }, n -> { });
+    }
+
+    /**
+     * @param collectorChanged what to count when a node's samples come from another collector (a takeover)
+     * @param samplesMissing what to add when a collector's sequence numbers for a node skip (lost samples)
+     */
+    public ReplicationGauges(final Runnable clockSkewed, final Runnable collectorChanged,
+                             final java.util.function.LongConsumer samplesMissing) {
         this.clockSkewed = clockSkewed;
+        this.collectorChanged = collectorChanged;
+        this.samplesMissing = samplesMissing;
     }
 
     @Override
     public void clockSkewed() {
         clockSkewed.run();
+    }
+
+    @Override
+    public void collectorChanged() {
+        collectorChanged.run();
+    }
+
+    @Override
+    public void samplesMissing(final long count) {
+        samplesMissing.accept(count);
     }
 
     private Node node(final String key, final String cluster, final String node) {

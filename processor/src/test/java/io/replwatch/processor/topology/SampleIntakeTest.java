@@ -108,4 +108,23 @@ class SampleIntakeTest {
         assertThat(SampleIntake.collectorOff(WALL - 59_000, WALL, WALL, 60_000)).isFalse();
         assertThat(SampleIntake.collectorOff(WALL - 61_000, WALL, WALL, 60_000)).isTrue();
     }
+
+    @Test
+    void aTakeoverIsToldFromLostSamples() {
+        final AtomicInteger changes = new AtomicInteger();
+        final java.util.concurrent.atomic.AtomicLong missing = new java.util.concurrent.atomic.AtomicLong();
+        final SampleIntake counting = new SampleIntake(TopologySettings.defaults(), () -> { }, changes::incrementAndGet,
+                missing::addAndGet);
+        counting.admit(sample(WALL, 7), WALL, WALL, ns);
+        counting.admit(sample(WALL + 1_000, 8), WALL + 1_000, WALL + 1_000, ns);
+        counting.admit(sample(WALL + 4_000, 11), WALL + 4_000, WALL + 4_000, ns);
+        assertThat(missing).as("9 and 10 lost").hasValue(2);
+        // Another collector takes the node over and numbers from 1: a change of collector, not a gap.
+        counting.admit(ReplicationSample.newBuilder(sample(WALL + 9_000, 1)).setCollectorId("col-2").build(),
+                WALL + 9_000, WALL + 9_000, ns);
+        counting.admit(ReplicationSample.newBuilder(sample(WALL + 10_000, 2)).setCollectorId("col-2").build(),
+                WALL + 10_000, WALL + 10_000, ns);
+        assertThat(changes).hasValue(1);
+        assertThat(missing).hasValue(2);
+    }
 }
