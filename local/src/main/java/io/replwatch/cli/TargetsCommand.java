@@ -49,19 +49,13 @@ public final class TargetsCommand implements Runnable {
         @Option(names = "--allow-empty", description = "Accept a file without clusters (removes every cluster).")
         boolean allowEmpty;
 
-        @Option(names = "--topic", defaultValue = Topics.TARGETS, description = "Targets topic (default: ${DEFAULT-VALUE}).")
-        String topic;
-
         @CommandLine.Mixin
-        KafkaOptions kafka;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        Target target;
 
         @Override
         public Integer call() {
-            final PrintWriter out = spec.commandLine().getOut();
-            final PrintWriter err = spec.commandLine().getErr();
+            final PrintWriter out = target.out();
+            final PrintWriter err = target.err();
             final Map<String, ClusterTarget> desired;
             try {
                 desired = TargetsFile.load(path, System::getenv, allowEmpty);
@@ -70,14 +64,13 @@ public final class TargetsCommand implements Runnable {
                 err.println("Nothing was published.");
                 return 2;
             }
-            final KafkaOptions.Resolved endpoint = kafka.resolve(err);
+            final KafkaOptions.Resolved endpoint = target.kafka.resolve(err);
             if (endpoint == null) {
                 return 2;
             }
             try {
-                TargetsTopic.ensure(endpoint.kafka(), topic);
-                final Map<String, ClusterTarget> current = TargetsTopic.read(endpoint.kafka(), endpoint.serde(), topic,
-                        Duration.ofSeconds(30));
+                TargetsTopic.ensure(endpoint.kafka(), target.topic);
+                final Map<String, ClusterTarget> current = target.read(endpoint);
                 final TargetsTopic.Diff diff = TargetsTopic.diff(current, desired);
                 diff.added().forEach(t -> out.println("+ " + t.getCluster() + " (" + t.getNodes().size() + " nodes)"));
                 diff.changed().forEach(t -> out.println("~ " + t.getCluster() + " (" + t.getNodes().size() + " nodes)"));
@@ -86,8 +79,8 @@ public final class TargetsCommand implements Runnable {
                         diff.changed().size(), diff.removed().size(), diff.unchanged(), dryRun ? " (dry run: nothing "
                                 + "published)" : "");
                 if (!dryRun && !diff.empty()) {
-                    TargetsTopic.publish(endpoint.kafka(), endpoint.serde(), topic, diff, Duration.ofSeconds(30));
-                    out.println("Published to " + topic + ".");
+                    TargetsTopic.publish(endpoint.kafka(), endpoint.serde(), target.topic, diff, Duration.ofSeconds(30));
+                    out.println("Published to " + target.topic + ".");
                 }
                 out.flush();
                 return 0;
@@ -101,26 +94,18 @@ public final class TargetsCommand implements Runnable {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "The clusters in the targets topic now.")
     static final class ListTargets implements Callable<Integer> {
 
-        @Option(names = "--topic", defaultValue = Topics.TARGETS, description = "Targets topic (default: ${DEFAULT-VALUE}).")
-        String topic;
-
         @CommandLine.Mixin
-        KafkaOptions kafka;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        Target target;
 
         @Override
         public Integer call() {
-            final PrintWriter out = spec.commandLine().getOut();
-            final PrintWriter err = spec.commandLine().getErr();
-            final KafkaOptions.Resolved endpoint = kafka.resolve(err);
+            final PrintWriter out = target.out();
+            final KafkaOptions.Resolved endpoint = target.kafka.resolve(target.err());
             if (endpoint == null) {
                 return 2;
             }
             try {
-                final Map<String, ClusterTarget> current = TargetsTopic.read(endpoint.kafka(), endpoint.serde(), topic,
-                        Duration.ofSeconds(30));
+                final Map<String, ClusterTarget> current = target.read(endpoint);
                 out.printf("%-24s %-8s %-9s %-24s %s%n", "CLUSTER", "NODES", "INTERVAL", "APPLIED", "NODES (host:port)");
                 for (final ClusterTarget t : current.values()) {
                     out.printf("%-24s %-8d %-9s %-24s %s%n", t.getCluster(), t.getNodes().size(),
@@ -133,9 +118,35 @@ public final class TargetsCommand implements Runnable {
                 out.flush();
                 return 0;
             } catch (final RuntimeException e) {
-                err.println("error: " + e.getMessage());
+                target.err().println("error: " + e.getMessage());
                 return 1;
             }
+        }
+    }
+
+    /** Where the targets are: the topic, and how to reach Kafka and the registry. */
+    static final class Target {
+
+        @Option(names = "--topic", defaultValue = Topics.TARGETS, description = "Targets topic (default: ${DEFAULT-VALUE}).")
+        String topic;
+
+        @CommandLine.Mixin
+        KafkaOptions kafka;
+
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
+        /** The topic's clusters now. */
+        Map<String, ClusterTarget> read(final KafkaOptions.Resolved endpoint) {
+            return TargetsTopic.read(endpoint.kafka(), endpoint.serde(), topic, Duration.ofSeconds(30));
         }
     }
 

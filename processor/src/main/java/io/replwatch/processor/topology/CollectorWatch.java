@@ -195,40 +195,38 @@ final class CollectorWatch implements Processor<byte[], byte[], String, Object> 
     }
 
     private static byte[] encode(final CollectorHeartbeat hb) {
-        try {
-            return bytes(hb.toByteBuffer());
-        } catch (final IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return encode(CollectorHeartbeat.getEncoder(), hb);
     }
 
     private static CollectorHeartbeat decode(final byte[] b) {
-        try {
-            return b == null ? null : CollectorHeartbeat.fromByteBuffer(ByteBuffer.wrap(b));
-        } catch (final IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return b == null ? null : decode(CollectorHeartbeat.getDecoder(), b);
     }
 
     private static byte[] encodeStatus(final CollectorStatus s) {
-        try {
-            return bytes(s.toByteBuffer());
-        } catch (final IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return encode(CollectorStatus.getEncoder(), s);
     }
 
     private static CollectorStatus decodeStatus(final byte[] b) {
+        return b == null ? null : decode(CollectorStatus.getDecoder(), b);
+    }
+
+    /** Avro's single-object encoding: the stores need no registry. */
+    private static <T> byte[] encode(final org.apache.avro.message.BinaryMessageEncoder<T> encoder, final T value) {
         try {
-            return b == null ? null : CollectorStatus.fromByteBuffer(ByteBuffer.wrap(b));
+            final ByteBuffer b = encoder.encode(value);
+            final byte[] out = new byte[b.remaining()];
+            b.get(out);
+            return out;
         } catch (final IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static byte[] bytes(final ByteBuffer b) {
-        final byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
+    private static <T> T decode(final org.apache.avro.message.BinaryMessageDecoder<T> decoder, final byte[] b) {
+        try {
+            return decoder.decode(b);
+        } catch (final IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }
