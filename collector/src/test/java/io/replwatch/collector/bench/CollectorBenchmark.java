@@ -137,7 +137,7 @@ public final class CollectorBenchmark {
         }
     }
 
-    private static String scrape(final int port) throws IOException, InterruptedException {
+    static String scrape(final int port) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
@@ -151,7 +151,7 @@ public final class CollectorBenchmark {
         return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
     }
 
-    private static double sum(final String scrape, final String name) {
+    static double sum(final String scrape, final String name) {
         final Matcher m = Pattern.compile("^" + name + "(\\{[^}]*})? ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(scrape);
         double total = 0;
         while (m.find()) {
@@ -160,13 +160,13 @@ public final class CollectorBenchmark {
         return total;
     }
 
-    private static long cpuTicks(final long pid) throws IOException {
+    static long cpuTicks(final long pid) throws IOException {
         final String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
-    private static long rssKb(final long pid) throws IOException {
+    static long rssKb(final long pid) throws IOException {
         for (final String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("\\D", ""));
