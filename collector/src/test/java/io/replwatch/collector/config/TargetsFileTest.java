@@ -118,4 +118,19 @@ class TargetsFileTest {
         assertThat(again.unchanged()).isEqualTo(2);
         assertThat(Duration.ofMillis(desired.get("orders").getPollIntervalMs())).isEqualTo(Duration.ofSeconds(3));
     }
+
+    @Test
+    void theExamplesAreValid() throws Exception {
+        final Path root = Path.of(System.getProperty("replwatch.root", ".."));
+        assertThat(TargetsFile.load(root.resolve("examples/targets.yaml"), k -> null, false))
+                .containsOnlyKeys("orders-eu", "billing");
+        final Path creds = dir.resolve("credentials.yaml");
+        Files.writeString(creds, "credentials: {fleet-monitor: x}\n");
+        final CollectorConfig c = CollectorConfig.parse(Files.readString(root.resolve("examples/collector-group.yaml"))
+                .replace("/etc/replwatch/credentials.yaml", creds.toString()), Map.of("HOSTNAME", "db-watch-1")::get);
+        assertThat(c.collectorId()).isEqualTo("db-watch-1");
+        assertThat(c.nodes()).isEmpty();
+        assertThat(c.targets().sessionTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.targets().group()).isEqualTo("replwatch-collectors");
+    }
 }
