@@ -95,6 +95,17 @@ class CollectorGroupIT {
             assertThat(cli("targets", "list", "--bootstrap", bootstrap, "--registry", registry).out())
                     .contains("12 clusters");
 
+            // A record no collector can decode (not Avro in the wire format): skipped, logged and counted, never fatal.
+            try (org.apache.kafka.clients.producer.KafkaProducer<String, byte[]> raw =
+                         new org.apache.kafka.clients.producer.KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                                 new org.apache.kafka.common.serialization.StringSerializer(),
+                                 new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                for (int p = 0; p < PARTITIONS; p++) {
+                    raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.TARGETS, p, "broken-" + p,
+                            new byte[] {1, 2, 3})).get();
+                }
+            }
+
             final String kafka = "kafka: {bootstrap.servers: \"%s\"}\nschema_registry: {url: \"%s\"}\n".formatted(
                     bootstrap, registry);
             try (ProcessorService processor = new ProcessorService(ProcessorConfig.parse("""
@@ -135,6 +146,11 @@ class CollectorGroupIT {
                                 && by.values().stream().flatMap(Set::stream).distinct().count() == 3;
                     });
                     Thread.sleep(8_000);
+                    for (final String id : collectors.keySet()) {
+                        assertThat(Files.readString(Path.of("target", "collector-group-" + id + ".log")))
+                                .as("the undecodable target records were skipped and said so")
+                                .contains("cannot be decoded; skipped");
+                    }
                     final Map<String, Set<String>> steady = pollersByCluster(samples, 8_000);
                     assertThat(steady.values()).as("steady state: each cluster polled by exactly one collector")
                             .allMatch(s -> s.size() == 1);

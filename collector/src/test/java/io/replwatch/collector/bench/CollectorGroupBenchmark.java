@@ -44,7 +44,7 @@ public final class CollectorGroupBenchmark {
     }
 
     public static void main(final String[] args) throws Exception {
-        final int nodes = Integer.getInteger("nodes", 3000);
+        final int nodes = Integer.getInteger("nodes", 3000) / 9 * 9;
         final String interval = System.getProperty("interval", "3s");
         final int seconds = Integer.getInteger("seconds", 40);
         final Duration session = io.replwatch.runtime.config.Durations.parse(System.getProperty("session", "10s"));
@@ -62,6 +62,7 @@ public final class CollectorGroupBenchmark {
                     collector_id: static
                     poll_interval: %s
                     max_concurrent_polls: 16
+                    connect_timeout: 10s
                     http_port: %d
                     heartbeat_interval: 0s
                     %sdefaults: {host: 127.0.0.1, user: %s, password: %s, sslmode: disable}
@@ -74,12 +75,13 @@ public final class CollectorGroupBenchmark {
                 }
             }
             final Child base = start(dir, "static", fixed.toString());
-            awaitNodes(List.of(base), nodes / 3, Duration.ofMinutes(2));
+            final int baseNodes = nodes / 9 * 3;
+            awaitNodes(List.of(base), baseNodes, Duration.ofMinutes(2));
             Thread.sleep(10_000);
             final double[] baseline = measure(List.of(base), seconds).get("static");
             stop(base);
             System.out.printf("static file, 1 collector, %d nodes: %.0f node-polls/s, %.2f s CPU per 1000 polls, RSS %d MiB%n",
-                    nodes / 3, baseline[0], baseline[1], (long) baseline[2]);
+                    baseNodes, baseline[0], baseline[1], (long) baseline[2]);
 
             // 2. Three collectors in a group over the whole fleet.
             final Map<String, ClusterTarget> fleet = new LinkedHashMap<>();
@@ -139,10 +141,13 @@ public final class CollectorGroupBenchmark {
                 final double victimNodes = gauge(victim.port(), "replwatch_collector_nodes_configured");
                 final long killAt = System.nanoTime();
                 victim.process().destroyForcibly().waitFor();
-                awaitNodes(group, nodes, Duration.ofMinutes(2));
+                awaitNodes(group, nodes, Duration.ofMinutes(2), "replwatch_collector_nodes_configured");
                 final double takeover = (System.nanoTime() - killAt) / 1e9;
+                awaitNodes(group, nodes, Duration.ofMinutes(3));
+                final double connected = (System.nanoTime() - killAt) / 1e9;
                 System.out.printf("takeover: SIGKILL of %s (%.0f nodes): every node assigned to another collector "
-                        + "%.1f s later (session timeout %s)%n", victim.id(), victimNodes, takeover, session);
+                        + "%.1f s later, every one connected and polled %.1f s later (session timeout %s)%n",
+                        victim.id(), victimNodes, takeover, connected, session);
                 Thread.sleep(5_000);
                 final Map<String, double[]> survivors = measure(group, 10);
                 double sum = 0;
@@ -163,6 +168,7 @@ public final class CollectorGroupBenchmark {
                 collector_id: %s
                 poll_interval: %s
                 max_concurrent_polls: 16
+                connect_timeout: 10s
                 http_port: %d
                 targets: {session_timeout: %ds, credentials_file: %s}
                 %s""".formatted(id, interval, Ports.free(), session.toSeconds(), credentials, kafka);
@@ -190,13 +196,18 @@ public final class CollectorGroupBenchmark {
         }
     }
 
-    /** Waits until the collectors poll {@code total} nodes between them. */
+    /** Waits until the collectors poll {@code total} nodes between them, each connected (reachable). */
     private static void awaitNodes(final List<Child> cs, final int total, final Duration limit) throws Exception {
+        awaitNodes(cs, total, limit, "replwatch_collector_nodes_reachable");
+    }
+
+    private static void awaitNodes(final List<Child> cs, final int total, final Duration limit, final String gauge)
+            throws Exception {
         final long end = System.nanoTime() + limit.toNanos();
         while (System.nanoTime() < end) {
             double sum = 0;
             for (final Child c : cs) {
-                sum += gauge(c.port(), "replwatch_collector_nodes_configured");
+                sum += gauge(c.port(), gauge);
             }
             if (sum == total) {
                 return;
