@@ -4,6 +4,7 @@
 #
 #   deploy/images/build.sh                 # everything docker-compose.yml needs
 #   deploy/images/build.sh --services      # only replwatch/collector, processor, alerter and lake
+#   deploy/images/build.sh --public        # only the public images (or their stand-ins): no jars needed
 #   deploy/images/build.sh --list          # the image names, one per line
 #
 # Service images: replwatch/<service>:<project version> and :latest, from the Maven build's jars (run first when
@@ -60,8 +61,10 @@ debian_base() {
   image_exists localhost/debian:bookworm && return 0
   command -v debootstrap >/dev/null || { log "debootstrap is needed to make the Debian base (apt-get install debootstrap)"; exit 1; }
   local mirror rootfs
-  mirror=$(grep -hoE 'https?://[^ ]*debian/?' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
-    | grep -v security | head -1 || true)
+  # The machine's own mirror (deb822 "URIs:" or one-line "deb" entries; comments, such as a snapshot note, are not
+  # sources), else Debian's redirector.
+  mirror=$(grep -hE '^[[:space:]]*(URIs:|deb[[:space:]])' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
+    | grep -oE 'https?://[^ ]*debian/?' | grep -v security | head -1 || true)
   rootfs=$(mktemp -d)
   log "making localhost/debian:bookworm with debootstrap from ${mirror:-http://deb.debian.org/debian} (about a minute)"
   debootstrap --variant=minbase bookworm "$rootfs" "${mirror:-http://deb.debian.org/debian}" >"$rootfs.log" 2>&1 \
@@ -143,8 +146,8 @@ services_built() {
 main() {
   case "${1:-}" in
     --list) list; return 0 ;;
-    --services|"") ;;
-    *) echo "usage: $0 [--services|--list]" >&2; exit 2 ;;
+    --services|--public|"") ;;
+    *) echo "usage: $0 [--services|--public|--list]" >&2; exit 2 ;;
   esac
   "$DOCKER" info >/dev/null 2>&1 || { log "the Docker daemon does not answer ($DOCKER info)"; exit 1; }
   local started=$SECONDS
@@ -152,6 +155,10 @@ main() {
     for p in "${PUBLIC_IMAGES[@]}"; do public_image ${p}; done
   elif ! image_exists "$JRE_IMAGE"; then
     public_image $JRE_IMAGE jre
+  fi
+  if [ "${1:-}" = --public ]; then
+    log "public images done in $((SECONDS - started)) s"
+    return 0
   fi
   if ! services_built; then
     log "building the services' jars (mvn -B -q -DskipTests package)"
