@@ -103,6 +103,10 @@ public record ProcessorConfig(
                     + "long for another collector before it counts as stale; a stopped collector whose clusters nobody "
                     + "polls then raises one COLLECTOR_DOWN, not a SAMPLES_STALE per node (at least the collectors' "
                     + "targets.session_timeout plus a poll interval)");
+    static final ConfigKey<Duration> LAG_RATE_WINDOW = ConfigKey.duration("lag_rate_window", D.lagRateWindow(),
+            Duration.ZERO, "the tumbling window of replwatch.lag-rates: one record per standby and logical slot per window "
+                    + "(lag at its end, min and max, rates over it, trend, ETA); `0s` publishes one per sample. Rules and "
+                    + "transitions run on every sample either way");
     static final ConfigKey<Void> RULES = ConfigKey.section("rules",
             "per rule: `warning`, `critical` (in the rule's unit, see the rule table), `for`, `clear_for`");
     static final ConfigKey<Void> CLUSTERS = ConfigKey.section("clusters", "per cluster: `rules`, overriding the above");
@@ -111,7 +115,7 @@ public record ProcessorConfig(
     public static final List<ConfigKey<?>> KEYS = List.of(APPLICATION_ID, HTTP_PORT, HTTP_BIND, ADVERTISED_URL, STATE_DIR,
             NUM_STREAM_THREADS, STATE_STORE, PARTITIONS, KAFKA, SCHEMA_REGISTRY, GRACE, WAL_WINDOWS, LAG_WINDOW,
             HISTORY_RETENTION, PUNCTUATE_INTERVAL, STALE_INTERVALS, STALE_MIN, FAILOVER_HOLD, NODE_HEALTH_EVERY,
-            CONFLICTS_WINDOW, NODE_RETENTION, CLOCK_SKEW_WINDOW, COLLECTOR_TAKEOVER, RULES, CLUSTERS);
+            CONFLICTS_WINDOW, NODE_RETENTION, CLOCK_SKEW_WINDOW, COLLECTOR_TAKEOVER, LAG_RATE_WINDOW, RULES, CLUSTERS);
 
     public static ProcessorConfig load(final Path file) {
         return from(ConfigNode.load(file, System::getenv));
@@ -136,7 +140,7 @@ public record ProcessorConfig(
                 LAG_WINDOW.read(root), HISTORY_RETENTION.read(root), PUNCTUATE_INTERVAL.read(root),
                 STALE_INTERVALS.read(root), STALE_MIN.read(root), FAILOVER_HOLD.read(root), NODE_HEALTH_EVERY.read(root),
                 CONFLICTS_WINDOW.read(root), new Thresholds(global, perCluster), NODE_RETENTION.read(root),
-                CLOCK_SKEW_WINDOW.read(root), COLLECTOR_TAKEOVER.read(root));
+                CLOCK_SKEW_WINDOW.read(root), COLLECTOR_TAKEOVER.read(root), LAG_RATE_WINDOW.read(root));
         final ProcessorConfig config = new ProcessorConfig(APPLICATION_ID.read(root), HTTP_PORT.read(root),
                 HTTP_BIND.read(root), ADVERTISED_URL.read(root), Path.of(STATE_DIR.read(root)), NUM_STREAM_THREADS.read(root),
                 STATE_STORE.read(root), PARTITIONS.read(root), sections.kafka(), sections.registry(), topology);

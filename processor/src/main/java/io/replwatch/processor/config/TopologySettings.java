@@ -24,6 +24,8 @@ import java.util.List;
  * @param collectorTakeover how long a node whose collector stopped (or gave its cluster to another collector in the
  *        group) waits for another collector before it counts as stale; a stopped collector whose clusters nobody
  *        polls after this long raises one COLLECTOR_DOWN instead of a SAMPLES_STALE per node
+ * @param lagRateWindow the tumbling window of what goes out on replwatch.lag-rates: one record per consumer per
+ *        window (default 10 s); zero publishes one per sample
  */
 public record TopologySettings(
         List<Duration> walWindows,
@@ -39,22 +41,32 @@ public record TopologySettings(
         Thresholds thresholds,
         Duration nodeRetention,
         Duration clockSkewWindow,
-        Duration collectorTakeover) {
+        Duration collectorTakeover,
+        Duration lagRateWindow) {
 
     public static TopologySettings defaults() {
         return new TopologySettings(List.of(Duration.ofMinutes(1), Duration.ofHours(1)), Duration.ofSeconds(10),
                 Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(1), 3, Duration.ofSeconds(15),
                 Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(5), Thresholds.defaults(), Duration.ofDays(1),
-                Duration.ofSeconds(60), Duration.ofSeconds(30));
+                Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10));
     }
 
     public TopologySettings withThresholds(final Thresholds t) {
         return new TopologySettings(walWindows, grace, lagWindow, historyRetention, punctuateInterval, staleIntervals,
-                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, t, nodeRetention, clockSkewWindow, collectorTakeover);
+                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, t, nodeRetention, clockSkewWindow, collectorTakeover,
+                lagRateWindow);
     }
 
     public TopologySettings withClockSkewWindow(final Duration window) {
         return new TopologySettings(walWindows, grace, lagWindow, historyRetention, punctuateInterval, staleIntervals,
-                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, thresholds, nodeRetention, window, collectorTakeover);
+                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, thresholds, nodeRetention, window, collectorTakeover,
+                lagRateWindow);
+    }
+
+    /** The same settings with another {@link #lagRateWindow} (zero: one lag-rates record per sample). */
+    public TopologySettings withLagRateWindow(final Duration window) {
+        return new TopologySettings(walWindows, grace, lagWindow, historyRetention, punctuateInterval, staleIntervals,
+                staleMin, failoverHold, nodeHealthEvery, conflictsWindow, thresholds, nodeRetention, clockSkewWindow,
+                collectorTakeover, window);
     }
 }

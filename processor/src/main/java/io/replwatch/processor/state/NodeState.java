@@ -92,6 +92,12 @@ public final class NodeState {
     /** A primary's logical slots: each slot's consumer as a trend window (confirmed_flush_lsn against the primary's). */
     public Map<String, List<io.replwatch.processor.lag.Trend.Point>> logicalSlotPoints = new HashMap<>();
 
+    /**
+     * The open tumbling window of published lag figures per consumer: the standby itself (key "") and each logical
+     * slot of a primary (key: the slot's name). A closed window stays, with no samples, as the next one's baseline.
+     */
+    public Map<String, LagWindow> lagWindows = new HashMap<>();
+
     /** A subscriber's subscriptions: their apply and sync error totals where they changed, over the conflicts window. */
     public Map<String, List<ConflictPoint>> subscriptionErrors = new HashMap<>();
 
@@ -101,6 +107,31 @@ public final class NodeState {
     /** The role as the public topics spell it, or null before the first successful poll. */
     public String roleName() {
         return role == null ? null : role.name();
+    }
+
+    /**
+     * One tumbling window of a consumer's lag: its first point's baseline (the last point of the window before, when
+     * that is less than a window old, else the window's first point), its newest point and figures, and the extremes.
+     * {@code samples == 0}: closed and published; only {@code last} is kept, as the next window's baseline.
+     */
+    public static final class LagWindow {
+        public long start;
+        public int samples;
+        public Trend.Point base;
+        public Trend.Point last;
+        public Long minLag;
+        public Long maxLag;
+        public Long maxTimeLag;
+        /** The newest sample's figures, as published at the window's end. */
+        public String upstream;
+        public Long sentLag;
+        public Long writeLag;
+        public Long flushLag;
+        public Long receiveLag;
+        public Long timeLag;
+        public LagTrend trend;
+        public String consumer;
+        public String consumerAddr;
     }
 
     /** One open tumbling window of WAL bytes. */

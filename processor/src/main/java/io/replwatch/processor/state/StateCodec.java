@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * the node's collector, last sequence number and clock skew; {@link #V3} adds the node's checkpoint points and its
  * rejoin time, and for a cluster its primary's settings; {@link #V4} (node state) adds its logical slots' trend
  * windows, its subscriptions' error totals and its logical slots' spilled bytes; {@link #V5} (node state) adds each
- * open rollup's logical slots. A record that starts otherwise is state
+ * open rollup's logical slots; {@link #V6} (node state) adds its open lag-rate windows. A record that starts otherwise is state
  * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
@@ -40,12 +40,13 @@ public final class StateCodec {
     static final int V3 = 3;
     static final int V4 = 4;
     static final int V5 = 5;
+    static final int V6 = 6;
 
     private StateCodec() {
     }
 
     public static Serde<NodeState> nodeSerde() {
-        return serde(NodeState.class, V5, StateCodec::writeNode, StateCodec::readNode);
+        return serde(NodeState.class, V6, StateCodec::writeNode, StateCodec::readNode);
     }
 
     public static Serde<ClusterState> clusterSerde() {
@@ -161,6 +162,53 @@ public final class StateCodec {
             }
         });
         map(o, logical, (out, slots) -> map(out, slots, StateCodec::writeSlotAcc));
+        // V6
+        map(o, n.lagWindows, StateCodec::writeLagWindow);
+    }
+
+    private static void writeLagWindow(final Bin.Out o, final NodeState.LagWindow w) {
+        o.varLong(w.start);
+        o.varLong(w.samples);
+        o.bool(w.base != null);
+        if (w.base != null) {
+            writeTrendPoints(o, List.of(w.base));
+        }
+        writeTrendPoints(o, List.of(w.last));
+        o.optLong(w.minLag);
+        o.optLong(w.maxLag);
+        o.optLong(w.maxTimeLag);
+        o.str(w.upstream);
+        o.optLong(w.sentLag);
+        o.optLong(w.writeLag);
+        o.optLong(w.flushLag);
+        o.optLong(w.receiveLag);
+        o.optLong(w.timeLag);
+        o.str(w.trend == null ? null : w.trend.name());
+        o.str(w.consumer);
+        o.str(w.consumerAddr);
+    }
+
+    private static NodeState.LagWindow readLagWindow(final Bin.In i) {
+        final NodeState.LagWindow w = new NodeState.LagWindow();
+        w.start = i.varLong();
+        w.samples = i.varInt();
+        if (i.bool()) {
+            w.base = readTrendPoints(i).get(0);
+        }
+        w.last = readTrendPoints(i).get(0);
+        w.minLag = i.optLong();
+        w.maxLag = i.optLong();
+        w.maxTimeLag = i.optLong();
+        w.upstream = i.str();
+        w.sentLag = i.optLong();
+        w.writeLag = i.optLong();
+        w.flushLag = i.optLong();
+        w.receiveLag = i.optLong();
+        w.timeLag = i.optLong();
+        w.trend = enumOf(LagTrend.class, i.str());
+        w.consumer = i.str();
+        w.consumerAddr = i.str();
+        return w;
     }
 
     private static void writeSlotAcc(final Bin.Out o, final RollupAcc.SlotAcc a) {
@@ -289,6 +337,9 @@ public final class StateCodec {
                     a.logical = slots;
                 }
             });
+        }
+        if (version >= V6) {
+            map(i, n.lagWindows, StateCodec::readLagWindow);
         }
         return n;
     }

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <li>build what the rules see ({@link NodeViews}) and evaluate them: transitions and node health
  * ({@link HealthStage});</li>
  * <li>capacity rollups ({@link RollupStage});</li>
- * <li>save the node (and the cluster, when it changed), publish the lag figures.</li>
+ * <li>save the node (and the cluster, when it changed); add the lag figures to their tumbling windows, which go out
+ * when a later sample or the punctuator closes them ({@link LagWindows}).</li>
  * </ol>
  * A wall-clock punctuator notices nodes whose samples stopped ({@link Staleness}).
  */
@@ -57,6 +58,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     private SampleIntake intake;
     private PrimaryTracker primaries;
     private WalWindows wal;
+    private LagWindows lagWindows;
     private StandbyLag lag;
     private NodeViews views;
     private HealthStage health;
@@ -86,12 +88,13 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         this.intake = new SampleIntake(settings, metrics::clockSkewed, metrics::collectorChanged, metrics::samplesMissing);
         this.primaries = new PrimaryTracker(settings, history);
         this.wal = new WalWindows(settings, out);
+        this.lagWindows = new LagWindows(settings.lagRateWindow(), out);
         this.lag = new StandbyLag(settings);
         this.views = new NodeViews(settings, new Publishers(ctx.getStateStore(Names.LOGICAL_CONSUMERS_STORE), lagRates,
                 PUBLISHER_MAX_AGE_MS), state::peek);
         this.health = new HealthStage(settings, out);
         this.rollups = new RollupStage(settings, out);
-        final Staleness staleness = new Staleness(state, views, health, wal, settings.nodeRetention(),
+        final Staleness staleness = new Staleness(state, views, health, wal, lagWindows, settings.nodeRetention(),
                 new CollectorStatuses(ctx.getStateStore(Names.COLLECTOR_STATUS_STORE), collectorStatuses,
                         settings.collectorTakeover()));
         ctx.schedule(settings.punctuateInterval(), PunctuationType.WALL_CLOCK_TIME, staleness::punctuate);
@@ -144,6 +147,8 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             metrics.released(Names.nodeKey(s.getCluster(), s.getNode()));
             return;
         }
+        // The node's lag windows that this sample is past go out first (whatever the sample: a DOWN standby's too).
+        lagWindows.closeDue(ns, t);
         boolean clusterChanged = primaries.onSample(s, t, cs, views.staleAfter(ns));
         clusterChanged |= ServerActivity.onSample(s, t, ns, cs, s.getNode().equals(cs.primary) && Samples.isPrimary(s));
         final LogicalSlots.Published logical = LogicalSlots.onSample(s, t, ns, cs, settings.lagWindow().toMillis(),
@@ -173,10 +178,12 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             state.saveCluster(s.getCluster(), cs);
         }
         if (lagRate != null) {
-            out.lagRate(s.getCluster(), lagRate, t);
+            metrics.lagRate(Names.nodeKey(s.getCluster(), s.getNode()), lagRate); // the gauges: every sample
+            lagWindows.onSample(ns, lagRate, ns.lagPoints.get(ns.lagPoints.size() - 1), t);
         }
         for (final LagRate slot : logical.rates()) {
-            out.lagRate(s.getCluster(), slot, t);
+            final java.util.List<io.replwatch.processor.lag.Trend.Point> pts = ns.logicalSlotPoints.get(slot.getSlot());
+            lagWindows.onSample(ns, slot, pts.get(pts.size() - 1), t);
             out.logicalConsumer(Publishers.topicKey(s.getCluster(), s.getNode(), slot.getSlot()), slot, t);
         }
         for (final String gone : logical.gone()) {
@@ -221,9 +228,6 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
 
         @Override
         public void lagRate(final String cluster, final LagRate value, final long timestamp) {
-            if (value.getSlot() == null) {
-                metrics.lagRate(Names.nodeKey(value.getCluster(), value.getNode()), value); // slots: from the view
-            }
             context.forward(new Record<>(cluster, value, timestamp), Names.LAG_RATES_SINK);
         }
 

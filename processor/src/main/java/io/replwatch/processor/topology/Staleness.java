@@ -6,7 +6,7 @@ import io.replwatch.processor.state.NodeState;
  * Stage, on wall-clock time: nodes whose samples stopped arriving. Stream time does not move on an idle
  * partition, so a punctuator asks every node of the task how long it has been silent; a node silent longer than
  * its stale limit is evaluated once more as stale (SAMPLES_STALE) at its last event time plus the silence, and its
- * open WAL windows are closed. A node silent for {@code node_retention} is forgotten: a node removed from the
+ * open WAL and lag windows are closed. A node silent for {@code node_retention} is forgotten: a node removed from the
  * collectors' configuration must not stay UNKNOWN on the status page and the API for ever. A node whose collector
  * sends heartbeats waits up to the takeover time for another collector, and longer while its collector is known
  * gone with nobody polling its cluster (one COLLECTOR_DOWN then speaks for all its nodes).
@@ -17,16 +17,18 @@ final class Staleness {
     private final NodeViews views;
     private final HealthStage health;
     private final WalWindows wal;
+    private final LagWindows lagWindows;
     private final long retentionMs;
     private final CollectorStatuses collectors;
 
     Staleness(final TaskState state, final NodeViews views, final HealthStage health, final WalWindows wal,
-              final java.time.Duration retention, final CollectorStatuses collectors) {
+              final LagWindows lagWindows, final java.time.Duration retention, final CollectorStatuses collectors) {
         this.collectors = collectors;
         this.state = state;
         this.views = views;
         this.health = health;
         this.wal = wal;
+        this.lagWindows = lagWindows;
         this.retentionMs = retention.toMillis();
     }
 
@@ -55,6 +57,7 @@ final class Staleness {
                 final long t = ns.lastSampleAt + silent;
                 health.evaluate(views.stale(ns, silent), t, ns, wall);
                 wal.closeDue(ns, t);
+                lagWindows.closeDue(ns, t);
                 state.saveNode(ns);
             }
         }

@@ -31,7 +31,7 @@ class StateCodecTest {
 
     private static <T> T roundTrip(final Serde<T> serde, final T value) {
         final byte[] bytes = serde.serializer().serialize("t", value);
-        assertThat(bytes[0]).as("format byte").isEqualTo((byte) StateCodec.V5);
+        assertThat(bytes[0]).as("format byte").isEqualTo((byte) (value instanceof NodeState ? StateCodec.V6 : StateCodec.V5));
         return serde.deserializer().deserialize("t", bytes);
     }
 
@@ -118,6 +118,24 @@ class StateCodecTest {
                 new NodeState.ConflictPoint(10, 0), new NodeState.ConflictPoint(20, 3)))));
         n.slotSpill = new java.util.HashMap<>(Map.of("cdc", new ArrayList<>(List.of(
                 new NodeState.ConflictPoint(10, 0), new NodeState.ConflictPoint(20, 1L << 30)))));
+        final NodeState.LagWindow lw = new NodeState.LagWindow();
+        lw.start = 1_760_000_000_000L;
+        lw.samples = 9;
+        lw.base = new Trend.Point(1_759_999_999_000L, 100, 50, 150, 3);
+        lw.last = new Trend.Point(1_760_000_009_000L, 900, -5, 950, null);
+        lw.minLag = 0L;
+        lw.maxLag = 1L << 40;
+        lw.maxTimeLag = 12_000L;
+        lw.upstream = "pg-1";
+        lw.sentLag = 1L;
+        lw.writeLag = 2L;
+        lw.flushLag = 3L;
+        lw.receiveLag = 4L;
+        lw.timeLag = 5L;
+        lw.trend = LagTrend.FALLING_BEHIND;
+        lw.consumer = "orders_sub";
+        lw.consumerAddr = "10.0.0.9";
+        n.lagWindows = new java.util.HashMap<>(Map.of("", lw));
         return n;
     }
 
@@ -292,10 +310,11 @@ class StateCodecTest {
         v2.subscriptionErrors = new java.util.HashMap<>();
         v2.slotSpill = new java.util.HashMap<>();
         v2.rollup.open.values().forEach(a -> a.logical = new TreeMap<>());
+        v2.lagWindows = new java.util.HashMap<>();
         final byte[] v5 = StateCodec.nodeSerde().serializer().serialize("t", v2);
         // V3 wrote an empty point list (1 byte) and two absent times (1 byte each) after the V2 fields, V4 three
-        // empty maps, V5 one.
-        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 7);
+        // empty maps, V5 one, V6 one.
+        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 8);
         bytes[0] = (byte) StateCodec.V2;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v2));
     }
@@ -308,9 +327,10 @@ class StateCodecTest {
         v3.subscriptionErrors = new java.util.HashMap<>();
         v3.slotSpill = new java.util.HashMap<>();
         v3.rollup.open.values().forEach(a -> a.logical = new TreeMap<>());
+        v3.lagWindows = new java.util.HashMap<>();
         final byte[] v5 = StateCodec.nodeSerde().serializer().serialize("t", v3);
-        // V4 wrote three empty maps (1 byte each) after the V3 fields, V5 one more.
-        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 4);
+        // V4 wrote three empty maps (1 byte each) after the V3 fields, V5 one more, V6 one more.
+        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 5);
         bytes[0] = (byte) StateCodec.V3;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v3));
     }
@@ -320,10 +340,24 @@ class StateCodecTest {
     void nodeStateWrittenByV4StillReads() {
         final NodeState v4 = fullNode();
         v4.rollup.open.values().forEach(a -> a.logical = new TreeMap<>());
+        v4.lagWindows = new java.util.HashMap<>();
         final byte[] v5 = StateCodec.nodeSerde().serializer().serialize("t", v4);
-        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 1);
+        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 2);
         bytes[0] = (byte) StateCodec.V4;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v4));
+    }
+
+    /** A node record written by V5 (V6's layout without the open lag-rate windows, format byte 5) still reads. */
+    @Test
+    void nodeStateWrittenByV5StillReads() {
+        final NodeState v5 = fullNode();
+        v5.lagWindows = new java.util.HashMap<>();
+        final byte[] v6 = StateCodec.nodeSerde().serializer().serialize("t", v5);
+        final byte[] bytes = java.util.Arrays.copyOf(v6, v6.length - 1);
+        bytes[0] = (byte) StateCodec.V5;
+        final NodeState back = StateCodec.nodeSerde().deserializer().deserialize("t", bytes);
+        assertThat(tree(back)).isEqualTo(tree(v5));
+        assertThat(back.rollup.open.get("HOUR@0").logical).isNotEmpty();
     }
 
     @Test
@@ -348,6 +382,7 @@ class StateCodecTest {
         n.logicalSlotPoints = new java.util.HashMap<>();
         n.subscriptionErrors = new java.util.HashMap<>();
         n.slotSpill = new java.util.HashMap<>();
+        n.lagWindows = new java.util.HashMap<>();
         return n;
     }
 

@@ -115,6 +115,43 @@ class ProcessorTopologyTest {
         });
     }
 
+    /**
+     * replwatch.lag-rates carries one record per standby per 10 s window (the default lag_rate_window), published by
+     * the first sample past the window's end, with the lag at the window's end, its extremes and the rates over it;
+     * transitions still follow every sample.
+     */
+    @Test
+    void lagRatesGoOutOncePerWindowWithItsExtremesAndRates() {
+        final long start = T0 - Math.floorMod(T0, 10_000L) + 10_000L;
+        // 35 polls a second apart: the primary writes 1 MB/s, s1 replays half of it, so it falls behind 0.5 MB/s.
+        for (int i = 0; i < 35; i++) {
+            final long t = start + i * 1000L;
+            final long replay = 100 * MB + i * MB / 2;
+            send(Samples.primary("p", t, 100 * MB + i * MB, 1, Map.of("s1", replay)));
+            send(Samples.streaming("s1", t + 1, replay));
+            driver.advanceWallClockTime(Duration.ofSeconds(1));
+        }
+        final List<LagRate> s1 = lagRates.readValuesToList().stream().filter(r -> r.getNode().equals("s1")).toList();
+        assertThat(s1).as("three windows closed by later samples, the fourth still open").hasSize(3);
+        assertThat(s1).extracting(r -> r.getWindowStart().toEpochMilli())
+                .containsExactly(start, start + 10_000L, start + 20_000L);
+        final LagRate w = s1.get(1);
+        assertThat(w.getWindowMs()).isEqualTo(10_000L);
+        assertThat(w.getSamples()).isEqualTo(10);
+        assertThat(w.getAt().toEpochMilli()).as("the window's last sample").isEqualTo(start + 19_001L);
+        assertThat(w.getReplayLagBytes()).as("the lag at the window's end").isEqualTo(19 * MB / 2);
+        assertThat(w.getMinReplayLagBytes()).isEqualTo(10 * MB / 2);
+        assertThat(w.getMaxReplayLagBytes()).isEqualTo(19 * MB / 2);
+        // Over the whole window: from the window before's last sample (i = 9) to this one's (i = 19).
+        assertThat(w.getLagRateBytesPerSec()).isCloseTo(MB / 2.0, org.assertj.core.data.Offset.offset(1.0));
+        assertThat(w.getReplayRateBytesPerSec()).isCloseTo(MB / 2.0, org.assertj.core.data.Offset.offset(1.0));
+        assertThat(w.getWalRateBytesPerSec()).isCloseTo((double) MB, org.assertj.core.data.Offset.offset(1.0));
+        assertThat(w.getTrend()).isEqualTo(LagTrend.FALLING_BEHIND);
+        assertThat(w.getCatchUpEtaMs()).as("replay slower than WAL: no ETA").isNull();
+        assertThat(s1.get(0).getSamples()).isEqualTo(10);
+        assertThat(s1.get(0).getMinReplayLagBytes()).isZero();
+    }
+
     @Test
     void row2_idlePrimaryForTenMinutesGivesNoLagGrowthAndNoTransition() {
         round(T0, 100 * MB, 100 * MB, 100 * MB);

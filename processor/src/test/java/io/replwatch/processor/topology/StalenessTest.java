@@ -46,7 +46,8 @@ class StalenessTest {
         state.cluster("c").outOfRecovery.put("old-standby", 1_000L);
         final NodeViews views = new NodeViews(settings);
         final HealthStage health = new HealthStage(settings, out);
-        final Staleness staleness = new Staleness(state, views, health, new WalWindows(settings, out), Duration.ofHours(1),
+        final Staleness staleness = new Staleness(state, views, health, new WalWindows(settings, out),
+                new LagWindows(settings.lagRateWindow(), out), Duration.ofHours(1),
                 statuses(store("s", Serdes.ByteArray()), settings));
 
         staleness.punctuate(10_000);
@@ -101,7 +102,8 @@ class StalenessTest {
         final KeyValueStore<String, byte[]> statusStore = store("s", Serdes.ByteArray());
         statusStore.put("col-a", status("col-a", true, java.util.List.of()));
         final Staleness staleness = new Staleness(state, new NodeViews(settings), new HealthStage(settings, out),
-                new WalWindows(settings, out), Duration.ofHours(1), statuses(statusStore, settings));
+                new WalWindows(settings, out), new LagWindows(settings.lagRateWindow(), out), Duration.ofHours(1),
+                statuses(statusStore, settings));
 
         staleness.punctuate(16_000);
         assertThat(out.transitions).as("past the stale limit, within the takeover time").isEmpty();

@@ -18,7 +18,7 @@ class WalWindowsTest {
     private final TopologySettings settings = new TopologySettings(List.of(Duration.ofMinutes(1)), Duration.ofSeconds(10),
             Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(1), 3, Duration.ofSeconds(15),
             Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(5), TopologySettings.defaults().thresholds(),
-            Duration.ofDays(1), Duration.ofSeconds(60), Duration.ofSeconds(30));
+            Duration.ofDays(1), Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10));
     private final WalWindows wal = new WalWindows(settings, out);
     private final NodeState ns = node();
 
