@@ -65,6 +65,11 @@ public final class ProcessorService implements AutoCloseable {
         // batches (the producer's default is 16 KiB) mean fewer, better-compressed requests; the broker's CPU per
         // sample fell by a fifth in the benchmark (BENCHMARKS.md). At most one such batch per partition is open.
         p.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 128 * 1024);
+        // An instance that dies without leaving the group (SIGKILL, a lost host) keeps its partitions until the
+        // broker gives up on it: 45 s by default. 10 s (heartbeats every 3 s) makes the takeover by another instance
+        // take about 10 to 15 s; `kafka: {session.timeout.ms: ...}` changes it (the broker allows 6 s to 5 min).
+        p.put(StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 10_000);
+        p.put(StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 3_000);
         return p;
     }
 
@@ -78,6 +83,7 @@ public final class ProcessorService implements AutoCloseable {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
         p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, adv.getHost() + ":" + adv.getPort());
         p.putAll(config.kafka());
         final io.micrometer.core.instrument.Counter skewed = io.micrometer.core.instrument.Counter

@@ -85,7 +85,7 @@ class ProcessorCrashIT {
                 await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200))
                         .until(() -> committed(bootstrap, "crash") == input.size());
             }
-            final Map<TopicPartition, Long> afterCrashRun = endOffsets(bootstrap);
+            final Map<TopicPartition, Long> afterCrashRun = endOffsets(bootstrap, 3);
 
             // The reference: the same topic from the start, uninterrupted.
             try (ProcessorService reference = new ProcessorService(ProcessorConfig.load(config(sb, "reference"))).start()) {
@@ -187,14 +187,14 @@ class ProcessorCrashIT {
         return f;
     }
 
-    private static Process startChild(final Path cfg, final Path log) throws Exception {
+    static Process startChild(final Path cfg, final Path log) throws Exception {
         return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
                 "-cp", System.getProperty("java.class.path"), "io.replwatch.processor.ProcessorMain", "--config",
                 cfg.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     /** Produces the samples keyed by cluster, at about {@code perSecond} (0: as fast as possible). */
-    private static void produce(final String bootstrap, final Map<String, Object> serde,
+    static void produce(final String bootstrap, final Map<String, Object> serde,
                                 final List<ReplicationSample> samples, final int perSecond) {
         final AvroSerializer<ReplicationSample> ser = new AvroSerializer<>();
         ser.configure(serde, false);
@@ -222,7 +222,7 @@ class ProcessorCrashIT {
         }
     }
 
-    private static long committed(final String bootstrap, final String group) throws Exception {
+    static long committed(final String bootstrap, final String group) throws Exception {
         try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
             final Map<TopicPartition, OffsetAndMetadata> offsets =
                     admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
@@ -231,11 +231,17 @@ class ProcessorCrashIT {
         }
     }
 
-    private static Map<TopicPartition, Long> endOffsets(final String bootstrap) throws Exception {
+    static Map<TopicPartition, Long> endOffsets(final String bootstrap, final int partitions) throws Exception {
+        return endOffsets(bootstrap, Topics.HEALTH_TRANSITIONS, partitions);
+    }
+
+    /** The end offset of each partition of {@code topic}. */
+    static Map<TopicPartition, Long> endOffsets(final String bootstrap, final String topic, final int partitions)
+            throws Exception {
         try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
             final Map<TopicPartition, OffsetSpec> req = new HashMap<>();
-            for (int p = 0; p < 3; p++) {
-                req.put(new TopicPartition(Topics.HEALTH_TRANSITIONS, p), OffsetSpec.latest());
+            for (int p = 0; p < partitions; p++) {
+                req.put(new TopicPartition(topic, p), OffsetSpec.latest());
             }
             final Map<TopicPartition, Long> out = new HashMap<>();
             admin.listOffsets(req).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
@@ -244,7 +250,7 @@ class ProcessorCrashIT {
     }
 
     /** Committed transitions, split at the offsets where the crash run had ended. */
-    private static void splitByRun(final String bootstrap, final Map<String, Object> serde,
+    static void splitByRun(final String bootstrap, final Map<String, Object> serde,
                                    final Map<TopicPartition, Long> boundary, final List<HealthTransition> first,
                                    final List<HealthTransition> second) {
         for (final TopicReader.Read<HealthTransition> r : TopicReader.readAll(bootstrap,
@@ -255,7 +261,7 @@ class ProcessorCrashIT {
     }
 
     /** id to everything else the transition says; duplicates collapse, so size() counts distinct ids. */
-    private static Map<String, String> byId(final List<HealthTransition> ts) {
+    static Map<String, String> byId(final List<HealthTransition> ts) {
         final Map<String, String> m = new HashMap<>();
         for (final HealthTransition t : ts) {
             m.put(t.getId(), t.getCluster() + "/" + t.getNode() + " " + t.getFromState() + "->" + t.getToState() + " at "

@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaBroker implements AutoCloseable {
 
+    /** System properties named {@code replwatch.broker.<key>} set {@code <key>} in the broker's server.properties. */
+    public static final String BROKER_PROPERTY_PREFIX = "replwatch.broker.";
+
+
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
 
     private final Path dir;
@@ -76,6 +80,17 @@ public final class KafkaBroker implements AutoCloseable {
             p.put("group.initial.rebalance.delay.ms", "0");
             p.put("log.segment.bytes", String.valueOf(16 * 1024 * 1024));
             p.put("auto.create.topics.enable", "true");
+            // Transactions v2 (Kafka 4) add a partition to the transaction on the produce path; the broker retries that
+            // while the previous commit's markers are still being written, for this long (default 100 ms), before it
+            // answers CONCURRENT_TRANSACTIONS and the producer retries (a burst of WARN lines, with the next in-flight
+            // batches' OUT_OF_ORDER_SEQUENCE_NUMBER). On two busy cores a task's first commit takes longer than 100 ms.
+            p.put("add.partitions.to.txn.retry.backoff.max.ms", "1000");
+            // Any broker setting, for experiments: -Dreplwatch.broker.<key>=<value>.
+            for (final String k : System.getProperties().stringPropertyNames()) {
+                if (k.startsWith(BROKER_PROPERTY_PREFIX)) {
+                    p.put(k.substring(BROKER_PROPERTY_PREFIX.length()), System.getProperty(k));
+                }
+            }
             final Path props = dir.resolve("server.properties");
             try (var out = Files.newOutputStream(props)) {
                 p.store(out, "replwatch sandbox broker");

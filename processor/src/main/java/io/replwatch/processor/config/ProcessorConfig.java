@@ -42,6 +42,7 @@ public record ProcessorConfig(
         String advertisedUrl,
         Path stateDir,
         int streamThreads,
+        int standbyReplicas,
         StoreKind stateStore,
         int partitions,
         Map<String, String> kafka,
@@ -63,6 +64,11 @@ public record ProcessorConfig(
             "Kafka Streams' state directory", ConfigNode::string);
     static final ConfigKey<Integer> NUM_STREAM_THREADS = ConfigKey.integer("num_stream_threads", CORES, "the machine's cores",
             1, 64, "stream threads in this instance");
+    static final ConfigKey<Integer> NUM_STANDBY_REPLICAS = ConfigKey.integer("num_standby_replicas", 1, 0, 3,
+            "copies of each task's state kept warm on other instances of the same application_id: when an instance "
+            + "dies, another takes its partitions over from its copy instead of replaying their changelogs. With one "
+            + "instance there is nowhere to keep one, and it costs nothing; each copy costs its instance the reading of "
+            + "the changelogs it follows");
     static final ConfigKey<StoreKind> STATE_STORE = ConfigKey.of("state_store", StoreKind.MEMORY, "memory",
             "`memory` or `rocksdb`: where the state stores live between changelog writes", ProcessorConfig::storeKind);
     static final ConfigKey<Integer> PARTITIONS = ConfigKey.integer("partitions", 6, 1, 10_000,
@@ -113,7 +119,7 @@ public record ProcessorConfig(
 
     /** Every key of the processor's configuration, in the order the README lists them. */
     public static final List<ConfigKey<?>> KEYS = List.of(APPLICATION_ID, HTTP_PORT, HTTP_BIND, ADVERTISED_URL, STATE_DIR,
-            NUM_STREAM_THREADS, STATE_STORE, PARTITIONS, KAFKA, SCHEMA_REGISTRY, GRACE, WAL_WINDOWS, LAG_WINDOW,
+            NUM_STREAM_THREADS, NUM_STANDBY_REPLICAS, STATE_STORE, PARTITIONS, KAFKA, SCHEMA_REGISTRY, GRACE, WAL_WINDOWS, LAG_WINDOW,
             HISTORY_RETENTION, PUNCTUATE_INTERVAL, STALE_INTERVALS, STALE_MIN, FAILOVER_HOLD, NODE_HEALTH_EVERY,
             CONFLICTS_WINDOW, NODE_RETENTION, CLOCK_SKEW_WINDOW, COLLECTOR_TAKEOVER, LAG_RATE_WINDOW, RULES, CLUSTERS);
 
@@ -143,7 +149,7 @@ public record ProcessorConfig(
                 CLOCK_SKEW_WINDOW.read(root), COLLECTOR_TAKEOVER.read(root), LAG_RATE_WINDOW.read(root));
         final ProcessorConfig config = new ProcessorConfig(APPLICATION_ID.read(root), HTTP_PORT.read(root),
                 HTTP_BIND.read(root), ADVERTISED_URL.read(root), Path.of(STATE_DIR.read(root)), NUM_STREAM_THREADS.read(root),
-                STATE_STORE.read(root), PARTITIONS.read(root), sections.kafka(), sections.registry(), topology);
+                NUM_STANDBY_REPLICAS.read(root), STATE_STORE.read(root), PARTITIONS.read(root), sections.kafka(), sections.registry(), topology);
         root.throwIfProblems();
         return config;
     }

@@ -64,19 +64,29 @@ public final class HealthApi {
         final String cluster = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
         final KeyQueryMetadata meta = streams.queryMetadataForKey(Names.NODE_HEALTH_STORE, cluster,
                 Serdes.String().serializer());
-        if (meta != null && meta.activeHost() != null && meta.activeHost().port() > 0
-                && !(meta.activeHost().host().equals(self.getHost()) && meta.activeHost().port() == self.getPort())) {
-            return fetch("http://" + meta.activeHost().host() + ":" + meta.activeHost().port() + path);
+        boolean fromReplica = false;
+        if (meta != null && meta.activeHost() != null && meta.activeHost().port() > 0 && !isSelf(meta.activeHost())) {
+            final JsonNode answer = fetch("http://" + meta.activeHost().host() + ":" + meta.activeHost().port() + path);
+            if (answer == null || !answer.has("error") || meta.standbyHosts().stream().noneMatch(this::isSelf)) {
+                return answer;
+            }
+            // The owner does not answer (killed, and the group has not noticed yet): this instance keeps a standby
+            // replica of the cluster's partition, as fresh as the changelog it follows, so it answers from that.
+            fromReplica = true;
         }
-        final ObjectNode c = clusterNode(cluster);
+        final ObjectNode c = clusterNode(cluster, fromReplica ? meta.partition() : null);
         if (c == null) {
             return null;
+        }
+        if (fromReplica) {
+            c.put("served_from", "standby replica: the owning instance " + meta.activeHost().host() + ":"
+                    + meta.activeHost().port() + " did not answer");
         }
         if (parts.length == 1) {
             return c;
         }
         if (parts.length == 2 && parts[1].equals("failover-check")) {
-            return failoverCheck(cluster);
+            return failoverCheck(cluster, fromReplica ? meta.partition() : null);
         }
         if (parts.length == 3 && parts[1].equals("nodes")) {
             final String node = URLDecoder.decode(parts[2], StandardCharsets.UTF_8);
@@ -89,15 +99,27 @@ public final class HealthApi {
         return null;
     }
 
+    private boolean isSelf(final org.apache.kafka.streams.state.HostInfo h) {
+        return h.host().equals(self.getHost()) && h.port() == self.getPort();
+    }
+
     private ReadOnlyKeyValueStore<String, NodeHealth> store() {
         return streams.store(StoreQueryParameters.fromNameAndType(Names.NODE_HEALTH_STORE,
                 QueryableStoreTypes.keyValueStore()));
     }
 
-    private ObjectNode clusterNode(final String cluster) {
+    /** The store of one partition, a standby replica's included (stale stores enabled). */
+    private ReadOnlyKeyValueStore<String, NodeHealth> replica(final int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(Names.NODE_HEALTH_STORE,
+                QueryableStoreTypes.<String, NodeHealth>keyValueStore()).enableStaleStores().withPartition(partition));
+    }
+
+    /** @param replicaPartition null: this instance's active stores; else that partition's copy, a standby's too */
+    private ObjectNode clusterNode(final String cluster, final Integer replicaPartition) {
         final ArrayNode nodes = JSON.createArrayNode();
         HealthState worst = HealthState.HEALTHY;
-        try (KeyValueIterator<String, NodeHealth> it = store().prefixScan(cluster + "/", Serdes.String().serializer())) {
+        final ReadOnlyKeyValueStore<String, NodeHealth> store = replicaPartition == null ? store() : replica(replicaPartition);
+        try (KeyValueIterator<String, NodeHealth> it = store.prefixScan(cluster + "/", Serdes.String().serializer())) {
             while (it.hasNext()) {
                 final KeyValue<String, NodeHealth> kv = it.next();
                 nodes.add(AvroJson.toJson(kv.value, AvroJson.Style.HUMAN));
@@ -118,9 +140,10 @@ public final class HealthApi {
      * Which standby to promote, from the primary's latest record (the one computed last, when a failover left two):
      * the ranking, the pick and why, and what each standby would lose. Null (404) when no primary was seen.
      */
-    private ObjectNode failoverCheck(final String cluster) {
+    private ObjectNode failoverCheck(final String cluster, final Integer replicaPartition) {
         NodeHealth best = null;
-        try (KeyValueIterator<String, NodeHealth> it = store().prefixScan(cluster + "/", Serdes.String().serializer())) {
+        final ReadOnlyKeyValueStore<String, NodeHealth> store = replicaPartition == null ? store() : replica(replicaPartition);
+        try (KeyValueIterator<String, NodeHealth> it = store.prefixScan(cluster + "/", Serdes.String().serializer())) {
             while (it.hasNext()) {
                 final NodeHealth h = it.next().value;
                 if (h.getFailover() != null && (best == null

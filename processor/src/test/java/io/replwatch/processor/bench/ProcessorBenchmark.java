@@ -56,6 +56,15 @@ import org.apache.kafka.streams.kstream.Produced;
  */
 public final class ProcessorBenchmark {
 
+    /** The shipped topology settings, with -Dbench.lagRateWindow (10s; 0s: one lag-rates record per sample). */
+    private static final TopologySettings SETTINGS = TopologySettings.defaults().withLagRateWindow(
+            io.replwatch.runtime.config.Durations.parse(System.getProperty("bench.lagRateWindow", "10s")));
+    /** -Dbench.lagRateWindowB=0s: each pair also runs the topology with this window, for a comparison in one run. */
+    private static final TopologySettings SETTINGS_B = System.getProperty("bench.lagRateWindowB", "").isBlank() ? null
+            : TopologySettings.defaults().withLagRateWindow(
+                    io.replwatch.runtime.config.Durations.parse(System.getProperty("bench.lagRateWindowB")));
+
+
     private static final int NODES_PER_CLUSTER = 5;
     private static final StoreKind STORE = StoreKind.valueOf(
             System.getProperty("bench.store", "memory").toUpperCase(java.util.Locale.ROOT));
@@ -83,23 +92,29 @@ public final class ProcessorBenchmark {
             System.out.printf("machine: %d cores; fleet: %d clusters x %d nodes = %d nodes; %d samples in %s%n",
                     Runtime.getRuntime().availableProcessors(), clusters, NODES_PER_CLUSTER,
                     clusters * NODES_PER_CLUSTER, n, Topics.SAMPLES);
+            System.out.printf("lag_rate_window %s; broker overrides %s%n", SETTINGS.lagRateWindow(),
+                    System.getProperties().stringPropertyNames().stream()
+                            .filter(k -> k.startsWith(io.replwatch.sandbox.KafkaBroker.BROKER_PROPERTY_PREFIX))
+                            .map(k -> k + "=" + System.getProperty(k)).sorted().toList());
 
             // One warm-up run of each first (same JVM, other application ids), so that the measured runs time
             // compiled code, as a processor that has run for more than a minute does; the JIT compiler alone took
             // a third of the two cores during a cold run.
             run(bootstrap, "warmup-passthrough", passThrough(serde), n, dir);
-            run(bootstrap, "warmup-topology", ProcessorTopology.build(TopologySettings.defaults(), serde, STORE), n, dir);
+            run(bootstrap, "warmup-topology", ProcessorTopology.build(SETTINGS, serde, STORE), n, dir);
             // Pairs of runs, alternating, each from offset 0 under a fresh application id: one short run is at the
             // mercy of a transaction stall or a slow rebalance, so the figures are the medians of the pairs.
             final int repeats = Integer.getInteger("bench.repeats", 3);
             final double[] pass = new double[repeats];
             final double[] topo = new double[repeats];
             final double[][] cpu = new double[4][repeats];
+            final double[][] cpuB = new double[2][repeats];
+            final double[] rateB = new double[repeats];
             String lastTopology = null;
             for (int i = 0; i < repeats; i++) {
                 final Run p = run(bootstrap, "bench-passthrough-" + i, passThrough(serde), n, dir);
                 lastTopology = "bench-topology-" + i;
-                final Run t = run(bootstrap, lastTopology, ProcessorTopology.build(TopologySettings.defaults(), serde, STORE), n, dir);
+                final Run t = run(bootstrap, lastTopology, ProcessorTopology.build(SETTINGS, serde, STORE), n, dir);
                 pass[i] = p.rate();
                 topo[i] = t.rate();
                 cpu[0][i] = p.appCpuUs();
@@ -109,6 +124,23 @@ public final class ProcessorBenchmark {
                 System.out.printf("pair %d: pass-through %.0f samples/s (CPU per sample: %.1f us app + %.1f us broker), "
                         + "topology %.0f samples/s (%.1f us app + %.1f us broker) = %.2f x%n",
                         i + 1, p.rate(), p.appCpuUs(), p.brokerCpuUs(), t.rate(), t.appCpuUs(), t.brokerCpuUs(), t.rate() / p.rate());
+                if (SETTINGS_B != null) {
+                    // The same topology under other settings, in the same pair: a change measured against the noise of
+                    // this machine (a shared VM whose speed drifts by a third within minutes) rather than across runs.
+                    final Run b = run(bootstrap, "bench-topology-b-" + i, ProcessorTopology.build(SETTINGS_B, serde, STORE), n, dir);
+                    cpuB[0][i] = b.appCpuUs();
+                    cpuB[1][i] = b.brokerCpuUs();
+                    rateB[i] = b.rate();
+                    System.out.printf("        topology with lag_rate_window %s: %.0f samples/s (%.1f us app + %.1f us broker) "
+                            + "= %.2f x; its CPU per sample / the topology's: %.2f%n", SETTINGS_B.lagRateWindow(), b.rate(),
+                            b.appCpuUs(), b.brokerCpuUs(), b.rate() / p.rate(),
+                            (b.appCpuUs() + b.brokerCpuUs()) / (t.appCpuUs() + t.brokerCpuUs()));
+                }
+            }
+            if (SETTINGS_B != null) {
+                System.out.printf("topology with lag_rate_window %s: %.0f samples/s (median of %d); CPU per sample %.1f us app "
+                        + "+ %.1f us broker%n", SETTINGS_B.lagRateWindow(), median(rateB), repeats, median(cpuB[0]),
+                        median(cpuB[1]));
             }
             final double passMedian = median(pass);
             final double topoMedian = median(topo);
@@ -294,7 +326,7 @@ public final class ProcessorBenchmark {
         // A live run: start at the end of the topic, not behind the throughput runs' backlog.
         final Properties live = streamsProps(bootstrap, "bench-latency", dir);
         live.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "latest");
-        try (KafkaStreams ks = new KafkaStreams(ProcessorTopology.build(TopologySettings.defaults(), serde, STORE), live);
+        try (KafkaStreams ks = new KafkaStreams(ProcessorTopology.build(SETTINGS, serde, STORE), live);
              KafkaProducer<String, byte[]> p = new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(),
                      new ByteArraySerializer())) {
             ks.start();
