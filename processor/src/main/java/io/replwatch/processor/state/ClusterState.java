@@ -66,6 +66,45 @@ public final class ClusterState {
      */
     public String primaryPatroni;
 
+    /**
+     * The part of this record that a primary sample changes every time (when it was sampled, its WAL senders and
+     * slots), kept in the current primary's node state as well ({@link NodeState#primaryView}): a primary sample then
+     * writes one state record, not two. This record is written only when something else changes (a failover, a new
+     * timeline, the set of nodes out of recovery, downstreams, rollups); a task that loads it takes the primary's
+     * newer view over it.
+     */
+    public static final class PrimaryView {
+        public long sampleAt;
+        public Integer timeline;
+        public Long systemIdentifier;
+        public List<Replica> replicas = new ArrayList<>();
+        public Map<String, Long> slotActivePids = new HashMap<>();
+
+        /** The cluster's current per-sample fields (shared, not copied: the cluster replaces them, never edits). */
+        public static PrimaryView of(final ClusterState cs) {
+            final PrimaryView v = new PrimaryView();
+            v.sampleAt = cs.primarySampleAt;
+            v.timeline = cs.timeline;
+            v.systemIdentifier = cs.systemIdentifier;
+            v.replicas = cs.replicas;
+            v.slotActivePids = cs.slotActivePids;
+            return v;
+        }
+
+        /** Puts this view into {@code cs}, whose primary it is the view of, when it is newer than what cs holds. */
+        public void applyTo(final ClusterState cs) {
+            if (cs.primarySampleAt != null && cs.primarySampleAt > sampleAt) {
+                return;
+            }
+            cs.primarySampleAt = sampleAt;
+            cs.timeline = timeline;
+            cs.systemIdentifier = systemIdentifier;
+            cs.replicas = new ArrayList<>(replicas);
+            cs.slotActivePids = new HashMap<>(slotActivePids);
+            cs.outOfRecovery.put(cs.primary, sampleAt);
+        }
+    }
+
     /** A WAL sender row of the primary, reduced to what lag and matching need. */
     public record Replica(Integer pid, String applicationName, String state, Long sentLsn, Long writeLsn,
                           Long flushLsn, Long replayLsn, String syncState) {

@@ -104,6 +104,12 @@ public final class NodeState {
     /** A primary's logical slots: bytes spilled to disk (pg_stat_replication_slots) where they changed, over the window. */
     public Map<String, List<ConflictPoint>> slotSpill = new HashMap<>();
 
+    /**
+     * On the cluster's current primary only: the cluster's per-sample fields as of its last sample
+     * ({@link ClusterState.PrimaryView}); null on every other node.
+     */
+    public ClusterState.PrimaryView primaryView;
+
     /** The role as the public topics spell it, or null before the first successful poll. */
     public String roleName() {
         return role == null ? null : role.name();

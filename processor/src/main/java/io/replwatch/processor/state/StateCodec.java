@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * the node's collector, last sequence number and clock skew; {@link #V3} adds the node's checkpoint points and its
  * rejoin time, and for a cluster its primary's settings; {@link #V4} (node state) adds its logical slots' trend
  * windows, its subscriptions' error totals and its logical slots' spilled bytes; {@link #V5} (node state) adds each
- * open rollup's logical slots; {@link #V6} (node state) adds its open lag-rate windows. A record that starts otherwise is state
+ * open rollup's logical slots; {@link #V6} (node state) adds its open lag-rate windows and, on a primary, the
+ * cluster's per-sample fields ({@link ClusterState.PrimaryView}). A record that starts otherwise is state
  * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
@@ -164,6 +165,15 @@ public final class StateCodec {
         map(o, logical, (out, slots) -> map(out, slots, StateCodec::writeSlotAcc));
         // V6
         map(o, n.lagWindows, StateCodec::writeLagWindow);
+        o.bool(n.primaryView != null);
+        if (n.primaryView != null) {
+            final ClusterState.PrimaryView v = n.primaryView;
+            o.varLong(v.sampleAt);
+            o.optInt(v.timeline);
+            o.optLong(v.systemIdentifier);
+            writeReplicas(o, v.replicas);
+            map(o, v.slotActivePids, Bin.Out::varLong);
+        }
     }
 
     private static void writeLagWindow(final Bin.Out o, final NodeState.LagWindow w) {
@@ -340,6 +350,15 @@ public final class StateCodec {
         }
         if (version >= V6) {
             map(i, n.lagWindows, StateCodec::readLagWindow);
+            if (i.bool()) {
+                final ClusterState.PrimaryView v = new ClusterState.PrimaryView();
+                v.sampleAt = i.varLong();
+                v.timeline = i.optInt();
+                v.systemIdentifier = i.optLong();
+                v.replicas = readReplicas(i);
+                v.slotActivePids = map(i, new HashMap<>(), Bin.In::varLong);
+                n.primaryView = v;
+            }
         }
         return n;
     }
@@ -380,13 +399,9 @@ public final class StateCodec {
 
     // ---- cluster
 
-    static void writeCluster(final Bin.Out o, final ClusterState c) {
-        o.str(c.primary);
-        o.optLong(c.systemIdentifier);
-        o.optInt(c.timeline);
-        o.optLong(c.primarySampleAt);
-        o.varLong(c.replicas.size());
-        for (final ClusterState.Replica r : c.replicas) {
+    private static void writeReplicas(final Bin.Out o, final List<ClusterState.Replica> replicas) {
+        o.varLong(replicas.size());
+        for (final ClusterState.Replica r : replicas) {
             o.optInt(r.pid());
             o.str(r.applicationName());
             o.str(r.state());
@@ -396,6 +411,23 @@ public final class StateCodec {
             o.optLong(r.replayLsn());
             o.str(r.syncState());
         }
+    }
+
+    private static List<ClusterState.Replica> readReplicas(final Bin.In i) {
+        final List<ClusterState.Replica> replicas = new ArrayList<>();
+        for (int n = i.count(); n > 0; n--) {
+            replicas.add(new ClusterState.Replica(i.optInt(), i.str(), i.str(), i.optLong(), i.optLong(),
+                    i.optLong(), i.optLong(), i.str()));
+        }
+        return replicas;
+    }
+
+    static void writeCluster(final Bin.Out o, final ClusterState c) {
+        o.str(c.primary);
+        o.optLong(c.systemIdentifier);
+        o.optInt(c.timeline);
+        o.optLong(c.primarySampleAt);
+        writeReplicas(o, c.replicas);
         map(o, c.slotActivePids, Bin.Out::varLong);
         map(o, c.outOfRecovery, Bin.Out::varLong);
         map(o, c.rollups, StateCodec::writeRollup);
@@ -421,10 +453,7 @@ public final class StateCodec {
         c.systemIdentifier = i.optLong();
         c.timeline = i.optInt();
         c.primarySampleAt = i.optLong();
-        for (int n = i.count(); n > 0; n--) {
-            c.replicas.add(new ClusterState.Replica(i.optInt(), i.str(), i.str(), i.optLong(), i.optLong(),
-                    i.optLong(), i.optLong(), i.str()));
-        }
+        c.replicas = readReplicas(i);
         c.slotActivePids = map(i, new HashMap<>(), Bin.In::varLong);
         c.outOfRecovery = map(i, new HashMap<>(), Bin.In::varLong);
         map(i, c.rollups, StateCodec::readRollup);

@@ -5,6 +5,7 @@ import io.replwatch.avro.ReplicationSample;
 import io.replwatch.avro.SlotRow;
 import io.replwatch.processor.config.TopologySettings;
 import io.replwatch.processor.state.ClusterState;
+import io.replwatch.processor.state.NodeState;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,7 +36,18 @@ final class PrimaryTracker {
      * Folds one sample of the cluster into its state. Returns whether the cluster's state changed (it must then be
      * saved); {@link #isPrimarySample} says whether the sample came from the current primary.
      */
-    boolean onSample(final ReplicationSample s, final long t, final ClusterState cs, final long freshMs) {
+    boolean onSample(final ReplicationSample s, final long t, final ClusterState cs, final long freshMs,
+                     final NodeState ns) {
+        final boolean changed = track(s, t, cs, freshMs);
+        if (isPrimarySample(s, cs)) {
+            ns.primaryView = ClusterState.PrimaryView.of(cs);
+        } else if (!s.getNode().equals(cs.primary)) {
+            ns.primaryView = null;
+        }
+        return changed;
+    }
+
+    private boolean track(final ReplicationSample s, final long t, final ClusterState cs, final long freshMs) {
         boolean patroniChanged = false;
         if (s.getNode().equals(cs.primary)) {
             final String self = PatroniViews.selfSummary(s);
@@ -55,7 +67,9 @@ final class PrimaryTracker {
             return cs.outOfRecovery.remove(s.getNode()) != null || patroniChanged;
         }
         final String node = s.getNode();
-        cs.outOfRecovery.put(node, t);
+        // What a primary sample changes every time is kept in the primary's node state too (PrimaryView): the
+        // cluster's record is written only when something else changed.
+        boolean material = cs.outOfRecovery.put(node, t) == null || patroniChanged;
         final Integer tl = s.getTimeline();
         if (cs.primary == null) {
             cs.primary = node;
@@ -72,6 +86,7 @@ final class PrimaryTracker {
                 history.clear(s.getCluster(), cs.history);
                 cs.history.times.clear();
                 cs.history.lsns.clear();
+                material = true;
                 LOG.info("{}: {} from {} to {} (timeline {})", s.getCluster(), cs.failoverPlanned ? "switchover" : "failover",
                         cs.failoverFrom, node, tl);
             }
@@ -80,10 +95,13 @@ final class PrimaryTracker {
             cs.failoverFrom = node;
             cs.failoverTo = node;
             cs.failoverPlanned = false;
+            material = true;
         }
         if (!node.equals(cs.primary)) {
             return true;
         }
+        material |= cs.primarySampleAt == null || !java.util.Objects.equals(cs.timeline, tl)
+                || !java.util.Objects.equals(cs.systemIdentifier, s.getSystemIdentifier());
         cs.timeline = tl;
         cs.systemIdentifier = s.getSystemIdentifier();
         cs.primarySampleAt = t;
@@ -101,7 +119,7 @@ final class PrimaryTracker {
                 cs.slotActivePids.put(slot.getSlotName(), (long) slot.getActivePid());
             }
         }
-        return true;
+        return material;
     }
 
     /**

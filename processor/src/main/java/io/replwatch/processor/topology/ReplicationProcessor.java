@@ -149,7 +149,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         // The node's lag windows that this sample is past go out first (whatever the sample: a DOWN standby's too).
         lagWindows.closeDue(ns, t);
-        boolean clusterChanged = primaries.onSample(s, t, cs, views.staleAfter(ns));
+        boolean clusterChanged = primaries.onSample(s, t, cs, views.staleAfter(ns), ns);
         clusterChanged |= ServerActivity.onSample(s, t, ns, cs, s.getNode().equals(cs.primary) && Samples.isPrimary(s));
         final LogicalSlots.Published logical = LogicalSlots.onSample(s, t, ns, cs, settings.lagWindow().toMillis(),
                 settings.conflictsWindow().toMillis(), StandbyLag.minStallMs(settings, ns));

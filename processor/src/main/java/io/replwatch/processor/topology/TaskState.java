@@ -57,6 +57,14 @@ final class TaskState {
                 clusters.put(kv.key, cs);
             }
         }
+        // A primary sample writes its cluster's per-sample fields in the primary's own record only: take them back.
+        for (final Map.Entry<String, ClusterState> e : clusters.entrySet()) {
+            final ClusterState cs = e.getValue();
+            final NodeState primary = cs.primary == null ? null : nodes.get(Names.nodeKey(e.getKey(), cs.primary));
+            if (primary != null && primary.primaryView != null) {
+                primary.primaryView.applyTo(cs);
+            }
+        }
     }
 
     /** The node's state; a node never seen before starts empty, in state UNKNOWN since {@code firstSeen}. */

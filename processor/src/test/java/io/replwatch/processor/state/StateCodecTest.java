@@ -136,6 +136,13 @@ class StateCodecTest {
         lw.consumer = "orders_sub";
         lw.consumerAddr = "10.0.0.9";
         n.lagWindows = new java.util.HashMap<>(Map.of("", lw));
+        final ClusterState.PrimaryView view = new ClusterState.PrimaryView();
+        view.sampleAt = 1_760_000_009_000L;
+        view.timeline = 3;
+        view.systemIdentifier = 7_300_000_000_000_000_001L;
+        view.replicas = new ArrayList<>(List.of(new ClusterState.Replica(4242, "pg-2", "streaming", 100L, 90L, 80L, 70L, "async")));
+        view.slotActivePids = new java.util.HashMap<>(Map.of("pg_2", 4242L));
+        n.primaryView = view;
         return n;
     }
 
@@ -311,10 +318,11 @@ class StateCodecTest {
         v2.slotSpill = new java.util.HashMap<>();
         v2.rollup.open.values().forEach(a -> a.logical = new TreeMap<>());
         v2.lagWindows = new java.util.HashMap<>();
+        v2.primaryView = null;
         final byte[] v5 = StateCodec.nodeSerde().serializer().serialize("t", v2);
         // V3 wrote an empty point list (1 byte) and two absent times (1 byte each) after the V2 fields, V4 three
-        // empty maps, V5 one, V6 one.
-        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 8);
+        // empty maps, V5 one, V6 one and an absent view.
+        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 9);
         bytes[0] = (byte) StateCodec.V2;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v2));
     }
@@ -328,9 +336,10 @@ class StateCodecTest {
         v3.slotSpill = new java.util.HashMap<>();
         v3.rollup.open.values().forEach(a -> a.logical = new TreeMap<>());
         v3.lagWindows = new java.util.HashMap<>();
+        v3.primaryView = null;
         final byte[] v5 = StateCodec.nodeSerde().serializer().serialize("t", v3);
-        // V4 wrote three empty maps (1 byte each) after the V3 fields, V5 one more, V6 one more.
-        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 5);
+        // V4 wrote three empty maps (1 byte each) after the V3 fields, V5 one more, V6 one more and an absent view.
+        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 6);
         bytes[0] = (byte) StateCodec.V3;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v3));
     }
@@ -341,8 +350,9 @@ class StateCodecTest {
         final NodeState v4 = fullNode();
         v4.rollup.open.values().forEach(a -> a.logical = new TreeMap<>());
         v4.lagWindows = new java.util.HashMap<>();
+        v4.primaryView = null;
         final byte[] v5 = StateCodec.nodeSerde().serializer().serialize("t", v4);
-        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 2);
+        final byte[] bytes = java.util.Arrays.copyOf(v5, v5.length - 3);
         bytes[0] = (byte) StateCodec.V4;
         assertThat(tree(StateCodec.nodeSerde().deserializer().deserialize("t", bytes))).isEqualTo(tree(v4));
     }
@@ -352,8 +362,9 @@ class StateCodecTest {
     void nodeStateWrittenByV5StillReads() {
         final NodeState v5 = fullNode();
         v5.lagWindows = new java.util.HashMap<>();
+        v5.primaryView = null;
         final byte[] v6 = StateCodec.nodeSerde().serializer().serialize("t", v5);
-        final byte[] bytes = java.util.Arrays.copyOf(v6, v6.length - 1);
+        final byte[] bytes = java.util.Arrays.copyOf(v6, v6.length - 2);
         bytes[0] = (byte) StateCodec.V5;
         final NodeState back = StateCodec.nodeSerde().deserializer().deserialize("t", bytes);
         assertThat(tree(back)).isEqualTo(tree(v5));
@@ -383,6 +394,7 @@ class StateCodecTest {
         n.subscriptionErrors = new java.util.HashMap<>();
         n.slotSpill = new java.util.HashMap<>();
         n.lagWindows = new java.util.HashMap<>();
+        n.primaryView = null;
         return n;
     }
 

@@ -48,10 +48,20 @@ class PrimaryTrackerTest {
         return times;
     }
 
+    private final java.util.Map<String, io.replwatch.processor.state.NodeState> nodes = new java.util.HashMap<>();
+
+    private io.replwatch.processor.state.NodeState node(final String name) {
+        return nodes.computeIfAbsent(name, n -> new io.replwatch.processor.state.NodeState());
+    }
+
     @Test
     void thePrimarysSamplesBuildItsHistoryAndTheStoreFollows() {
-        assertThat(tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of("s1", 90L)), 1_000, cs, FRESH)).isTrue();
-        assertThat(tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of("s1", 190L)), 2_000, cs, FRESH)).isTrue();
+        assertThat(tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of("s1", 90L)), 1_000, cs, FRESH, node("p"))).isTrue();
+        assertThat(tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of("s1", 190L)), 2_000, cs, FRESH, node("p")))
+                .as("only the per-sample fields changed: kept in the primary's node state, the cluster record not written")
+                .isFalse();
+        assertThat(node("p").primaryView.sampleAt).isEqualTo(2_000L);
+        assertThat(node("p").primaryView.replicas).extracting(ClusterState.Replica::replayLsn).containsExactly(190L);
         assertThat(cs.primary).isEqualTo("p");
         assertThat(cs.history.times).containsExactly(1_000L, 2_000L);
         assertThat(cs.history.lsns).containsExactly(100L, 200L);
@@ -63,21 +73,21 @@ class PrimaryTrackerTest {
 
     @Test
     void aStandbySampleLeavesTheHistoryAndClearsTheNodeFromThePrimaries() {
-        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH);
-        tracker.onSample(Samples.primary("s1", 1_500, 100, 1, Map.of()), 1_500, cs, FRESH);
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH, node("p"));
+        tracker.onSample(Samples.primary("s1", 1_500, 100, 1, Map.of()), 1_500, cs, FRESH, node("s1"));
         assertThat(cs.outOfRecovery).containsOnlyKeys("p", "s1");
         // s1 back in recovery: no longer a primary; the cluster changed.
-        assertThat(tracker.onSample(Samples.streaming("s1", 2_000, 100), 2_000, cs, FRESH)).isTrue();
+        assertThat(tracker.onSample(Samples.streaming("s1", 2_000, 100), 2_000, cs, FRESH, node("s1"))).isTrue();
         assertThat(cs.outOfRecovery).containsOnlyKeys("p");
         // A failed poll of a node that was not out of recovery changes nothing.
-        assertThat(tracker.onSample(Samples.failed("s2", 2_000, PollStatus.UNREACHABLE), 2_000, cs, FRESH)).isFalse();
+        assertThat(tracker.onSample(Samples.failed("s2", 2_000, PollStatus.UNREACHABLE), 2_000, cs, FRESH, node("s2"))).isFalse();
     }
 
     @Test
     void anotherNodeOnANewerTimelineIsAFailoverAndStartsANewHistory() {
-        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH);
-        tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of()), 2_000, cs, FRESH);
-        tracker.onSample(Samples.primary("s1", 3_000, 250, 2, Map.of()), 3_000, cs, FRESH);
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH, node("p"));
+        tracker.onSample(Samples.primary("p", 2_000, 200, 1, Map.of()), 2_000, cs, FRESH, node("p"));
+        tracker.onSample(Samples.primary("s1", 3_000, 250, 2, Map.of()), 3_000, cs, FRESH, node("s1"));
         assertThat(cs.primary).isEqualTo("s1");
         assertThat(cs.failoverFrom).isEqualTo("p");
         assertThat(cs.failoverTo).isEqualTo("s1");
@@ -88,8 +98,8 @@ class PrimaryTrackerTest {
 
     @Test
     void aSecondPrimaryOnAnOlderTimelineIsNotAFailover() {
-        tracker.onSample(Samples.primary("s1", 1_000, 100, 2, Map.of()), 1_000, cs, FRESH);
-        tracker.onSample(Samples.primary("p", 1_500, 90, 1, Map.of()), 1_500, cs, FRESH);
+        tracker.onSample(Samples.primary("s1", 1_000, 100, 2, Map.of()), 1_000, cs, FRESH, node("s1"));
+        tracker.onSample(Samples.primary("p", 1_500, 90, 1, Map.of()), 1_500, cs, FRESH, node("p"));
         assertThat(cs.primary).isEqualTo("s1");
         assertThat(cs.failoverAt).isNull();
         assertThat(cs.outOfRecovery).containsOnlyKeys("s1", "p");
@@ -98,8 +108,8 @@ class PrimaryTrackerTest {
 
     @Test
     void aTimelineBumpOnThePrimaryItselfIsAFailoverToItself() {
-        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH);
-        tracker.onSample(Samples.primary("p", 2_000, 200, 2, Map.of()), 2_000, cs, FRESH);
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH, node("p"));
+        tracker.onSample(Samples.primary("p", 2_000, 200, 2, Map.of()), 2_000, cs, FRESH, node("p"));
         assertThat(cs.failoverFrom).isEqualTo("p");
         assertThat(cs.failoverTo).isEqualTo("p");
         assertThat(cs.timeline).isEqualTo(2);
@@ -110,10 +120,10 @@ class PrimaryTrackerTest {
     /** Issue 17: two collectors watching different clusters under one name gave a false FAILOVER and SPLIT_BRAIN. */
     @Test
     void anotherDatabaseSystemUnderTheSameNameIsAConflictNotAFailover() {
-        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH);
+        tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of()), 1_000, cs, FRESH, node("p"));
         final ReplicationSample other = ReplicationSample.newBuilder(Samples.primary("q", 2_000, 999, 3, Map.of()))
                 .setSystemIdentifier(42L).build();
-        tracker.onSample(other, 2_000, cs, FRESH);
+        tracker.onSample(other, 2_000, cs, FRESH, node("q"));
         assertThat(cs.primary).isEqualTo("p");
         assertThat(cs.failoverAt).isNull();
         assertThat(cs.outOfRecovery).containsOnlyKeys("p");
@@ -123,7 +133,7 @@ class PrimaryTrackerTest {
         final ReplicationSample rebuilt = ReplicationSample.newBuilder(Samples.primary("q", 60_000, 5, 1, Map.of()))
                 .setSystemIdentifier(42L).build();
         assertThat(PrimaryTracker.identityConflict(rebuilt, 60_000, cs, FRESH)).isNull();
-        tracker.onSample(rebuilt, 60_000, cs, FRESH);
+        tracker.onSample(rebuilt, 60_000, cs, FRESH, node("q"));
         assertThat(cs.primary).isEqualTo("q");
         assertThat(cs.systemIdentifier).isEqualTo(42L);
     }
