@@ -38,6 +38,8 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     private final Class<T> type;
     private Schema readerSchema;
     private boolean specific;
+    /** Set by {@link #plain}: generic records resolved to this schema, strings as Utf8, timestamps as longs. */
+    private Schema plainSchema;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
     private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
@@ -49,6 +51,20 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     /** Specific records of {@code type}; configure first. */
     public AvroDeserializer(final Class<T> type) {
         this.type = type;
+    }
+
+    /**
+     * Generic records resolved to {@code readerSchema} (records written with any compatible version read as it),
+     * without logical-type conversions and with strings left as {@link org.apache.avro.util.Utf8}: the cheapest
+     * decoding, for a consumer that only copies the values on (the lake). Configure first.
+     */
+    public static AvroDeserializer<org.apache.avro.generic.IndexedRecord> plain(final Schema readerSchema) {
+        final AvroDeserializer<org.apache.avro.generic.IndexedRecord> d = new AvroDeserializer<>();
+        // Generated classes mark their strings "avro.java.string": "String", which a generic reader honours: without
+        // the mark, strings stay Utf8 (no decoding to UTF-16 and back).
+        d.plainSchema = new Schema.Parser().parse(readerSchema.toString()
+                .replace(",\"avro.java.string\":\"String\"", ""));
+        return d;
     }
 
     /** Ready to use with an explicit client. */
@@ -116,6 +132,17 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         return result;
     }
 
+    /**
+     * No conversions registered (timestamps stay longs); maps keep the order they were written in (a HashMap of Utf8
+     * keys would reorder them). Avro's fast reader creates maps through {@link GenericData#newMap} too.
+     */
+    private static final GenericData PLAIN = new GenericData() {
+        @Override
+        public Object newMap(final Object old, final int size) {
+            return new java.util.LinkedHashMap<>(Math.max(4, size * 2));
+        }
+    };
+
     private DatumReader<Object> reader(final int id, final String topic) {
         final DatumReader<Object> cached = readers.get(id);
         if (cached != null) {
@@ -129,7 +156,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
                     + " for a record on topic " + topic + ": " + e.getMessage(), e);
         }
         final DatumReader<Object> reader;
-        if (specific) {
+        if (plainSchema != null) {
+            reader = new GenericDatumReader<>(writer, plainSchema, PLAIN);
+        } else if (specific) {
             final Schema target = readerSchema != null ? readerSchema : writer;
             reader = new ListDatumReader(writer, target,
                     readerSchema != null ? SpecificData.getForClass(type) : SpecificData.get());

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.avro.generic.IndexedRecord;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
@@ -72,7 +71,7 @@ final class OpenFile {
                 .build();
     }
 
-    void write(final SpecificRecord r) throws IOException {
+    void write(final IndexedRecord r) throws IOException {
         writer.write(r);
     }
 

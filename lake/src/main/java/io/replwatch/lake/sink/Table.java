@@ -33,11 +33,25 @@ public enum Table {
         throw new IllegalArgumentException("no lake table for topic " + topic);
     }
 
-    public String cluster(final SpecificRecord r) {
-        return r instanceof ReplicationSample s ? s.getCluster() : ((CapacityRollup) r).getCluster();
+    public String cluster(final org.apache.avro.generic.IndexedRecord r) {
+        if (r instanceof ReplicationSample s) {
+            return s.getCluster();
+        }
+        if (r instanceof CapacityRollup c) {
+            return c.getCluster();
+        }
+        return r.get(schema.getField("cluster").pos()).toString();
     }
 
-    public Instant time(final SpecificRecord r) {
-        return r instanceof ReplicationSample s ? s.getSampledAt() : ((CapacityRollup) r).getPeriodStart();
+    /** The time that picks the row's date partition: sampled_at, or a rollup's period_start. */
+    public Instant time(final org.apache.avro.generic.IndexedRecord r) {
+        if (r instanceof ReplicationSample s) {
+            return s.getSampledAt();
+        }
+        if (r instanceof CapacityRollup c) {
+            return c.getPeriodStart();
+        }
+        final Object t = r.get(schema.getField(this == SAMPLES ? "sampled_at" : "period_start").pos());
+        return t instanceof Instant i ? i : Instant.ofEpochMilli(((Number) t).longValue());
     }
 }

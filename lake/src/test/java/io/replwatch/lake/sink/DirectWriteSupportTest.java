@@ -105,6 +105,38 @@ class DirectWriteSupportTest {
         assertThat(direct.get(rows.size() - 2).getLabels()).containsEntry("rack", "é-1");
     }
 
+    /**
+     * What the sink does: records decoded from the wire as plain generic records (Utf8 strings, long timestamps),
+     * read back as the samples that were sent.
+     */
+    @Test
+    void plainGenericRecordsFromTheWireReadBackAsTheSamplesSent() throws Exception {
+        final Map<String, Object> serde = Map.of("schema.registry.url", "mock://direct-write-plain");
+        final io.replwatch.serde.AvroSerializer<ReplicationSample> ser = new io.replwatch.serde.AvroSerializer<>();
+        ser.configure(serde, false);
+        final io.replwatch.serde.AvroDeserializer<org.apache.avro.generic.IndexedRecord> plain =
+                io.replwatch.serde.AvroDeserializer.plain(Table.SAMPLES.schema);
+        plain.configure(serde, false);
+        final List<ReplicationSample> rows = samples();
+        final List<org.apache.avro.generic.IndexedRecord> decoded = new ArrayList<>();
+        for (final ReplicationSample r : rows) {
+            decoded.add(plain.deserialize(Table.SAMPLES.topic, ser.serialize(Table.SAMPLES.topic, r)));
+        }
+        assertThat(decoded.get(0)).isNotInstanceOf(ReplicationSample.class);
+        assertThat(decoded.get(0).get(ReplicationSample.getClassSchema().getField("cluster").pos()))
+                .isInstanceOf(org.apache.avro.util.Utf8.class);
+        assertThat(Table.SAMPLES.time(decoded.get(0))).isEqualTo(rows.get(0).getSampledAt());
+        assertThat(Table.SAMPLES.cluster(decoded.get(0))).isEqualTo(rows.get(0).getCluster());
+        final OpenFile f = new OpenFile(Table.SAMPLES, "x", tmp.resolve("staging-plain"), Table.SAMPLES.topic, 0, 0,
+                CompressionCodecName.ZSTD);
+        for (final org.apache.avro.generic.IndexedRecord r : decoded) {
+            f.write(r);
+        }
+        f.close();
+        assertThat(LakeFixtures.<ReplicationSample>read(f.staging)).isEqualTo(rows);
+        io.replwatch.serde.MockSchemaRegistry.drop("direct-write-plain");
+    }
+
     @Test
     void rollupsReadBackAsWritten() throws Exception {
         final List<CapacityRollup> rows = rollups();
