@@ -57,7 +57,8 @@ class CollectorTargetsTest {
             assertThat(out).filteredOn(s -> s.getNode().equals("a1") && s.getRetired()).singleElement()
                     .satisfies(s -> assertThat(s.getMessage()).contains("left the targets"));
             final int after = out.size();
-            sleep(600);
+            // Three poll intervals without a sample (and the same assertion after, for its message).
+            await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> out.size() == after);
             assertThat(out.subList(after, out.size())).as("nothing polled after removal").isEmpty();
             // Every node's samples are in sequence order, one run of numbers per poller. A poll still running when its
             // node is dropped is not published, but took its number: only a farewell can follow such a gap (a number
@@ -80,11 +81,4 @@ class CollectorTargetsTest {
         return out.stream().filter(s -> (s.getCluster() + "/" + s.getNode()).equals(key)).count();
     }
 
-    private static void sleep(final long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (final InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

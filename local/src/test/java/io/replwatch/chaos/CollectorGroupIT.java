@@ -145,7 +145,9 @@ class CollectorGroupIT {
                         return by.keySet().containsAll(clusters) && by.values().stream().allMatch(s -> s.size() == 1)
                                 && by.values().stream().flatMap(Set::stream).distinct().count() == 3;
                     });
-                    Thread.sleep(8_000);
+                    // Held for 8 s (the window the steady-state assertion below looks at).
+                    await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofSeconds(1))
+                            .until(() -> pollersByCluster(samples, 3_000).values().stream().allMatch(s -> s.size() == 1));
                     for (final String id : collectors.keySet()) {
                         assertThat(Files.readString(Path.of("target", "collector-group-" + id + ".log")))
                                 .as("the undecodable target records were skipped and said so")
@@ -183,7 +185,10 @@ class CollectorGroupIT {
                             victim, orphaned.size(), takeover, SESSION.toMillis());
                     assertThat(takeover).as("every orphaned node polled again within 2 x session timeout + a poll")
                             .isLessThan(2 * SESSION.toMillis() + 1_000);
-                    Thread.sleep(TAKEOVER.toMillis() + 4_000); // past the takeover time: the victim is forgotten
+                    // Past the takeover time (the victim is forgotten), nothing stale and no COLLECTOR_DOWN throughout.
+                    await().during(TAKEOVER.plusSeconds(4)).atMost(TAKEOVER.plusSeconds(20)).pollInterval(Duration.ofMillis(500))
+                            .until(() -> !rules(transitions.records()).contains("SAMPLES_STALE")
+                                    && !rules(transitions.records()).contains("COLLECTOR_DOWN"));
                     assertThat(gaps(samples.records())).as("no sequence gap from any collector").isEmpty();
                     assertThat(rules(transitions.records())).as("nothing stale, no COLLECTOR_DOWN: taken over in time")
                             .doesNotContain("SAMPLES_STALE", "COLLECTOR_DOWN");
@@ -231,7 +236,9 @@ class CollectorGroupIT {
                     }
                     await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500)).until(() ->
                             downs(transitions.records().subList(seen, transitions.records().size())).size() == 2);
-                    Thread.sleep(5_000);
+                    // And no third collector down for 5 s more (the assertions below count them all).
+                    await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(500))
+                            .until(() -> downs(transitions.records().subList(seen, transitions.records().size())).size() == 2);
                     final List<HealthTransition> after = transitions.records().subList(seen, transitions.records().size());
                     final Map<String, HealthTransition> downs = downs(after);
                     assertThat(downs.keySet()).containsExactlyInAnyOrderElementsOf(collectors.keySet());

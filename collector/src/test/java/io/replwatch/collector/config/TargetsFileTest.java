@@ -100,11 +100,19 @@ class TargetsFileTest {
         assertThat(TargetsFile.load(dir.resolve("none.yaml"), k -> null, true)).isEmpty();
     }
 
+    private static Map<String, ClusterTarget> appliedAt(final Map<String, ClusterTarget> targets,
+                                                        final java.time.Instant at) {
+        final Map<String, ClusterTarget> out = new java.util.LinkedHashMap<>();
+        targets.forEach((k, v) -> out.put(k, ClusterTarget.newBuilder(v).setAppliedAt(at).build()));
+        return out;
+    }
+
     @Test
     void theDiffAddsChangesRemovesAndIgnoresWhenItWasApplied() throws Exception {
         Files.writeString(dir.resolve("fleet.yaml"), GOOD);
-        final Map<String, ClusterTarget> current = TargetsFile.load(dir.resolve("fleet.yaml"), k -> null, false);
-        Thread.sleep(5);
+        // Applied an hour ago: the diff must not count the time of application as a change.
+        final Map<String, ClusterTarget> current = appliedAt(TargetsFile.load(dir.resolve("fleet.yaml"), k -> null,
+                false), java.time.Instant.now().minusSeconds(3600));
         Files.writeString(dir.resolve("fleet.yaml"), GOOD.replace("poll_interval: 2s", "poll_interval: 3s")
                 .replace("  - name: billing", "  - name: search").replace("billing-1", "search-1"));
         final Map<String, ClusterTarget> desired = TargetsFile.load(dir.resolve("fleet.yaml"), k -> null, false);
@@ -112,8 +120,8 @@ class TargetsFileTest {
         assertThat(diff.added()).extracting(ClusterTarget::getCluster).containsExactly("search");
         assertThat(diff.changed()).extracting(ClusterTarget::getCluster).containsExactly("orders");
         assertThat(diff.removed()).containsExactly("billing");
-        final TargetsTopic.Diff again = TargetsTopic.diff(desired, TargetsFile.load(dir.resolve("fleet.yaml"), k -> null,
-                false));
+        final TargetsTopic.Diff again = TargetsTopic.diff(appliedAt(desired, java.time.Instant.now().minusSeconds(60)),
+                TargetsFile.load(dir.resolve("fleet.yaml"), k -> null, false));
         assertThat(again.empty()).as("applied again later: nothing to publish").isTrue();
         assertThat(again.unchanged()).isEqualTo(2);
         assertThat(Duration.ofMillis(desired.get("orders").getPollIntervalMs())).isEqualTo(Duration.ofSeconds(3));
