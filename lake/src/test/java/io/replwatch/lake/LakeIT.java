@@ -76,6 +76,12 @@ class LakeIT {
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             p.send(new ProducerRecord<>(Topics.SAMPLES, "c1".getBytes(), new byte[] {0, 0, 0, 0, 42, 7})).get();
+            // A sample of the current schema, cut short: the transcoder's check refuses it before a byte is written.
+            final io.replwatch.serde.AvroSerializer<ReplicationSample> ser = new io.replwatch.serde.AvroSerializer<>();
+            ser.configure(Map.of(io.replwatch.serde.SerdeConfig.SCHEMA_REGISTRY_URL, registry), false);
+            final byte[] whole = ser.serialize(Topics.SAMPLES, LakeFixtures.sample(99_999));
+            p.send(new ProducerRecord<>(Topics.SAMPLES, "c1".getBytes(),
+                    java.util.Arrays.copyOf(whole, whole.length - 3))).get();
         }
         LakeFixtures.produce(bootstrap, registry, 3000, 6000);
 
@@ -91,12 +97,12 @@ class LakeIT {
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
         final int filesAtKill = LakeFixtures.parquetFiles(lake.resolve("samples")).size();
-        assertThat(committed()).as("the kill came before the end").isLessThan(6001);
+        assertThat(committed()).as("the kill came before the end").isLessThan(6002);
 
         LakeFixtures.produce(bootstrap, registry, 6000, 7000);
         final LakeService restarted = new LakeService(LakeConfig.load(cfg)).start();
         try {
-            await().atMost(Duration.ofSeconds(120)).until(() -> committed() == 7001);
+            await().atMost(Duration.ofSeconds(120)).until(() -> committed() == 7002);
         } finally {
             restarted.close();
         }
@@ -119,6 +125,10 @@ class LakeIT {
             assertThat(rows.get((long) i)).as("row %d", i).isEqualTo(SampleFixtures.content(LakeFixtures.sample(i)));
         }
         assertThat(filesAtKill).isGreaterThan(0);
+        assertThat(io.replwatch.schemas.TopicReader.values(bootstrap, registry, Topics.DEAD_LETTER,
+                io.replwatch.avro.DeadLetter.class)).extracting(d -> d.getReason())
+                .anySatisfy(r -> assertThat(r).contains("Unknown schema id 42"))
+                .anySatisfy(r -> assertThat(r).contains("Truncated or corrupt Avro payload").contains("truncated"));
         assertThat(stagingCount(lake)).as("the restarted sink leaves nothing in staging").isZero();
     }
 

@@ -193,6 +193,17 @@ class ProcessorCrashIT {
                 cfg.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    /** Prints the last {@code lines} lines of a child's log, so that a failed run shows what the child saw. */
+    static void printTail(final Path log, final int lines) {
+        try {
+            final List<String> all = Files.readAllLines(log);
+            System.out.printf("---- last %d lines of %s ----%n", Math.min(lines, all.size()), log.getFileName());
+            all.subList(Math.max(0, all.size() - lines), all.size()).forEach(System.out::println);
+        } catch (final Exception e) {
+            System.out.println("---- " + log + " unreadable: " + e);
+        }
+    }
+
     /** Produces the samples keyed by cluster, at about {@code perSecond} (0: as fast as possible). */
     static void produce(final String bootstrap, final Map<String, Object> serde,
                                 final List<ReplicationSample> samples, final int perSecond) {

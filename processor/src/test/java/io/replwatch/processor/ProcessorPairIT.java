@@ -65,8 +65,10 @@ class ProcessorPairIT {
             final Process b = ProcessorCrashIT.startChild(config(sb, "pair", "b", portB), sb.dir().resolve("b.log"));
             try {
                 ProcessorCrashIT.produce(bootstrap, serde, input.subList(0, half), 0);
-                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> ProcessorCrashIT.committed(bootstrap, "pair") >= half);
+                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    assertThat(a.isAlive() && b.isAlive()).as("both instances still running").isTrue();
+                    return ProcessorCrashIT.committed(bootstrap, "pair") >= half;
+                });
                 // Both answer for every cluster: their own, and the other's through it.
                 for (final int port : List.of(portA, portB)) {
                     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
@@ -142,6 +144,10 @@ class ProcessorPairIT {
                 assertThat(pair).as("no transition twice in the pair's run").hasSize(pairRun.size());
                 assertThat(pair.keySet()).as("none missing, none extra").isEqualTo(reference.keySet());
                 assertThat(pair).as("same content, id for id").isEqualTo(reference);
+            } catch (final Throwable t) {
+                ProcessorCrashIT.printTail(sb.dir().resolve("a.log"), 120);
+                ProcessorCrashIT.printTail(sb.dir().resolve("b.log"), 120);
+                throw t;
             } finally {
                 a.destroyForcibly();
                 b.destroy();

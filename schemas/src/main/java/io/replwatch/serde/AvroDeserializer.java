@@ -41,6 +41,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     /** Set by {@link #plain}: generic records resolved to this schema, strings as Utf8, timestamps as longs. */
     private Schema plainSchema;
     private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+    private final Map<Integer, Schema> writers = new ConcurrentHashMap<>();
     private final ThreadLocal<BinaryDecoder> decoders = new ThreadLocal<>();
 
     /** Generic (or, with {@code specific.avro.reader=true}, specific by the writer's full name); configure first. */
@@ -95,18 +96,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         if (registry == null) {
             throw new SerializationException("AvroDeserializer used before configure()");
         }
-        if (data.length == 0) {
-            throw new SerializationException("Empty payload on topic " + topic + ": not Confluent wire format");
-        }
-        if (data[0] != WireFormat.MAGIC) {
-            throw new SerializationException(String.format(
-                    "Unknown magic byte 0x%02X on topic %s (expected 0x00, Confluent wire format)", data[0], topic));
-        }
-        if (data.length < WireFormat.HEADER_SIZE) {
-            throw new SerializationException("Payload of " + data.length + " bytes on topic " + topic
-                    + " is shorter than the 5-byte wire-format header");
-        }
-        final int id = WireFormat.schemaId(data);
+        final int id = checkHeader(topic, data);
         final DatumReader<Object> reader = reader(id, topic);
         final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(
                 data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, decoders.get());
@@ -119,9 +109,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
                         + " of schema id " + id + ": corrupt, or written with another schema");
             }
         } catch (final IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
-            throw new SerializationException("Truncated or corrupt Avro payload on topic " + topic + " (schema id "
-                    + id + ", " + data.length + " bytes): " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
+            throw corrupt(topic, id, data.length, e);
         }
         if (type != null && !type.isInstance(record)) {
             throw new SerializationException("Record of schema id " + id + " on topic " + topic + " is "
@@ -130,6 +118,56 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         @SuppressWarnings("unchecked")
         final T result = (T) record;
         return result;
+    }
+
+    /** The schema id of a wire-format payload, after checking its header; a SerializationException naming the problem. */
+    private static int checkHeader(final String topic, final byte[] data) {
+        if (data.length == 0) {
+            throw new SerializationException("Empty payload on topic " + topic + ": not Confluent wire format");
+        }
+        if (data[0] != WireFormat.MAGIC) {
+            throw new SerializationException(String.format(
+                    "Unknown magic byte 0x%02X on topic %s (expected 0x00, Confluent wire format)", data[0], topic));
+        }
+        if (data.length < WireFormat.HEADER_SIZE) {
+            throw new SerializationException("Payload of " + data.length + " bytes on topic " + topic
+                    + " is shorter than the 5-byte wire-format header");
+        }
+        return WireFormat.schemaId(data);
+    }
+
+    /**
+     * The schema a non-null wire-format payload was written with (from the registry, cached by id), after the same
+     * header checks as {@link #deserialize}: for a consumer that reads payloads of its own schema another way.
+     */
+    public Schema writerSchema(final String topic, final byte[] data) {
+        if (registry == null) {
+            throw new SerializationException("AvroDeserializer used before configure()");
+        }
+        final int id = checkHeader(topic, data);
+        final Schema cached = writers.get(id);
+        if (cached != null) {
+            return cached;
+        }
+        final Schema fetched = fetch(id, topic);
+        writers.put(id, fetched);
+        return fetched;
+    }
+
+    private Schema fetch(final int id, final String topic) {
+        try {
+            return registry.getById(id);
+        } catch (final RegistryException e) {
+            throw new SerializationException((e.notFound() ? "Unknown schema id " + id : "Cannot fetch schema id " + id)
+                    + " for a record on topic " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The wording of every undecodable-payload error, for the ones a consumer finds itself. */
+    public static SerializationException corrupt(final String topic, final int id, final int bytes, final Exception e) {
+        return new SerializationException("Truncated or corrupt Avro payload on topic " + topic + " (schema id "
+                + id + ", " + bytes + " bytes): " + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
     }
 
     /**
@@ -148,13 +186,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         if (cached != null) {
             return cached;
         }
-        final Schema writer;
-        try {
-            writer = registry.getById(id);
-        } catch (final RegistryException e) {
-            throw new SerializationException((e.notFound() ? "Unknown schema id " + id : "Cannot fetch schema id " + id)
-                    + " for a record on topic " + topic + ": " + e.getMessage(), e);
-        }
+        final Schema writer = fetch(id, topic);
         final DatumReader<Object> reader;
         if (plainSchema != null) {
             reader = new GenericDatumReader<>(writer, plainSchema, PLAIN);

@@ -34,8 +34,11 @@ import org.apache.parquet.schema.Type;
  * (AvroParquetReader, DuckDB, Spark). Supported: records, nullable unions of one type, arrays, maps with string
  * keys, enums, strings, bytes, fixed, the primitives, and timestamp-millis longs (as {@link Instant} or long);
  * anything else is refused when the writer is built, not in the middle of a file.
+ *
+ * <p>A row comes as a record, or as a {@link Transcoder.Cursor} over a checked payload of the table's own schema,
+ * which the {@link Transcoder} writes without a record in between.
  */
-final class DirectWriteSupport extends WriteSupport<IndexedRecord> {
+final class DirectWriteSupport extends WriteSupport<Object> {
 
     /** Writes one non-null value of a field. */
     private interface ValueWriter {
@@ -48,18 +51,30 @@ final class DirectWriteSupport extends WriteSupport<IndexedRecord> {
     private final Schema avro;
     private final MessageType parquet;
     private final FieldWriter[] root;
+    private final Transcoder transcoder;
     private RecordConsumer consumer;
 
     DirectWriteSupport(final Schema avro) {
+        this(avro, null, null);
+    }
+
+    /** With a transcoder for payloads of {@code avro} itself, whose rows are filed by the two fields named. */
+    DirectWriteSupport(final Schema avro, final String clusterField, final String timeField) {
         this.avro = avro;
         this.parquet = new AvroSchemaConverter(new PlainParquetConfiguration()).convert(avro);
         this.root = fields(avro, parquet);
+        this.transcoder = clusterField == null ? null : new Transcoder(avro, parquet, clusterField, timeField);
     }
 
     private DirectWriteSupport(final DirectWriteSupport compiled) {
         this.avro = compiled.avro;
         this.parquet = compiled.parquet;
         this.root = compiled.root;
+        this.transcoder = compiled.transcoder;
+    }
+
+    Transcoder transcoder() {
+        return transcoder;
     }
 
     /** A support for one more writer, sharing this one's compiled field writers (a support holds its writer's consumer). */
@@ -99,9 +114,13 @@ final class DirectWriteSupport extends WriteSupport<IndexedRecord> {
     }
 
     @Override
-    public void write(final IndexedRecord record) {
+    public void write(final Object row) {
+        if (row instanceof Transcoder.Cursor payload) {
+            transcoder.write(payload, consumer);
+            return;
+        }
         consumer.startMessage();
-        writeFields(consumer, root, record);
+        writeFields(consumer, root, (IndexedRecord) row);
         consumer.endMessage();
     }
 
@@ -162,12 +181,7 @@ final class DirectWriteSupport extends WriteSupport<IndexedRecord> {
                 };
             }
             case ARRAY: {
-                final GroupType list = type.asGroupType();
-                final Type repeated = list.getType(0);
-                if (list.getFieldCount() != 1 || !repeated.isRepetition(Type.Repetition.REPEATED)
-                        || s.getElementType().getType() == Schema.Type.UNION) {
-                    throw new IllegalArgumentException(where + ": only two-level lists of non-null elements are supported");
-                }
+                final Type repeated = listElement(s, type, where);
                 final String name = repeated.getName();
                 final ValueWriter element = writer(s.getElementType(), repeated, where + "[]");
                 return (rc, v) -> {
@@ -233,6 +247,17 @@ final class DirectWriteSupport extends WriteSupport<IndexedRecord> {
             default:
                 throw new IllegalArgumentException(where + ": Avro type " + s.getType() + " is not supported");
         }
+    }
+
+    /** The repeated element of a two-level Parquet list of non-null elements (the only lists the lake writes). */
+    static Type listElement(final Schema array, final Type type, final String where) {
+        final GroupType list = type.asGroupType();
+        final Type repeated = list.getType(0);
+        if (list.getFieldCount() != 1 || !repeated.isRepetition(Type.Repetition.REPEATED)
+                || array.getElementType().getType() == Schema.Type.UNION) {
+            throw new IllegalArgumentException(where + ": only two-level lists of non-null elements are supported");
+        }
+        return repeated;
     }
 
     private static Binary string(final Object v) {

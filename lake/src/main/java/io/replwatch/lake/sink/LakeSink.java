@@ -9,6 +9,7 @@ import io.replwatch.lake.store.LakeStore;
 import io.replwatch.schemas.Topics;
 import io.replwatch.serde.AvroDeserializer;
 import io.replwatch.serde.AvroSerializer;
+import io.replwatch.serde.WireFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.Schema;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -95,6 +97,9 @@ public final class LakeSink implements AutoCloseable {
         return this;
     }
 
+    private record DayDir(long day, String dir) {
+    }
+
     /** One consumer of the group and the batches of the partitions it owns. */
     private final class Worker {
         private final Map<TopicPartition, Batch> batches = new HashMap<>();
@@ -102,6 +107,10 @@ public final class LakeSink implements AutoCloseable {
         private final Set<TopicPartition> rewound = new java.util.HashSet<>();
         private final Map<Table, AvroDeserializer<org.apache.avro.generic.IndexedRecord>> decoders = new LinkedHashMap<>();
         private final AvroSerializer<DeadLetter> deadLetterSerializer = new AvroSerializer<>();
+        /** Whether a writer schema (by identity: the deserializer caches one per id) is the table's own. */
+        private final Map<Schema, Boolean> transcodable = new java.util.IdentityHashMap<>();
+        private final Transcoder.Cursor cursor = new Transcoder.Cursor();
+        private final Map<Table, Map<String, DayDir>> dirs = new java.util.EnumMap<>(Table.class);
         private final CountDownLatch stopped = new CountDownLatch(1);
         private volatile KafkaConsumer<byte[], byte[]> consumer;
         private Thread thread;
@@ -238,31 +247,79 @@ public final class LakeSink implements AutoCloseable {
             }
             b.last = r.offset();
             final Table table = Table.ofTopic(r.topic());
-            final org.apache.avro.generic.IndexedRecord rec;
+            final byte[] value = r.value();
+            if (value == null) {
+                return;
+            }
+            final AvroDeserializer<org.apache.avro.generic.IndexedRecord> decoder = decoders.get(table);
+            org.apache.avro.generic.IndexedRecord rec = null;
+            Transcoder.Key key = null;
             try {
                 // A registry that is down delays the record; it never makes a good record a dead letter.
-                rec = RegistryRetry.whileUnavailable(() -> decoders.get(table).deserialize(r.topic(), r.value()),
+                final Schema writerSchema = RegistryRetry.whileUnavailable(() -> decoder.writerSchema(r.topic(), value),
                         () -> running, e -> LOG.warn("Schema registry unavailable decoding {}-{}@{}; retrying: {}",
                                 r.topic(), r.partition(), r.offset(), e.getMessage()));
+                if (transcodable(table, writerSchema)) {
+                    // The table's own schema (steady state): checked whole, then written straight from the payload.
+                    try {
+                        key = OpenFile.transcoder(table).check(cursor.reset(value, WireFormat.HEADER_SIZE,
+                                value.length - WireFormat.HEADER_SIZE));
+                    } catch (final Transcoder.CorruptPayload e) {
+                        throw AvroDeserializer.corrupt(r.topic(), WireFormat.schemaId(value), value.length, e);
+                    }
+                } else {
+                    // Another version: resolved to the table's schema as a record.
+                    rec = RegistryRetry.whileUnavailable(() -> decoder.deserialize(r.topic(), value),
+                            () -> running, e -> LOG.warn("Schema registry unavailable decoding {}-{}@{}; retrying: {}",
+                                    r.topic(), r.partition(), r.offset(), e.getMessage()));
+                }
             } catch (final RuntimeException e) {
                 deadLetter(r, e);
                 return;
             }
-            if (rec == null) {
-                return;
-            }
-            final String dir = FileNames.partitionDir(table.dir, table.cluster(rec), table.time(rec));
+            final String dir = key != null ? partitionDir(table, key.cluster(), key.timeMillis())
+                    : partitionDir(table, table.cluster(rec), table.time(rec).toEpochMilli());
             try {
                 OpenFile f = b.files.get(dir);
                 if (f == null) {
                     f = new OpenFile(table, dir, store.staging(), r.topic(), r.partition(), r.offset(), config.codec());
                     b.files.put(dir, f);
                 }
-                f.write(rec);
+                if (key != null) {
+                    f.write(value, WireFormat.HEADER_SIZE, value.length - WireFormat.HEADER_SIZE);
+                } else {
+                    f.write(rec);
+                }
                 b.rows++;
             } catch (final IOException e) {
                 throw new IllegalStateException("Cannot write to staging " + store.staging() + ": " + e.getMessage(), e);
             }
+        }
+
+        /** A row's directory, remembered per table and cluster for the day last seen (formatting it was 3 % of a row). */
+        private String partitionDir(final Table table, final String cluster, final long timeMillis) {
+            final long day = Math.floorDiv(timeMillis, 86_400_000L);
+            final Map<String, DayDir> byCluster = dirs.computeIfAbsent(table, t -> new HashMap<>());
+            final DayDir known = byCluster.get(cluster);
+            if (known != null && known.day() == day) {
+                return known.dir();
+            }
+            final String dir = FileNames.partitionDir(table.dir, cluster, Instant.ofEpochMilli(timeMillis));
+            if (byCluster.size() > 100_000) {
+                byCluster.clear();
+            }
+            byCluster.put(cluster, new DayDir(day, dir));
+            return dir;
+        }
+
+        private boolean transcodable(final Table table, final Schema writerSchema) {
+            final Boolean known = transcodable.get(writerSchema);
+            if (known != null) {
+                return known;
+            }
+            final boolean same = Transcoder.fingerprint(writerSchema) == OpenFile.transcoder(table).fingerprint();
+            transcodable.put(writerSchema, same);
+            return same;
         }
 
         private boolean due(final Batch b) {

@@ -26,11 +26,16 @@ final class OpenFile {
     private static final Map<Table, DirectWriteSupport> COMPILED = new EnumMap<>(Table.class);
 
     private static synchronized DirectWriteSupport compiled(final Table table) {
-        return COMPILED.computeIfAbsent(table, t -> new DirectWriteSupport(t.schema));
+        return COMPILED.computeIfAbsent(table, t -> new DirectWriteSupport(t.schema, t.clusterField, t.timeField));
+    }
+
+    /** The table's transcoder: payloads of its own schema go to Parquet without a record in between. */
+    static Transcoder transcoder(final Table table) {
+        return compiled(table).transcoder();
     }
 
     /** A writer builder for a write support the lake already made (the builder's Hadoop overload is never called). */
-    private static final class Builder extends ParquetWriter.Builder<IndexedRecord, Builder> {
+    private static final class Builder extends ParquetWriter.Builder<Object, Builder> {
         private final DirectWriteSupport support;
 
         Builder(final OutputFile file, final DirectWriteSupport support) {
@@ -44,26 +49,50 @@ final class OpenFile {
         }
 
         @Override
-        protected WriteSupport<IndexedRecord> getWriteSupport(final Configuration conf) {
+        protected WriteSupport<Object> getWriteSupport(final Configuration conf) {
             return support;
         }
 
         @Override
-        protected WriteSupport<IndexedRecord> getWriteSupport(final ParquetConfiguration conf) {
+        protected WriteSupport<Object> getWriteSupport(final ParquetConfiguration conf) {
             return support;
         }
     }
 
+    /** Fields whose value changes with every sample: a clock, a sequence number, a WAL position. */
+    private static final java.util.Set<String> EVERY_SAMPLE = java.util.Set.of("sequence", "sampled_at", "server_time",
+            "reply_time", "last_msg_send_at", "last_msg_receipt_at", "latest_end_at");
+
+    /**
+     * The columns written without a dictionary: a dictionary of values that never repeat only grows until Parquet
+     * gives it up for the page (checked on every value: the sink's largest single cost after the decoding was gone,
+     * JFR), and saves nothing in the file.
+     */
+    static java.util.List<String> changingEverySample(final org.apache.parquet.schema.MessageType schema) {
+        return schema.getColumns().stream().map(c -> c.getPath()).filter(p -> {
+            final String leaf = p[p.length - 1];
+            return leaf.endsWith("_lsn") || EVERY_SAMPLE.contains(leaf);
+        }).map(p -> String.join(".", p)).toList();
+    }
+
     final String dir;
     final Path staging;
-    private final ParquetWriter<IndexedRecord> writer;
+    private final ParquetWriter<Object> writer;
+    private final Transcoder.Cursor cursor = new Transcoder.Cursor();
 
     OpenFile(final Table table, final String dir, final Path stagingDir, final String topic, final int partition,
              final long firstOffset, final CompressionCodecName codec) throws IOException {
         this.dir = dir;
         Files.createDirectories(stagingDir);
         this.staging = Files.createTempFile(stagingDir, topic + "+" + partition + "+" + firstOffset + "-", ".parquet");
-        this.writer = new Builder(new LocalOutputFile(staging), compiled(table).forWriter())
+        final DirectWriteSupport support = compiled(table).forWriter();
+        final Builder builder = new Builder(new LocalOutputFile(staging), support);
+        if (!Boolean.getBoolean("bench.dictionaryEverywhere")) {
+            for (final String column : changingEverySample(support.parquetSchema())) {
+                builder.withDictionaryEncoding(column, false);
+            }
+        }
+        this.writer = builder
                 .withConf(new PlainParquetConfiguration())
                 .withCompressionCodec(codec)
                 .withCodecFactory(LakeCodecs.INSTANCE)
@@ -73,6 +102,11 @@ final class OpenFile {
 
     void write(final IndexedRecord r) throws IOException {
         writer.write(r);
+    }
+
+    /** Writes the row of a payload the table's {@link Transcoder#check} passed. */
+    void write(final byte[] payload, final int offset, final int length) throws IOException {
+        writer.write(cursor.reset(payload, offset, length));
     }
 
     long bytes() {

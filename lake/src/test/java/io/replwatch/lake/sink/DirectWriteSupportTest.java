@@ -137,6 +137,110 @@ class DirectWriteSupportTest {
         io.replwatch.serde.MockSchemaRegistry.drop("direct-write-plain");
     }
 
+    /** Wire-format payloads of the records, through a mock registry. */
+    private static <T extends SpecificRecord> List<byte[]> payloads(final String topic, final List<T> rows) {
+        final io.replwatch.serde.AvroSerializer<T> ser = new io.replwatch.serde.AvroSerializer<>();
+        ser.configure(Map.of("schema.registry.url", "mock://direct-write-transcode"), false);
+        final List<byte[]> out = new ArrayList<>();
+        for (final T r : rows) {
+            out.add(ser.serialize(topic, r));
+        }
+        return out;
+    }
+
+    private static Transcoder.Cursor body(final byte[] payload) {
+        return new Transcoder.Cursor().reset(payload, 5, payload.length - 5);
+    }
+
+    /**
+     * What the sink does with payloads of the table's own schema: checked, then transcoded straight to Parquet; the
+     * file reads back as the records sent, and the check gives each row's cluster and partition time.
+     */
+    @Test
+    void payloadsOfTheTablesOwnSchemaTranscodeToTheSameRows() throws Exception {
+        final List<ReplicationSample> samples = samples();
+        final List<CapacityRollup> rollups = rollups();
+        final OpenFile fs = new OpenFile(Table.SAMPLES, "x", tmp.resolve("staging-t"), Table.SAMPLES.topic, 0, 0,
+                CompressionCodecName.ZSTD);
+        final List<byte[]> sp = payloads(Table.SAMPLES.topic, samples);
+        for (int i = 0; i < sp.size(); i++) {
+            final Transcoder.Key key = OpenFile.transcoder(Table.SAMPLES).check(body(sp.get(i)));
+            assertThat(key.cluster()).isEqualTo(samples.get(i).getCluster());
+            assertThat(key.timeMillis()).isEqualTo(samples.get(i).getSampledAt().toEpochMilli());
+            fs.write(sp.get(i), 5, sp.get(i).length - 5);
+        }
+        fs.close();
+        assertThat(LakeFixtures.<ReplicationSample>read(fs.staging)).isEqualTo(samples);
+
+        final OpenFile fr = new OpenFile(Table.ROLLUPS, "x", tmp.resolve("staging-t"), Table.ROLLUPS.topic, 0, 0,
+                CompressionCodecName.ZSTD);
+        for (final byte[] p : payloads(Table.ROLLUPS.topic, rollups)) {
+            assertThat(OpenFile.transcoder(Table.ROLLUPS).check(body(p)).cluster()).isEqualTo("orders");
+            fr.write(p, 5, p.length - 5);
+        }
+        fr.close();
+        assertThat(LakeFixtures.<CapacityRollup>read(fr.staging)).isEqualTo(rollups);
+        io.replwatch.serde.MockSchemaRegistry.drop("direct-write-transcode");
+    }
+
+    /**
+     * A payload is checked whole before a byte of it is written: every truncation and any trailing byte is refused,
+     * and a payload with bytes flipped is either refused or a well-formed row (never another exception, never half a
+     * row in the file).
+     */
+    @Test
+    void corruptPayloadsAreRefusedByTheCheckNeverHalfWritten() throws Exception {
+        final Transcoder t = OpenFile.transcoder(Table.SAMPLES);
+        final List<ReplicationSample> rows = samples();
+        final List<byte[]> ps = payloads(Table.SAMPLES.topic, List.of(rows.get(0), rows.get(1), rows.get(rows.size() - 2)));
+        int refused = 0;
+        for (final byte[] p : ps) {
+            for (int len = 0; len < p.length - 5; len++) {
+                final Transcoder.Cursor c = new Transcoder.Cursor().reset(p, 5, len);
+                assertThatThrownBy(() -> t.check(c)).as("truncated to %d of %d bytes", len, p.length - 5)
+                        .isInstanceOf(Transcoder.CorruptPayload.class);
+                refused++;
+            }
+            final byte[] longer = java.util.Arrays.copyOf(p, p.length + 1);
+            assertThatThrownBy(() -> t.check(body(longer))).hasMessageContaining("trailing");
+        }
+        final java.util.Random random = new java.util.Random(7);
+        final OpenFile f = new OpenFile(Table.SAMPLES, "x", tmp.resolve("staging-c"), Table.SAMPLES.topic, 0, 0,
+                CompressionCodecName.ZSTD);
+        int written = 0;
+        for (int i = 0; i < 3_000; i++) {
+            final byte[] p = ps.get(i % ps.size()).clone();
+            for (int k = 0; k < 1 + random.nextInt(3); k++) {
+                p[5 + random.nextInt(p.length - 5)] = (byte) random.nextInt(256);
+            }
+            try {
+                t.check(body(p));
+            } catch (final Transcoder.CorruptPayload e) {
+                continue;
+            }
+            f.write(p, 5, p.length - 5);
+            written++;
+        }
+        f.close();
+        assertThat(refused).isPositive();
+        assertThat(LakeFixtures.<ReplicationSample>read(f.staging)).hasSize(written);
+    }
+
+    /** Only payloads of the table's own schema are transcoded; an older version is resolved as a record. */
+    @Test
+    void onlyTheTablesOwnSchemaIsTranscoded() throws Exception {
+        // An older version: the same record one field shorter (the schemas only ever grow at the end).
+        final Schema own0 = Table.SAMPLES.schema;
+        final Schema v1 = Schema.createRecord(own0.getName(), own0.getDoc(), own0.getNamespace(), false,
+                own0.getFields().subList(0, own0.getFields().size() - 1).stream()
+                        .map(f -> new Schema.Field(f, f.schema())).toList());
+        final Schema registered = new Schema.Parser().parse(Table.SAMPLES.schema.toString()
+                .replace(",\"avro.java.string\":\"String\"", ""));
+        final long own = OpenFile.transcoder(Table.SAMPLES).fingerprint();
+        assertThat(Transcoder.fingerprint(registered)).isEqualTo(own);
+        assertThat(Transcoder.fingerprint(v1)).isNotEqualTo(own);
+    }
+
     @Test
     void rollupsReadBackAsWritten() throws Exception {
         final List<CapacityRollup> rows = rollups();
