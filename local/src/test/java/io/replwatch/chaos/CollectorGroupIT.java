@@ -160,6 +160,17 @@ class CollectorGroupIT {
                     steady.forEach((c, s) -> share.computeIfAbsent(s.iterator().next(), k -> new ArrayList<>()).add(c));
                     System.out.printf("GROUP steady state: %s%n", share.entrySet().stream()
                             .map(e -> e.getKey() + "=" + e.getValue().size()).collect(Collectors.joining(", ")));
+                    // The processor's API lists them: alive, each with the clusters it polls.
+                    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                        final Map<String, com.fasterxml.jackson.databind.JsonNode> api = collectorsApi(processor);
+                        assertThat(api.keySet()).containsExactlyInAnyOrderElementsOf(share.keySet());
+                        api.forEach((id, c) -> {
+                            assertThat(c.path("alive").asBoolean()).as("%s alive", id).isTrue();
+                            final Set<String> listed = new TreeSet<>();
+                            c.path("clusters").forEach(x -> listed.add(x.asText()));
+                            assertThat(listed).as("%s's clusters", id).containsAll(share.get(id));
+                        });
+                    });
 
                     // 3. SIGKILL of the collector with the most clusters.
                     final String victim = share.entrySet().stream().max(Map.Entry.comparingByValue(
@@ -258,6 +269,15 @@ class CollectorGroupIT {
                     }
                     assertThat(rules(after)).as("COLLECTOR_DOWN speaks for the nodes: no SAMPLES_STALE")
                             .doesNotContain("SAMPLES_STALE");
+                    // The API says the same: both gone and down, their clusters unclaimed.
+                    final Map<String, com.fasterxml.jackson.databind.JsonNode> api = collectorsApi(processor);
+                    for (final String id : collectors.keySet()) {
+                        assertThat(api.get(id)).as("collector %s in the API", id).isNotNull();
+                        assertThat(api.get(id).path("alive").asBoolean()).isFalse();
+                        assertThat(api.get(id).path("down").asBoolean()).isTrue();
+                        assertThat(api.get(id).path("unclaimed")).isNotEmpty();
+                    }
+                    System.out.printf("GROUP /api/v1/collectors at the end: %s%n", api.values());
                 } finally {
                     collectors.values().forEach(Process::destroyForcibly);
                 }
@@ -338,6 +358,18 @@ class CollectorGroupIT {
                 out.put(t.getNode(), t);
             }
         }
+        return out;
+    }
+
+    /** GET /api/v1/collectors, by collector id. */
+    private static Map<String, com.fasterxml.jackson.databind.JsonNode> collectorsApi(final ProcessorService processor)
+            throws Exception {
+        final HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + processor.httpPort() + "/api/v1/collectors")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("GET /api/v1/collectors: %s", r.body()).isEqualTo(200);
+        final Map<String, com.fasterxml.jackson.databind.JsonNode> out = new TreeMap<>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body())
+                .forEach(c -> out.put(c.path("collector_id").asText(), c));
         return out;
     }
 

@@ -110,7 +110,10 @@ public final class ProcessorService implements AutoCloseable {
         });
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
-        new HealthApi(streams, ops, adv).register();
+        final io.replwatch.serde.AvroDeserializer<io.replwatch.avro.CollectorStatus> statuses =
+                new io.replwatch.serde.AvroDeserializer<>(io.replwatch.avro.CollectorStatus.class);
+        statuses.configure(config.registry(), false);
+        new HealthApi(streams, ops, adv, statuses).register();
         streams.start();
         LOG.info("Processor {} started; API on {}", config.applicationId(), advertised);
         return this;

@@ -86,7 +86,8 @@ public final class TargetsTopic {
                     .map(i -> new TopicPartition(topic, i.partition())).toList();
             c.assign(parts);
             c.seekToBeginning(parts);
-            final Map<TopicPartition, Long> ends = c.endOffsets(parts, timeout);
+            final Map<TopicPartition, Long> ends = committedEnds(c, parts, p, Duration.ofMillis(
+                    Math.min(timeout.toMillis(), COMMIT_MARKERS_WAIT.toMillis())));
             while (parts.stream().anyMatch(tp -> c.position(tp) < ends.get(tp))) {
                 if (System.currentTimeMillis() > deadline) {
                     throw new IllegalStateException("Reading " + topic + " took longer than " + timeout);
@@ -109,6 +110,39 @@ public final class TargetsTopic {
             }
         }
         return out;
+    }
+
+    /** How long a read waits for the markers of a transaction that is still open (normally one just committed). */
+    static final Duration COMMIT_MARKERS_WAIT = Duration.ofSeconds(10);
+
+    /**
+     * The committed end of each partition, after waiting up to {@code wait} for open transactions to end. A producer
+     * is told its commit succeeded before the markers reach the partitions, so an {@code apply} followed at once by a
+     * read (a {@code list}, the next {@code apply}'s diff) could otherwise miss what was just applied. A transaction
+     * left open longer (an apply killed mid-way, until the broker aborts it) is not waited for past {@code wait}.
+     */
+    private static Map<TopicPartition, Long> committedEnds(final KafkaConsumer<String, byte[]> committed,
+                                                           final List<TopicPartition> parts,
+                                                           final Map<String, Object> props, final Duration wait) {
+        final Map<String, Object> p = new HashMap<>(props);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        final long deadline = System.nanoTime() + wait.toNanos();
+        try (KafkaConsumer<byte[], byte[]> all = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            final Map<TopicPartition, Long> written = all.endOffsets(parts, wait);
+            while (true) {
+                final Map<TopicPartition, Long> ends = committed.endOffsets(parts, wait);
+                if (parts.stream().allMatch(tp -> ends.get(tp) >= written.get(tp)) || System.nanoTime() > deadline) {
+                    return ends;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (final InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return ends;
+                }
+            }
+        }
     }
 
     /** Creates the topic if missing (compacted, {@link #PARTITIONS} partitions). */

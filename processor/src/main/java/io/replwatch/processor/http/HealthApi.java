@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.replwatch.avro.CollectorStatus;
 import io.replwatch.avro.HealthState;
 import io.replwatch.avro.NodeHealth;
 import io.replwatch.runtime.ops.OpsServer;
 import io.replwatch.processor.health.Severity;
 import io.replwatch.processor.topology.Names;
+import io.replwatch.schemas.Topics;
+import io.replwatch.serde.AvroDeserializer;
 import io.replwatch.serde.AvroJson;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -32,7 +35,8 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 /**
  * Read-only health API over the node-health store, answering across processor instances:
  * {@code GET /api/v1/clusters}, {@code /api/v1/clusters/{cluster}}, {@code /api/v1/clusters/{cluster}/nodes/{node}},
- * {@code /api/v1/clusters/{cluster}/failover-check}.
+ * {@code /api/v1/clusters/{cluster}/failover-check}, and {@code /api/v1/collectors} (every collector the processor has
+ * heard from: alive or gone, its clusters, the ones nobody took over).
  * A cluster lives in the instance that owns its partition (the store is keyed within the partition of the
  * cluster name); other instances forward to it. {@code /api/v1/local/...} answers from this instance only.
  */
@@ -43,16 +47,50 @@ public final class HealthApi {
     private final OpsServer server;
     private final URI self;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final AvroDeserializer<CollectorStatus> statuses;
 
-    public HealthApi(final KafkaStreams streams, final OpsServer server, final URI self) {
+    /** @param statuses reads the collector-status store's records (null: no collectors route) */
+    public HealthApi(final KafkaStreams streams, final OpsServer server, final URI self,
+                     final AvroDeserializer<CollectorStatus> statuses) {
         this.streams = streams;
         this.server = server;
         this.self = self;
+        this.statuses = statuses;
     }
 
     public void register() {
         server.route("/api/v1/local/clusters", path -> localClusters());
         server.route("/api/v1/clusters", this::route);
+        if (statuses != null) {
+            server.route("/api/v1/collectors", path -> path.equals("/api/v1/collectors") ? collectors() : null);
+        }
+    }
+
+    /**
+     * The collectors, from the global collector-status store every instance keeps whole (so any instance answers for
+     * all of them): an empty list when no collector sends heartbeats (static target files without a group).
+     */
+    private ArrayNode collectors() {
+        final ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters.fromNameAndType(
+                Names.COLLECTOR_STATUS_STORE, QueryableStoreTypes.<String, byte[]>keyValueStore()));
+        final Map<String, JsonNode> byId = new TreeMap<>();
+        try (KeyValueIterator<String, byte[]> it = store.all()) {
+            while (it.hasNext()) {
+                final KeyValue<String, byte[]> kv = it.next();
+                try {
+                    byId.put(kv.key, AvroJson.toJson(statuses.deserialize(Topics.COLLECTOR_STATUS, kv.value),
+                            AvroJson.Style.HUMAN));
+                } catch (final RuntimeException e) {
+                    final ObjectNode bad = JSON.createObjectNode();
+                    bad.put("collector_id", kv.key);
+                    bad.put("error", "status record unreadable: " + e.getMessage());
+                    byId.put(kv.key, bad);
+                }
+            }
+        }
+        final ArrayNode out = JSON.createArrayNode();
+        byId.values().forEach(out::add);
+        return out;
     }
 
     private Object route(final String path) {
