@@ -70,11 +70,12 @@ public final class TargetsCommand implements Runnable {
             }
             try {
                 TargetsTopic.ensure(endpoint.kafka(), target.topic);
-                final Map<String, ClusterTarget> current = target.read(endpoint);
+                final TargetsTopic.Contents current = target.read(endpoint);
                 final TargetsTopic.Diff diff = TargetsTopic.diff(current, desired);
                 diff.added().forEach(t -> out.println("+ " + t.getCluster() + " (" + t.getNodes().size() + " nodes)"));
                 diff.changed().forEach(t -> out.println("~ " + t.getCluster() + " (" + t.getNodes().size() + " nodes)"));
-                diff.removed().forEach(c -> out.println("- " + c));
+                diff.removed().forEach(c -> out.println("- " + c + (current.unreadable().containsKey(c)
+                        ? " (an unreadable record: " + current.unreadable().get(c) + ")" : "")));
                 out.printf("%d to add, %d to change, %d to remove, %d unchanged%s%n", diff.added().size(),
                         diff.changed().size(), diff.removed().size(), diff.unchanged(), dryRun ? " (dry run: nothing "
                                 + "published)" : "");
@@ -105,7 +106,8 @@ public final class TargetsCommand implements Runnable {
                 return 2;
             }
             try {
-                final Map<String, ClusterTarget> current = target.read(endpoint);
+                final TargetsTopic.Contents contents = target.read(endpoint);
+                final Map<String, ClusterTarget> current = contents.clusters();
                 out.printf("%-24s %-8s %-9s %-24s %s%n", "CLUSTER", "NODES", "INTERVAL", "APPLIED", "NODES (host:port)");
                 for (final ClusterTarget t : current.values()) {
                     out.printf("%-24s %-8d %-9s %-24s %s%n", t.getCluster(), t.getNodes().size(),
@@ -114,7 +116,10 @@ public final class TargetsCommand implements Runnable {
                             t.getAppliedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
                             t.getNodes().stream().map(TargetsCommand::describe).collect(Collectors.joining(", ")));
                 }
-                out.printf("%d clusters%n", current.size());
+                contents.unreadable().forEach((k, why) -> out.printf("%-24s unreadable (collectors skip it; the next "
+                        + "apply replaces it, or removes it when the file does not list it): %s%n", k, why));
+                out.printf("%d clusters%s%n", current.size(), contents.unreadable().isEmpty() ? ""
+                        : ", " + contents.unreadable().size() + " unreadable records");
                 out.flush();
                 return 0;
             } catch (final RuntimeException e) {
@@ -145,7 +150,7 @@ public final class TargetsCommand implements Runnable {
         }
 
         /** The topic's clusters now. */
-        Map<String, ClusterTarget> read(final KafkaOptions.Resolved endpoint) {
+        TargetsTopic.Contents read(final KafkaOptions.Resolved endpoint) {
             return TargetsTopic.read(endpoint.kafka(), endpoint.serde(), topic, Duration.ofSeconds(30));
         }
     }

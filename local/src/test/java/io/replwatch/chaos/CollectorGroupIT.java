@@ -105,6 +105,8 @@ class CollectorGroupIT {
                             new byte[] {1, 2, 3})).get();
                 }
             }
+            assertThat(cli("targets", "list", "--bootstrap", bootstrap, "--registry", registry).out())
+                    .contains("12 clusters, 12 unreadable records").contains("broken-0");
 
             final String kafka = "kafka: {bootstrap.servers: \"%s\"}\nschema_registry: {url: \"%s\"}\n".formatted(
                     bootstrap, registry);
@@ -210,7 +212,8 @@ class CollectorGroupIT {
                     Files.writeString(fleet, targets(grown, primary, standby));
                     final long appliedAt = System.currentTimeMillis();
                     assertThat(cli("targets", "apply", fleet.toString(), "--bootstrap", bootstrap, "--registry", registry)
-                            .out()).contains("1 to add, 0 to change, 0 to remove, 12 unchanged");
+                            .out()).contains("1 to add, 0 to change, 12 to remove, 12 unchanged")
+                            .contains("- broken-0 (an unreadable record: Unknown magic byte 0x01");
                     final long[] firstPoll = {0};
                     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
                         final List<ReplicationSample> all = samples.records();

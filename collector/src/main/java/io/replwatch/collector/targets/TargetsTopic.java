@@ -30,8 +30,28 @@ public final class TargetsTopic {
     /** Partitions of the targets topic when replwatch creates it: the finest split of the fleet among collectors. */
     public static final int PARTITIONS = 12;
 
-    /** What applying a desired set changes. */
-    public record Diff(List<ClusterTarget> added, List<ClusterTarget> changed, List<String> removed, int unchanged) {
+    /**
+     * The topic now: its clusters, and the keys whose latest record cannot be read (not a ClusterTarget in the wire
+     * format: written by something else, or damaged), with why.
+     */
+    public record Contents(Map<String, ClusterTarget> clusters, Map<String, String> unreadable,
+                           Map<String, Integer> unreadableAt) {
+        public Contents(final Map<String, ClusterTarget> clusters, final Map<String, String> unreadable) {
+            this(clusters, unreadable, Map.of());
+        }
+    }
+
+    /**
+     * What applying a desired set changes. {@code removed}: clusters no longer listed, and unreadable records not
+     * replaced by a listed cluster (tombstoned too, so that no undecodable record stays in the topic for good).
+     */
+    public record Diff(List<ClusterTarget> added, List<ClusterTarget> changed, List<String> removed, int unchanged,
+                       Map<String, Integer> removedAt) {
+
+        public Diff(final List<ClusterTarget> added, final List<ClusterTarget> changed, final List<String> removed,
+                    final int unchanged) {
+            this(added, changed, removed, unchanged, Map.of());
+        }
 
         public boolean empty() {
             return added.isEmpty() && changed.isEmpty() && removed.isEmpty();
@@ -39,6 +59,20 @@ public final class TargetsTopic {
     }
 
     private TargetsTopic() {
+    }
+
+    public static Diff diff(final Contents current, final Map<String, ClusterTarget> desired) {
+        final Diff d = diff(current.clusters(), desired);
+        final List<String> removed = new ArrayList<>(d.removed());
+        final Map<String, Integer> at = new HashMap<>();
+        new TreeMap<>(current.unreadable()).keySet().stream().filter(k -> !desired.containsKey(k)).forEach(k -> {
+            removed.add(k);
+            // Its tombstone goes where the record is, whichever partition its writer chose.
+            if (current.unreadableAt().containsKey(k)) {
+                at.put(k, current.unreadableAt().get(k));
+            }
+        });
+        return new Diff(d.added(), d.changed(), removed, d.unchanged(), at);
     }
 
     public static Diff diff(final Map<String, ClusterTarget> current, final Map<String, ClusterTarget> desired) {
@@ -71,7 +105,7 @@ public final class TargetsTopic {
     }
 
     /** Every cluster in the topic now (tombstoned ones left out), read from the beginning to the end. */
-    public static Map<String, ClusterTarget> read(final Map<String, String> kafka, final Map<String, String> registry,
+    public static Contents read(final Map<String, String> kafka, final Map<String, String> registry,
                                                   final String topic, final Duration timeout) {
         final Map<String, Object> p = new HashMap<>(kafka);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -80,6 +114,8 @@ public final class TargetsTopic {
         final AvroDeserializer<ClusterTarget> values = new AvroDeserializer<>(ClusterTarget.class);
         values.configure(registry, false);
         final Map<String, ClusterTarget> out = new TreeMap<>();
+        final Map<String, String> unreadable = new TreeMap<>();
+        final Map<String, Integer> unreadableAt = new HashMap<>();
         final long deadline = System.currentTimeMillis() + timeout.toMillis();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             final List<TopicPartition> parts = c.partitionsFor(topic, timeout).stream()
@@ -96,20 +132,24 @@ public final class TargetsTopic {
                     if (r.key() == null) {
                         continue;
                     }
+                    out.remove(r.key());
+                    unreadable.remove(r.key());
+                    unreadableAt.remove(r.key());
                     if (r.value() == null) {
-                        out.remove(r.key());
                         continue;
                     }
                     try {
                         out.put(r.key(), values.deserialize(topic, r.value()));
                     } catch (final RuntimeException e) {
-                        // Unreadable: counts as absent, so that applying a good definition replaces it.
-                        out.remove(r.key());
+                        // Unreadable: no cluster; applying a definition of it replaces it, applying without it
+                        // tombstones it.
+                        unreadable.put(r.key(), e.getMessage());
+                        unreadableAt.put(r.key(), r.partition());
                     }
                 }
             }
         }
-        return out;
+        return new Contents(out, unreadable, unreadableAt);
     }
 
     /** How long a read waits for the markers of a transaction that is still open (normally one just committed). */
@@ -173,7 +213,7 @@ public final class TargetsTopic {
                 acks.add(producer.send(new ProducerRecord<>(topic, t.getCluster(), t)));
             }
             for (final String c : diff.removed()) {
-                acks.add(producer.send(new ProducerRecord<>(topic, c, null)));
+                acks.add(producer.send(new ProducerRecord<>(topic, diff.removedAt().get(c), c, null)));
             }
             producer.commitTransaction();
             for (final var a : acks) {

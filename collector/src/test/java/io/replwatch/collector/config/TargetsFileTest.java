@@ -11,10 +11,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TargetsFileTest {
+
+    /** Builders copy the generated records, which Avro allows only for trusted classes (whichever test runs first). */
+    @BeforeAll
+    static void trust() {
+        io.replwatch.serde.AvroTrust.init();
+    }
 
     @TempDir
     Path dir;
@@ -125,6 +132,18 @@ class TargetsFileTest {
         assertThat(again.empty()).as("applied again later: nothing to publish").isTrue();
         assertThat(again.unchanged()).isEqualTo(2);
         assertThat(Duration.ofMillis(desired.get("orders").getPollIntervalMs())).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    /** An unreadable record is replaced when the file lists its key, and tombstoned when it does not. */
+    @Test
+    void unreadableRecordsAreReplacedOrRemoved() throws Exception {
+        Files.writeString(dir.resolve("fleet.yaml"), GOOD);
+        final Map<String, ClusterTarget> desired = TargetsFile.load(dir.resolve("fleet.yaml"), k -> null, false);
+        final TargetsTopic.Diff diff = TargetsTopic.diff(new TargetsTopic.Contents(Map.of(),
+                Map.of("orders", "Unknown magic byte 0x01", "junk", "Unknown magic byte 0x01")), desired);
+        assertThat(diff.added()).extracting(ClusterTarget::getCluster).containsExactlyInAnyOrder("orders", "billing");
+        assertThat(diff.removed()).containsExactly("junk");
+        assertThat(diff.empty()).isFalse();
     }
 
     @Test
