@@ -75,7 +75,7 @@ public final class TargetsCommand implements Runnable {
                 diff.added().forEach(t -> out.println("+ " + t.getCluster() + " (" + t.getNodes().size() + " nodes)"));
                 diff.changed().forEach(t -> out.println("~ " + t.getCluster() + " (" + t.getNodes().size() + " nodes)"));
                 diff.removed().forEach(c -> out.println("- " + c + (current.unreadable().containsKey(c)
-                        ? " (an unreadable record: " + current.unreadable().get(c).reason() + ")" : "")));
+                        ? " (an unreadable record: " + current.unreadable().get(c) + ")" : "")));
                 out.printf("%d to add, %d to change, %d to remove, %d unchanged%s%n", diff.added().size(),
                         diff.changed().size(), diff.removed().size(), diff.unchanged(), dryRun ? " (dry run: nothing "
                                 + "published)" : "");
@@ -116,8 +116,8 @@ public final class TargetsCommand implements Runnable {
                             t.getAppliedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
                             t.getNodes().stream().map(TargetsCommand::describe).collect(Collectors.joining(", ")));
                 }
-                contents.unreadable().forEach((k, u) -> out.printf("%-24s unreadable (collectors skip it; the next "
-                        + "apply replaces it, or removes it when the file does not list it): %s%n", k, u.reason()));
+                contents.unreadable().forEach((k, why) -> out.printf("%-24s unreadable (collectors skip it; the next "
+                        + "apply replaces it, or removes it when the file does not list it): %s%n", k, why));
                 out.printf("%d clusters%s%n", current.size(), contents.unreadable().isEmpty() ? ""
                         : ", " + contents.unreadable().size() + " unreadable records");
                 out.flush();

@@ -93,6 +93,9 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         if (data == null) {
             return null;
         }
+        if (registry == null) {
+            throw new SerializationException("AvroDeserializer used before configure()");
+        }
         final int id = checkHeader(topic, data);
         final DatumReader<Object> reader = reader(id, topic);
         final BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(
@@ -118,10 +121,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
     }
 
     /** The schema id of a wire-format payload, after checking its header; a SerializationException naming the problem. */
-    private int checkHeader(final String topic, final byte[] data) {
-        if (registry == null) {
-            throw new SerializationException("AvroDeserializer used before configure()");
-        }
+    private static int checkHeader(final String topic, final byte[] data) {
         if (data.length == 0) {
             throw new SerializationException("Empty payload on topic " + topic + ": not Confluent wire format");
         }
@@ -141,11 +141,10 @@ public class AvroDeserializer<T> implements Deserializer<T> {
      * header checks as {@link #deserialize}: for a consumer that reads payloads of its own schema another way.
      */
     public Schema writerSchema(final String topic, final byte[] data) {
-        return writer(checkHeader(topic, data), topic);
-    }
-
-    /** A writer schema by id, fetched once. */
-    private Schema writer(final int id, final String topic) {
+        if (registry == null) {
+            throw new SerializationException("AvroDeserializer used before configure()");
+        }
+        final int id = checkHeader(topic, data);
         final Schema cached = writers.get(id);
         if (cached != null) {
             return cached;
@@ -187,7 +186,7 @@ public class AvroDeserializer<T> implements Deserializer<T> {
         if (cached != null) {
             return cached;
         }
-        final Schema writer = writer(id, topic);
+        final Schema writer = fetch(id, topic);
         final DatumReader<Object> reader;
         if (plainSchema != null) {
             reader = new GenericDatumReader<>(writer, plainSchema, PLAIN);

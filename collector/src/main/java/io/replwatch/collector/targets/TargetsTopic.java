@@ -34,11 +34,11 @@ public final class TargetsTopic {
      * The topic now: its clusters, and the keys whose latest record cannot be read (not a ClusterTarget in the wire
      * format: written by something else, or damaged), with why.
      */
-    public record Contents(Map<String, ClusterTarget> clusters, Map<String, Unreadable> unreadable) {
-    }
-
-    /** Why a record cannot be read, and the partition it is on (its tombstone goes there). */
-    public record Unreadable(String reason, int partition) {
+    public record Contents(Map<String, ClusterTarget> clusters, Map<String, String> unreadable,
+                           Map<String, Integer> unreadableAt) {
+        public Contents(final Map<String, ClusterTarget> clusters, final Map<String, String> unreadable) {
+            this(clusters, unreadable, Map.of());
+        }
     }
 
     /**
@@ -65,11 +65,11 @@ public final class TargetsTopic {
         final Diff d = diff(current.clusters(), desired);
         final List<String> removed = new ArrayList<>(d.removed());
         final Map<String, Integer> at = new HashMap<>();
-        new TreeMap<>(current.unreadable()).forEach((k, u) -> {
-            if (!desired.containsKey(k)) {
-                removed.add(k);
-                // Its tombstone goes where the record is, whichever partition its writer chose.
-                at.put(k, u.partition());
+        new TreeMap<>(current.unreadable()).keySet().stream().filter(k -> !desired.containsKey(k)).forEach(k -> {
+            removed.add(k);
+            // Its tombstone goes where the record is, whichever partition its writer chose.
+            if (current.unreadableAt().containsKey(k)) {
+                at.put(k, current.unreadableAt().get(k));
             }
         });
         return new Diff(d.added(), d.changed(), removed, d.unchanged(), at);
@@ -114,7 +114,8 @@ public final class TargetsTopic {
         final AvroDeserializer<ClusterTarget> values = new AvroDeserializer<>(ClusterTarget.class);
         values.configure(registry, false);
         final Map<String, ClusterTarget> out = new TreeMap<>();
-        final Map<String, Unreadable> unreadable = new TreeMap<>();
+        final Map<String, String> unreadable = new TreeMap<>();
+        final Map<String, Integer> unreadableAt = new HashMap<>();
         final long deadline = System.currentTimeMillis() + timeout.toMillis();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             final List<TopicPartition> parts = c.partitionsFor(topic, timeout).stream()
@@ -133,6 +134,7 @@ public final class TargetsTopic {
                     }
                     out.remove(r.key());
                     unreadable.remove(r.key());
+                    unreadableAt.remove(r.key());
                     if (r.value() == null) {
                         continue;
                     }
@@ -141,12 +143,13 @@ public final class TargetsTopic {
                     } catch (final RuntimeException e) {
                         // Unreadable: no cluster; applying a definition of it replaces it, applying without it
                         // tombstones it.
-                        unreadable.put(r.key(), new Unreadable(e.getMessage(), r.partition()));
+                        unreadable.put(r.key(), e.getMessage());
+                        unreadableAt.put(r.key(), r.partition());
                     }
                 }
             }
         }
-        return new Contents(out, unreadable);
+        return new Contents(out, unreadable, unreadableAt);
     }
 
     /** How long a read waits for the markers of a transaction that is still open (normally one just committed). */

@@ -140,11 +140,9 @@ class TargetsFileTest {
         Files.writeString(dir.resolve("fleet.yaml"), GOOD);
         final Map<String, ClusterTarget> desired = TargetsFile.load(dir.resolve("fleet.yaml"), k -> null, false);
         final TargetsTopic.Diff diff = TargetsTopic.diff(new TargetsTopic.Contents(Map.of(),
-                Map.of("orders", new TargetsTopic.Unreadable("Unknown magic byte 0x01", 3),
-                        "junk", new TargetsTopic.Unreadable("Unknown magic byte 0x01", 7))), desired);
+                Map.of("orders", "Unknown magic byte 0x01", "junk", "Unknown magic byte 0x01")), desired);
         assertThat(diff.added()).extracting(ClusterTarget::getCluster).containsExactlyInAnyOrder("orders", "billing");
         assertThat(diff.removed()).containsExactly("junk");
-        assertThat(diff.removedAt()).as("tombstoned on the partition it was found on").containsExactly(Map.entry("junk", 7));
         assertThat(diff.empty()).isFalse();
     }
 

@@ -256,7 +256,9 @@ public final class LakeSink implements AutoCloseable {
             Transcoder.Key key = null;
             try {
                 // A registry that is down delays the record; it never makes a good record a dead letter.
-                final Schema writerSchema = retryingRegistry(r, () -> decoder.writerSchema(r.topic(), value));
+                final Schema writerSchema = RegistryRetry.whileUnavailable(() -> decoder.writerSchema(r.topic(), value),
+                        () -> running, e -> LOG.warn("Schema registry unavailable decoding {}-{}@{}; retrying: {}",
+                                r.topic(), r.partition(), r.offset(), e.getMessage()));
                 if (transcodable(table, writerSchema)) {
                     // The table's own schema (steady state): checked whole, then written straight from the payload.
                     try {
@@ -267,7 +269,9 @@ public final class LakeSink implements AutoCloseable {
                     }
                 } else {
                     // Another version: resolved to the table's schema as a record.
-                    rec = retryingRegistry(r, () -> decoder.deserialize(r.topic(), value));
+                    rec = RegistryRetry.whileUnavailable(() -> decoder.deserialize(r.topic(), value),
+                            () -> running, e -> LOG.warn("Schema registry unavailable decoding {}-{}@{}; retrying: {}",
+                                    r.topic(), r.partition(), r.offset(), e.getMessage()));
                 }
             } catch (final RuntimeException e) {
                 deadLetter(r, e);
@@ -290,13 +294,6 @@ public final class LakeSink implements AutoCloseable {
             } catch (final IOException e) {
                 throw new IllegalStateException("Cannot write to staging " + store.staging() + ": " + e.getMessage(), e);
             }
-        }
-
-        /** A call that needs the registry, retried while it is unavailable (undecodable records still fail). */
-        private <T> T retryingRegistry(final ConsumerRecord<byte[], byte[]> r, final java.util.function.Supplier<T> call) {
-            return RegistryRetry.whileUnavailable(call, () -> running, e -> LOG.warn(
-                    "Schema registry unavailable decoding {}-{}@{}; retrying: {}", r.topic(), r.partition(), r.offset(),
-                    e.getMessage()));
         }
 
         /** A row's directory, remembered per table and cluster for the day last seen (formatting it was 3 % of a row). */

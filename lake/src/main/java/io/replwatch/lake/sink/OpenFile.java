@@ -87,7 +87,6 @@ final class OpenFile {
         this.staging = Files.createTempFile(stagingDir, topic + "+" + partition + "+" + firstOffset + "-", ".parquet");
         final DirectWriteSupport support = compiled(table).forWriter();
         final Builder builder = new Builder(new LocalOutputFile(staging), support);
-        // -Dbench.dictionaryEverywhere=true: the benchmark's A/B switch (BENCHMARKS.md), not a setting.
         if (!Boolean.getBoolean("bench.dictionaryEverywhere")) {
             for (final String column : changingEverySample(support.parquetSchema())) {
                 builder.withDictionaryEncoding(column, false);
