@@ -173,6 +173,16 @@ final class Bin {
             return (z >>> 1) ^ -(z & 1);
         }
 
+        /** The next varint, without moving past it. */
+        long peekVarLong() {
+            final int at = pos;
+            try {
+                return varLong();
+            } finally {
+                pos = at;
+            }
+        }
+
         int varInt() {
             return Math.toIntExact(varLong());
         }

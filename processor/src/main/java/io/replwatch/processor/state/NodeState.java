@@ -31,6 +31,9 @@ public final class NodeState {
 
     public String cluster;
     public String node;
+    /** Its key in the node stores ({@code cluster/node}), made once: not encoded. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public transient String key;
     public Role role;
     public Map<String, String> labels = new HashMap<>();
     public Long lastSampleAt;

@@ -129,12 +129,16 @@ public final class StateCodec {
         o.optBool(n.inRecovery);
         o.optLong(n.walPrevLsn);
         o.optInt(n.walPrevTimeline);
-        map(o, n.walWindows, (out, w) -> {
-            out.time(w.start);
-            out.varLong(w.bytes);
-            out.varLong(w.samples);
-            out.optInt(w.timeline);
-        });
+        if (o.compact) {
+            // Keyed "size@start" (WalWindows): the key is written as the size alone and made again on reading.
+            o.varLong(n.walWindows.size());
+            n.walWindows.forEach((k, w) -> {
+                o.varLong(Long.parseLong(k.substring(0, k.indexOf('@'))));
+                writeWalWindow(o, w);
+            });
+        } else {
+            map(o, n.walWindows, StateCodec::writeWalWindow);
+        }
         writeTrendPoints(o, n.lagPoints);
         writeCountPoints(o, n.conflictPoints);
         o.optTime(n.stalledSince);
@@ -142,7 +146,13 @@ public final class StateCodec {
         o.optLong(n.timeLagMs);
         o.constant(n.trend);
         final Rollups.NodeMemory m = n.rollup;
-        map(o, m.open, StateCodec::writeRollup);
+        if (o.compact) {
+            // Keyed "PERIOD@start" (Rollups.add): made again from the accumulator on reading.
+            o.varLong(m.open.size());
+            m.open.values().forEach(a -> writeRollup(o, a));
+        } else {
+            map(o, m.open, StateCodec::writeRollup);
+        }
         o.optLong(m.lastWal);
         o.optTime(m.lastWalAt);
         o.optInt(m.lastTimeline);
@@ -193,6 +203,22 @@ public final class StateCodec {
             writeReplicas(o, v.replicas);
             map(o, v.slotActivePids, Bin.Out::varLong);
         }
+    }
+
+    private static void writeWalWindow(final Bin.Out o, final NodeState.WalWindow w) {
+        o.time(w.start);
+        o.varLong(w.bytes);
+        o.varLong(w.samples);
+        o.optInt(w.timeline);
+    }
+
+    private static NodeState.WalWindow readWalWindow(final Bin.In i) {
+        final NodeState.WalWindow w = new NodeState.WalWindow();
+        w.start = i.time();
+        w.bytes = i.varLong();
+        w.samples = i.varInt();
+        w.timeline = i.optInt();
+        return w;
     }
 
     private static void writeLagWindow(final Bin.Out o, final NodeState.LagWindow w) {
@@ -388,14 +414,15 @@ public final class StateCodec {
         n.inRecovery = i.optBool();
         n.walPrevLsn = i.optLong();
         n.walPrevTimeline = i.optInt();
-        map(i, n.walWindows, in -> {
-            final NodeState.WalWindow w = new NodeState.WalWindow();
-            w.start = in.time();
-            w.bytes = in.varLong();
-            w.samples = in.varInt();
-            w.timeline = in.optInt();
-            return w;
-        });
+        if (i.compact) {
+            for (int c = i.count(); c > 0; c--) {
+                final long size = i.varLong();
+                final NodeState.WalWindow w = readWalWindow(i);
+                n.walWindows.put(size + "@" + w.start, w);
+            }
+        } else {
+            map(i, n.walWindows, StateCodec::readWalWindow);
+        }
         n.lagPoints.addAll(readTrendPoints(i));
         n.conflictPoints.addAll(readCountPoints(i));
         n.stalledSince = i.optTime();
@@ -403,7 +430,14 @@ public final class StateCodec {
         n.timeLagMs = i.optLong();
         n.trend = i.constant(LagTrend.class);
         final Rollups.NodeMemory m = n.rollup;
-        map(i, m.open, StateCodec::readRollup);
+        if (i.compact) {
+            for (int c = i.count(); c > 0; c--) {
+                final RollupAcc a = readRollup(i);
+                m.open.put(a.period + "@" + a.start, a);
+            }
+        } else {
+            map(i, m.open, StateCodec::readRollup);
+        }
         m.lastWal = i.optLong();
         m.lastWalAt = i.optTime();
         m.lastTimeline = i.optInt();
@@ -499,8 +533,65 @@ public final class StateCodec {
 
     // ---- cluster
 
+    /** The values pg_stat_replication's state and sync_state take: one byte each in the compact layout. */
+    private static final List<String> REPLICA_WORDS = List.of("streaming", "async", "sync", "potential", "quorum",
+            "catchup", "startup", "backup", "stopping");
+
+    /** A string, in the compact layout as its position among {@code words} plus one when it is one of them. */
+    private static void word(final Bin.Out o, final String s, final List<String> words) {
+        final int at = s == null ? -1 : words.indexOf(s);
+        if (at >= 0) {
+            o.varLong(-2 - at);
+        } else {
+            o.str(s);
+        }
+    }
+
+    private static String word(final Bin.In i, final List<String> words) {
+        final long code = i.peekVarLong();
+        if (code < -1) {
+            i.varLong();
+            if (-2 - code >= words.size()) {
+                throw new SerializationException("unknown word #" + code + " in state");
+            }
+            return words.get((int) (-2 - code));
+        }
+        return i.str();
+    }
+
+    /** An LSN after another: in the compact layout as the distance back from it (0 when they are equal). */
+    private static void lsnAfter(final Bin.Out o, final Long lsn, final Long ref) {
+        if (!o.compact || ref == null || lsn == null) {
+            o.optLong(lsn);
+        } else {
+            o.bool(true);
+            o.varLong(ref - lsn);
+        }
+    }
+
+    private static Long lsnAfter(final Bin.In i, final Long ref) {
+        final Long v = i.optLong();
+        if (v == null || !i.compact || ref == null) {
+            return v;
+        }
+        return ref - v;
+    }
+
     private static void writeReplicas(final Bin.Out o, final List<ClusterState.Replica> replicas) {
         o.varLong(replicas.size());
+        if (o.compact) {
+            for (final ClusterState.Replica r : replicas) {
+                o.optInt(r.pid());
+                o.str(r.applicationName());
+                word(o, r.state(), REPLICA_WORDS);
+                o.optLong(r.sentLsn());
+                lsnAfter(o, r.writeLsn(), r.sentLsn());
+                lsnAfter(o, r.flushLsn(), r.writeLsn());
+                lsnAfter(o, r.replayLsn(), r.flushLsn());
+                word(o, r.syncState(), REPLICA_WORDS);
+            }
+            return;
+        }
         for (final ClusterState.Replica r : replicas) {
             o.optInt(r.pid());
             o.str(r.applicationName());
@@ -515,6 +606,20 @@ public final class StateCodec {
 
     private static List<ClusterState.Replica> readReplicas(final Bin.In i) {
         final List<ClusterState.Replica> replicas = new ArrayList<>();
+        if (i.compact) {
+            for (int n = i.count(); n > 0; n--) {
+                final Integer pid = i.optInt();
+                final String app = i.str();
+                final String state = word(i, REPLICA_WORDS);
+                final Long sent = i.optLong();
+                final Long write = lsnAfter(i, sent);
+                final Long flush = lsnAfter(i, write);
+                final Long replay = lsnAfter(i, flush);
+                replicas.add(new ClusterState.Replica(pid, app, state, sent, write, flush, replay,
+                        word(i, REPLICA_WORDS)));
+            }
+            return replicas;
+        }
         for (int n = i.count(); n > 0; n--) {
             replicas.add(new ClusterState.Replica(i.optInt(), i.str(), i.str(), i.optLong(), i.optLong(),
                     i.optLong(), i.optLong(), i.str()));
@@ -582,7 +687,11 @@ public final class StateCodec {
     // ---- shared parts
 
     private static void writeRollup(final Bin.Out o, final RollupAcc a) {
-        o.str(a.period);
+        if (o.compact) {
+            o.constant(io.replwatch.avro.RollupPeriod.valueOf(a.period));
+        } else {
+            o.str(a.period);
+        }
         o.time(a.start);
         o.time(a.end);
         o.varLong(a.samples);
@@ -601,7 +710,15 @@ public final class StateCodec {
 
     private static RollupAcc readRollup(final Bin.In i) {
         final RollupAcc a = new RollupAcc();
-        a.period = i.str();
+        if (i.compact) {
+            final io.replwatch.avro.RollupPeriod p = i.constant(io.replwatch.avro.RollupPeriod.class);
+            if (p == null) {
+                throw new SerializationException("a rollup without its period in state");
+            }
+            a.period = p.name();
+        } else {
+            a.period = i.str();
+        }
         a.start = i.time();
         a.end = i.time();
         a.samples = i.varLong();

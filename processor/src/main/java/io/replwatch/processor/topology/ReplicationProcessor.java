@@ -144,7 +144,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             LOG.info("{}/{}: {}; forgotten", s.getCluster(), s.getNode(), s.getMessage());
             health.retire(ns, t, wall);
             state.forget(ns);
-            metrics.released(Names.nodeKey(s.getCluster(), s.getNode()));
+            metrics.released(Names.nodeKey(ns));
             return;
         }
         // The node's lag windows that this sample is past go out first (whatever the sample: a DOWN standby's too).
@@ -159,7 +159,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         final LagRate lagRate = lag.onSample(s, t, ns, cs);
         final NodeView view = views.of(s, t, ns, cs);
-        metrics.nodeView(Names.nodeKey(s.getCluster(), s.getNode()), view);
+        metrics.nodeView(Names.nodeKey(ns), view);
         // Unreachable: DOWN, or a planned outage (a Patroni switchover), which is NODE_UNREACHABLE at WARNING.
         final boolean before = unreachable(ns);
         health.evaluate(view, t, ns, wall);
@@ -178,7 +178,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             state.saveCluster(s.getCluster(), cs);
         }
         if (lagRate != null) {
-            metrics.lagRate(Names.nodeKey(s.getCluster(), s.getNode()), lagRate); // the gauges: every sample
+            metrics.lagRate(Names.nodeKey(ns), lagRate); // the gauges: every sample
             lagWindows.onSample(ns, lagRate, ns.lagPoints.get(ns.lagPoints.size() - 1), t);
         }
         for (final LagRate slot : logical.rates()) {
@@ -200,7 +200,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     public void close() {
         if (state != null) {
             for (final NodeState ns : state.nodes()) {
-                metrics.released(Names.nodeKey(ns.cluster, ns.node));
+                metrics.released(Names.nodeKey(ns));
             }
         }
     }

@@ -140,7 +140,10 @@ class StateCodecTest {
         view.sampleAt = 1_760_000_009_000L;
         view.timeline = 3;
         view.systemIdentifier = 7_300_000_000_000_000_001L;
-        view.replicas = new ArrayList<>(List.of(new ClusterState.Replica(4242, "pg-2", "streaming", 100L, 90L, 80L, 70L, "async")));
+        view.replicas = new ArrayList<>(List.of(new ClusterState.Replica(4242, "pg-2", "streaming", 100L, 90L, 80L, 70L, "async"),
+                // Words the compact layout does not know, LSNs missing, and one past 2^63 (differences wrap).
+                new ClusterState.Replica(null, null, "some-new-state", null, 5L, null, -3L, null),
+                new ClusterState.Replica(7, "pg-3", null, -1L, Long.MAX_VALUE, 0L, 0L, "quorum")));
         view.slotActivePids = new java.util.HashMap<>(Map.of("pg_2", 4242L));
         n.primaryView = view;
         return n;
