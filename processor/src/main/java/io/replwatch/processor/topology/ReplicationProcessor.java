@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * <li>build what the rules see ({@link NodeViews}) and evaluate them: transitions and node health
  * ({@link HealthStage});</li>
  * <li>capacity rollups ({@link RollupStage});</li>
- * <li>save the node (and the cluster, when it changed); add the lag figures to their tumbling windows, which go out
- * when a later sample or the punctuator closes them ({@link LagWindows}).</li>
+ * <li>add the lag figures to their tumbling windows, which go out when a later sample or the punctuator closes them
+ * ({@link LagWindows}); save the node (and the cluster, when it changed), last.</li>
  * </ol>
  * A wall-clock punctuator notices nodes whose samples stopped ({@link Staleness}).
  */
@@ -173,10 +173,6 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         clusterChanged |= ServerActivity.onHealth(s.getNode(), unreachable(ns) ? HealthState.DOWN : ns.state, t, cs);
         clusterChanged |= rollups.onSample(s, t, ns, cs, lagRate, logical.rates());
-        state.saveNode(ns);
-        if (clusterChanged) {
-            state.saveCluster(s.getCluster(), cs);
-        }
         if (lagRate != null) {
             metrics.lagRate(Names.nodeKey(ns), lagRate); // the gauges: every sample
             lagWindows.onSample(ns, lagRate, ns.lagPoints.get(ns.lagPoints.size() - 1), t);
@@ -188,6 +184,12 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         for (final String gone : logical.gone()) {
             out.logicalConsumer(Publishers.topicKey(s.getCluster(), s.getNode(), gone), null, t);
+        }
+        // Saved last, with everything this sample changed in it: the open lag windows too (they were once added after
+        // the save, so a restore from the changelog lost the last sample's part of them).
+        state.saveNode(ns);
+        if (clusterChanged) {
+            state.saveCluster(s.getCluster(), cs);
         }
     }
 
