@@ -241,7 +241,30 @@ class PatroniIT {
                 .noneMatch(n -> n.contains(replica) && n.contains("NODE_UNREACHABLE") && n.contains("firing"));
         final int resumed = transitions.size();
         patroni.pause(false);
-        awaitTransition(replica, resumed, Duration.ofSeconds(60), t -> t.getToState() == HealthState.HEALTHY);
+        // Back HEALTHY: its latest transition since the test began. Not "a transition after the unpause": the replica
+        // restarts about 4.5 s after its stop, right when the wait above ends, and its way back could be published
+        // just before `resumed` was taken (CI failed on that, with and without the code under test).
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                final List<HealthTransition> all = List.copyOf(transitions);
+                HealthTransition last = null;
+                for (int i = mark; i < all.size(); i++) {
+                    if (all.get(i).getCluster().equals(CLUSTER) && all.get(i).getNode().equals(replica)) {
+                        last = all.get(i);
+                    }
+                }
+                return last != null && last.getToState() == HealthState.HEALTHY;
+            });
+        } finally {
+            final List<HealthTransition> all = List.copyOf(transitions);
+            for (int i = mark; i < all.size(); i++) {
+                final HealthTransition t = all.get(i);
+                if (t.getNode().equals(replica)) {
+                    System.out.printf("PATRONI maintenance: %s %s %s->%s %s%s%n", t.getAt(), replica, t.getFromState(),
+                            t.getToState(), rules(t), i < resumed ? " (before the unpause)" : "");
+                }
+            }
+        }
         patroni.awaitHealthy(3, Duration.ofSeconds(60));
     }
 
