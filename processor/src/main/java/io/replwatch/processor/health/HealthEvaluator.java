@@ -20,8 +20,10 @@ public final class HealthEvaluator {
                                    final Map<String, RuleTracker> trackers, final long now) {
         final List<Finding> firing = new ArrayList<>();
         HealthState state = HealthState.HEALTHY;
-        for (final Rules.Rule rule : Rules.ALL) {
-            final Thresholds.RuleSettings s = thresholds.get(view.cluster(), rule.code());
+        final Thresholds.RuleSettings[] settings = thresholds.forCluster(view.cluster());
+        for (int i = 0; i < settings.length; i++) {
+            final Rules.Rule rule = Rules.ALL.get(i);
+            final Thresholds.RuleSettings s = settings[i];
             final Finding found = rule.check().apply(view, s).orElse(null);
             RuleTracker t = trackers.get(rule.code());
             if (t == null) {

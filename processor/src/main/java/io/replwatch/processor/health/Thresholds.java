@@ -31,10 +31,33 @@ public final class Thresholds {
 
     private final Map<String, RuleSettings> global;
     private final Map<String, Map<String, RuleSettings>> perCluster;
+    /** Every rule's settings in {@link Rules#ALL}'s order: for clusters without overrides, and per cluster with. */
+    private final RuleSettings[] resolved;
+    private final Map<String, RuleSettings[]> resolvedPerCluster = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Thresholds(final Map<String, RuleSettings> global, final Map<String, Map<String, RuleSettings>> perCluster) {
         this.global = global;
         this.perCluster = perCluster;
+        this.resolved = resolve(null);
+    }
+
+    private RuleSettings[] resolve(final String cluster) {
+        final RuleSettings[] all = new RuleSettings[Rules.ALL.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = get(cluster, Rules.ALL.get(i).code());
+        }
+        return all;
+    }
+
+    /**
+     * Every rule's settings for {@code cluster}, in {@link Rules#ALL}'s order (what {@link #get} gives, rule by
+     * rule): one lookup per sample instead of three per rule.
+     */
+    public RuleSettings[] forCluster(final String cluster) {
+        if (!perCluster.containsKey(cluster)) {
+            return resolved;
+        }
+        return resolvedPerCluster.computeIfAbsent(cluster, this::resolve);
     }
 
     public static Thresholds defaults() {
@@ -51,7 +74,7 @@ public final class Thresholds {
 
     /** The settings of {@code rule} for {@code cluster}: cluster override, else global override, else default. */
     public RuleSettings get(final String cluster, final String rule) {
-        final Map<String, RuleSettings> c = perCluster.get(cluster);
+        final Map<String, RuleSettings> c = cluster == null ? null : perCluster.get(cluster);
         if (c != null && c.containsKey(rule)) {
             return c.get(rule);
         }

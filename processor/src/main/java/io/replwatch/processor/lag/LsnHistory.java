@@ -14,6 +14,11 @@ public final class LsnHistory {
     public List<Long> times = new ArrayList<>();
     public List<Long> lsns = new ArrayList<>();
     public Integer timeline;
+    /**
+     * The times of the points the last {@link #add} removed (dropped by age, thinned out, or all of them on a reset),
+     * so the store deletes exactly those: the newest point is the only one {@code add} creates or changes.
+     */
+    public final List<Long> removed = new ArrayList<>();
 
     /**
      * Appends a point. A position going back or a new timeline starts the history afresh (a rewind or failover
@@ -21,9 +26,11 @@ public final class LsnHistory {
      * {@code maxPoints} remain the older half is thinned to every other point.
      */
     public void add(final long time, final long lsn, final Integer tl, final long retentionMs, final int maxPoints) {
+        removed.clear();
         final int n = times.size();
         if (n > 0 && (Long.compareUnsigned(lsn, lsns.get(n - 1)) < 0 || !java.util.Objects.equals(tl, timeline)
                 || time < times.get(n - 1))) {
+            removed.addAll(times);
             times.clear();
             lsns.clear();
         }
@@ -39,6 +46,7 @@ public final class LsnHistory {
             drop++;
         }
         if (drop > 0) {
+            removed.addAll(times.subList(0, drop));
             times.subList(0, drop).clear();
             lsns.subList(0, drop).clear();
         }
@@ -50,6 +58,8 @@ public final class LsnHistory {
                 if (i >= half || i % 2 == 0) {
                     t2.add(times.get(i));
                     l2.add(lsns.get(i));
+                } else {
+                    removed.add(times.get(i));
                 }
             }
             times = t2;

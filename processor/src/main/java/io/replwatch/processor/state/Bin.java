@@ -18,9 +18,17 @@ final class Bin {
     static final class Out {
         private byte[] buf = new byte[512];
         private int pos;
+        /**
+         * The compact layout (node state from V7): times as the difference from {@link #base}, enums as their
+         * position. Set per record by the codec; false writes the layout of V1 to V6.
+         */
+        boolean compact;
+        long base;
 
         void reset() {
             pos = 0;
+            compact = false;
+            base = 0;
         }
 
         byte[] toBytes() {
@@ -45,11 +53,35 @@ final class Bin {
         void varLong(final long v) {
             long z = (v << 1) ^ (v >> 63);
             ensure(10);
+            final byte[] b = buf;
+            int p = pos;
             while ((z & ~0x7FL) != 0) {
-                buf[pos++] = (byte) ((z & 0x7F) | 0x80);
+                b[p++] = (byte) ((z & 0x7F) | 0x80);
                 z >>>= 7;
             }
-            buf[pos++] = (byte) z;
+            b[p++] = (byte) z;
+            pos = p;
+        }
+
+        /** A time (epoch ms): in the compact layout as its distance from the record's base time. */
+        void time(final long t) {
+            varLong(compact ? t - base : t);
+        }
+
+        void optTime(final Long t) {
+            bool(t != null);
+            if (t != null) {
+                time(t);
+            }
+        }
+
+        /** An enum constant or null: in the compact layout its position plus one (0: null), else its name. */
+        void constant(final Enum<?> e) {
+            if (compact) {
+                varLong(e == null ? 0 : e.ordinal() + 1);
+            } else {
+                str(e == null ? null : e.name());
+            }
         }
 
         void dbl(final double d) {
@@ -102,6 +134,9 @@ final class Bin {
     static final class In {
         private final byte[] buf;
         private int pos;
+        /** As {@link Out#compact} and {@link Out#base}: set by the codec from the record's format byte. */
+        boolean compact;
+        long base;
 
         In(final byte[] buf, final int from) {
             this.buf = buf;
@@ -136,6 +171,16 @@ final class Bin {
                 shift += 7;
             } while ((b & 0x80) != 0);
             return (z >>> 1) ^ -(z & 1);
+        }
+
+        /** The next varint, without moving past it. */
+        long peekVarLong() {
+            final int at = pos;
+            try {
+                return varLong();
+            } finally {
+                pos = at;
+            }
         }
 
         int varInt() {
@@ -174,6 +219,35 @@ final class Bin {
         Boolean optBool() {
             final int b = u8();
             return b == 2 ? null : b == 1;
+        }
+
+        long time() {
+            return compact ? base + varLong() : varLong();
+        }
+
+        Long optTime() {
+            return bool() ? time() : null;
+        }
+
+        /** An enum constant written by {@link Out#constant}; an unknown position or name is corrupt state. */
+        <E extends Enum<E>> E constant(final Class<E> type) {
+            if (!compact) {
+                final String name = str();
+                if (name == null) {
+                    return null;
+                }
+                try {
+                    return Enum.valueOf(type, name);
+                } catch (final IllegalArgumentException e) {
+                    throw new SerializationException("unknown " + type.getSimpleName() + " '" + name + "' in state");
+                }
+            }
+            final long code = varLong();
+            final E[] all = type.getEnumConstants();
+            if (code < 0 || code > all.length) {
+                throw new SerializationException("unknown " + type.getSimpleName() + " #" + code + " in state");
+            }
+            return code == 0 ? null : all[(int) code - 1];
         }
 
         String str() {

@@ -31,6 +31,9 @@ public final class NodeState {
 
     public String cluster;
     public String node;
+    /** Its key in the node stores ({@code cluster/node}), made once: not encoded. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public transient String key;
     public Role role;
     public Map<String, String> labels = new HashMap<>();
     public Long lastSampleAt;
@@ -97,6 +100,12 @@ public final class NodeState {
      * slot of a primary (key: the slot's name). A closed window stays, with no samples, as the next one's baseline.
      */
     public Map<String, LagWindow> lagWindows = new HashMap<>();
+    /**
+     * The earliest event time at which {@link #lagWindows} needs a look (a window to close, a baseline to forget);
+     * not encoded: 0 after a restore, so the first sample looks.
+     */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public transient long lagWindowsDueAt;
 
     /** A subscriber's subscriptions: their apply and sync error totals where they changed, over the conflicts window. */
     public Map<String, List<ConflictPoint>> subscriptionErrors = new HashMap<>();

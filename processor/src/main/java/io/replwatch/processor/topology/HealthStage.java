@@ -68,19 +68,22 @@ final class HealthStage {
     /** Records the node's new state and firing rules; publishes a transition when they changed, and node health. */
     private void publish(final NodeState ns, final List<Finding> firing, final HealthState to, final long t,
                          final long wall) {
-        final List<String> rules = firing.stream().map(Finding::rule).toList();
+        final List<String> rules = firing.isEmpty() ? List.of() : firing.stream().map(Finding::rule).toList();
         final HealthState from = ns.state;
         // Rule codes are unique in both lists: same size and one containing the other is set equality.
         final boolean changed = from != to || rules.size() != ns.firingRules.size()
                 || !ns.firingRules.containsAll(rules);
-        final List<String> cleared = new ArrayList<>(ns.firingRules);
-        cleared.removeAll(rules);
         if (from != to) {
             ns.stateSince = t;
         }
         ns.state = to;
-        ns.firingRules = new ArrayList<>(rules);
-        final String key = Names.nodeKey(ns.cluster, ns.node);
+        final List<String> cleared = new ArrayList<>(changed ? ns.firingRules : List.of());
+        cleared.removeAll(rules);
+        if (!rules.equals(ns.firingRules)) {
+            // Changed, or the same rules in another order (kept in the order the rules gave them).
+            ns.firingRules = new ArrayList<>(rules);
+        }
+        final String key = Names.nodeKey(ns);
         if (changed) {
             out.transition(ns.cluster, HealthTransition.newBuilder()
                     .setId(transitionId(key, t, from, to, rules))
@@ -117,7 +120,7 @@ final class HealthStage {
 
     /** A forgotten node: its node-health record is deleted (a tombstone on the compacted topic). */
     void forget(final NodeState ns) {
-        out.nodeHealth(Names.nodeKey(ns.cluster, ns.node), null,
+        out.nodeHealth(Names.nodeKey(ns), null,
                 ns.lastSampleAt == null ? 0 : ns.lastSampleAt);
     }
 

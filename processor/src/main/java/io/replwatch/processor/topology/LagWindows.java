@@ -56,6 +56,7 @@ final class LagWindows {
             // The window before's last point, when it is recent, so that the rates cover the whole window.
             w.base = before != null && before.time() < t && start - before.time() < sizeMs ? before : point;
             ns.lagWindows.put(key, w);
+            ns.lagWindowsDueAt = Math.min(ns.lagWindowsDueAt, start + sizeMs);
         }
         // A sample dated before its open window (its collector's clock stepped back) counts in the open window.
         w.samples++;
@@ -82,9 +83,11 @@ final class LagWindows {
      * of consumers that have had no sample for two windows (a slot dropped, a standby promoted).
      */
     void closeDue(final NodeState ns, final long now) {
-        if (!windowed() || ns.lagWindows.isEmpty()) {
+        if (!windowed() || now < ns.lagWindowsDueAt) {
+            // Nothing is due before then (the walk below would do nothing): most samples stop here.
             return;
         }
+        long due = Long.MAX_VALUE;
         final Iterator<Map.Entry<String, NodeState.LagWindow>> it = ns.lagWindows.entrySet().iterator();
         while (it.hasNext()) {
             final Map.Entry<String, NodeState.LagWindow> e = it.next();
@@ -96,10 +99,19 @@ final class LagWindows {
                 closed.start = w.start;
                 closed.last = w.last;
                 e.setValue(closed);
+                due = Math.min(due, forgetAt(closed));
             } else if (w.samples == 0 && now - w.last.time() > 2 * sizeMs) {
                 it.remove();
+            } else {
+                due = Math.min(due, w.samples > 0 ? w.start + sizeMs : forgetAt(w));
             }
         }
+        ns.lagWindowsDueAt = due;
+    }
+
+    /** When a closed window's baseline is forgotten: two windows after its last sample. */
+    private long forgetAt(final NodeState.LagWindow closed) {
+        return closed.last.time() + 2 * sizeMs + 1;
     }
 
     private LagRate record(final NodeState ns, final String key, final NodeState.LagWindow w) {

@@ -63,4 +63,14 @@ public final class Names {
     public static String nodeKey(final String cluster, final String node) {
         return cluster + "/" + node;
     }
+
+    /** The node's key, made on first use and kept in its state (several stages and stores key by it per sample). */
+    static String nodeKey(final io.replwatch.processor.state.NodeState ns) {
+        String k = ns.key;
+        if (k == null) {
+            k = nodeKey(ns.cluster, ns.node);
+            ns.key = k;
+        }
+        return k;
+    }
 }

@@ -105,9 +105,8 @@ final class PrimaryTracker {
         cs.timeline = tl;
         cs.systemIdentifier = s.getSystemIdentifier();
         cs.primarySampleAt = t;
-        final List<Long> before = new ArrayList<>(cs.history.times);
         cs.history.add(t, s.getWalLsn(), tl, settings.historyRetention().toMillis(), MAX_HISTORY_POINTS);
-        history.persist(s.getCluster(), before, cs.history);
+        history.persist(s.getCluster(), cs.history);
         cs.replicas = new ArrayList<>(s.getReplicas().size());
         for (final ReplicaRow r : s.getReplicas()) {
             cs.replicas.add(new ClusterState.Replica(r.getPid(), r.getApplicationName(), r.getState(), r.getSentLsn(),

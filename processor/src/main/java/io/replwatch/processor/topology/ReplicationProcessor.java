@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * <li>build what the rules see ({@link NodeViews}) and evaluate them: transitions and node health
  * ({@link HealthStage});</li>
  * <li>capacity rollups ({@link RollupStage});</li>
- * <li>save the node (and the cluster, when it changed); add the lag figures to their tumbling windows, which go out
- * when a later sample or the punctuator closes them ({@link LagWindows}).</li>
+ * <li>add the lag figures to their tumbling windows, which go out when a later sample or the punctuator closes them
+ * ({@link LagWindows}); save the node (and the cluster, when it changed), last.</li>
  * </ol>
  * A wall-clock punctuator notices nodes whose samples stopped ({@link Staleness}).
  */
@@ -144,7 +144,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
             LOG.info("{}/{}: {}; forgotten", s.getCluster(), s.getNode(), s.getMessage());
             health.retire(ns, t, wall);
             state.forget(ns);
-            metrics.released(Names.nodeKey(s.getCluster(), s.getNode()));
+            metrics.released(Names.nodeKey(ns));
             return;
         }
         // The node's lag windows that this sample is past go out first (whatever the sample: a DOWN standby's too).
@@ -159,7 +159,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         final LagRate lagRate = lag.onSample(s, t, ns, cs);
         final NodeView view = views.of(s, t, ns, cs);
-        metrics.nodeView(Names.nodeKey(s.getCluster(), s.getNode()), view);
+        metrics.nodeView(Names.nodeKey(ns), view);
         // Unreachable: DOWN, or a planned outage (a Patroni switchover), which is NODE_UNREACHABLE at WARNING.
         final boolean before = unreachable(ns);
         health.evaluate(view, t, ns, wall);
@@ -173,12 +173,8 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         clusterChanged |= ServerActivity.onHealth(s.getNode(), unreachable(ns) ? HealthState.DOWN : ns.state, t, cs);
         clusterChanged |= rollups.onSample(s, t, ns, cs, lagRate, logical.rates());
-        state.saveNode(ns);
-        if (clusterChanged) {
-            state.saveCluster(s.getCluster(), cs);
-        }
         if (lagRate != null) {
-            metrics.lagRate(Names.nodeKey(s.getCluster(), s.getNode()), lagRate); // the gauges: every sample
+            metrics.lagRate(Names.nodeKey(ns), lagRate); // the gauges: every sample
             lagWindows.onSample(ns, lagRate, ns.lagPoints.get(ns.lagPoints.size() - 1), t);
         }
         for (final LagRate slot : logical.rates()) {
@@ -188,6 +184,12 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
         }
         for (final String gone : logical.gone()) {
             out.logicalConsumer(Publishers.topicKey(s.getCluster(), s.getNode(), gone), null, t);
+        }
+        // Saved last, with everything this sample changed in it: the open lag windows too (they were once added after
+        // the save, so a restore from the changelog lost the last sample's part of them).
+        state.saveNode(ns);
+        if (clusterChanged) {
+            state.saveCluster(s.getCluster(), cs);
         }
     }
 
@@ -200,7 +202,7 @@ final class ReplicationProcessor implements Processor<byte[], byte[], Object, Ob
     public void close() {
         if (state != null) {
             for (final NodeState ns : state.nodes()) {
-                metrics.released(Names.nodeKey(ns.cluster, ns.node));
+                metrics.released(Names.nodeKey(ns));
             }
         }
     }

@@ -104,8 +104,9 @@ final class SampleIntake {
         ns.stale = false;
         ns.status = s.getStatus();
         ns.message = s.getMessage();
-        if (!ns.labels.equals(s.getLabels())) {
-            ns.labels = new HashMap<>(s.getLabels());
+        final java.util.Map<String, String> labels = s.getLabels();
+        if (labels.isEmpty() ? !ns.labels.isEmpty() : !ns.labels.equals(labels)) {
+            ns.labels = new HashMap<>(labels);
         }
         if (Samples.isOk(s)) {
             ns.inRecovery = s.getInRecovery();

@@ -89,6 +89,10 @@ final class StandbyLag {
                 .setWalRateBytesPerSec(walRate)
                 .setTrend(trend)
                 .setCatchUpEtaMs(Trend.catchUpEtaMs(replayLag, replayRate, walRate))
+                // The window's fields, set (to their defaults) rather than left to build(), which looks each
+                // unset field's default up: a record is built for every standby sample.
+                .setSlot(null).setConsumer(null).setConsumerAddr(null).setWindowStart(null).setSamples(null)
+                .setMinReplayLagBytes(null).setMaxReplayLagBytes(null).setMaxTimeLagMs(null)
                 .build();
     }
 

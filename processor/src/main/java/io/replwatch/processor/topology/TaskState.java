@@ -73,6 +73,7 @@ final class TaskState {
             final NodeState ns = new NodeState();
             ns.cluster = cluster;
             ns.node = node;
+            ns.key = k;
             ns.stateSince = firstSeen;
             return ns;
         });
@@ -93,12 +94,12 @@ final class TaskState {
     }
 
     void saveNode(final NodeState ns) {
-        nodeStore.put(Names.nodeKey(ns.cluster, ns.node), ns);
+        nodeStore.put(Names.nodeKey(ns), ns);
     }
 
     /** Deletes a node's state, and its place among its cluster's primaries. */
     void forget(final NodeState ns) {
-        final String key = Names.nodeKey(ns.cluster, ns.node);
+        final String key = Names.nodeKey(ns);
         nodes.remove(key);
         nodeStore.delete(key);
         final ClusterState cs = clusters.get(ns.cluster);

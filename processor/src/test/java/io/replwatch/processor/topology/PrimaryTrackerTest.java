@@ -54,6 +54,31 @@ class PrimaryTrackerTest {
         return nodes.computeIfAbsent(name, n -> new io.replwatch.processor.state.NodeState());
     }
 
+    /**
+     * The store holds exactly the history's points however the history changed: points dropped by age, the older
+     * half thinned when it grows past its bound, the newest point moved within the same millisecond, and a reset (the
+     * position went back: a rewind).
+     */
+    @Test
+    void theStoreFollowsTheHistoryThroughAgeingThinningAndAReset() {
+        final long retention = TopologySettings.defaults().historyRetention().toMillis();
+        final int samples = (int) Math.max(2 * PrimaryTracker.MAX_HISTORY_POINTS, 2 * retention / 1_000) + 50;
+        long lsn = 1_000;
+        for (int i = 1; i <= samples; i++) {
+            lsn = i == samples / 2 ? 500 : lsn + 100;
+            final long t = i * 1_000L;
+            tracker.onSample(Samples.primary("p", t, lsn, 1, Map.of()), t, cs, FRESH, node("p"));
+            if (i % 7 == 0) {
+                tracker.onSample(Samples.primary("p", t, lsn + 10, 1, Map.of()), t, cs, FRESH, node("p"));
+            }
+            if (i % 97 == 0 || i == samples / 2 || i == samples / 2 + 1 || i == samples) {
+                assertThat(storedTimes()).as("after sample %d", i).isEqualTo(cs.history.times);
+            }
+        }
+        assertThat(cs.history.times.size()).as("the history was bounded").isLessThan(samples / 2);
+        assertThat(cs.history.times.get(0)).as("and aged").isGreaterThan(samples / 2 * 1_000L);
+    }
+
     @Test
     void thePrimarysSamplesBuildItsHistoryAndTheStoreFollows() {
         assertThat(tracker.onSample(Samples.primary("p", 1_000, 100, 1, Map.of("s1", 90L)), 1_000, cs, FRESH, node("p"))).isTrue();

@@ -264,6 +264,25 @@ class ProcessorTopologyTest {
         assertThat(store.get("c/s2").getState()).isEqualTo(HealthState.HEALTHY);
     }
 
+    /**
+     * What a sample writes to the node-state changelog is the node after the whole sample, its open lag window
+     * included: a restore after a crash resumes the window with every sample in it (the window was once added after
+     * the write, so the changelog was always one sample behind it).
+     */
+    @Test
+    void theStoredNodeStateHoldsTheSamplesOwnPartOfItsLagWindow() {
+        round(T0, 100 * MB, 100 * MB - 5 * MB, 100 * MB);
+        round(T0 + 3_000, 101 * MB, 100 * MB - 3 * MB, 101 * MB);
+        round(T0 + 6_000, 102 * MB, 100 * MB - 9 * MB, 102 * MB);
+        final KeyValueStore<String, io.replwatch.processor.state.NodeState> store =
+                driver.getKeyValueStore(Names.NODE_STATE_STORE);
+        final io.replwatch.processor.state.NodeState.LagWindow w = store.get("c/s1").lagWindows.get("");
+        assertThat(w.samples).isEqualTo(3);
+        assertThat(w.last.time()).isEqualTo(T0 + 6_001);
+        assertThat(w.maxLag).isEqualTo(11 * MB);
+        assertThat(w.minLag).isEqualTo(4 * MB);
+    }
+
     @Test
     void row5_stoppedStandbyIsDown() {
         round(T0, 100 * MB, 100 * MB, 100 * MB);
