@@ -77,8 +77,10 @@ final class HealthStage {
             ns.stateSince = t;
         }
         ns.state = to;
-        final List<String> cleared = new ArrayList<>(changed ? ns.firingRules : List.of());
-        cleared.removeAll(rules);
+        final List<String> cleared = changed ? new ArrayList<>(ns.firingRules) : List.of();
+        if (changed) {
+            cleared.removeAll(rules);
+        }
         if (!rules.equals(ns.firingRules)) {
             // Changed, or the same rules in another order (kept in the order the rules gave them).
             ns.firingRules = new ArrayList<>(rules);
