@@ -6,27 +6,21 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.avro.generic.IndexedRecord;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.parquet.conf.ParquetConfiguration;
-import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.hadoop.ParquetWriter;
-import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.LocalOutputFile;
-import org.apache.parquet.io.OutputFile;
 
 /**
  * One Parquet file being written in staging: rows of one table, Hive partition and Kafka partition. Rows go through
- * the lake's {@link DirectWriteSupport} (compiled once per table) and pages through {@link LakeCodecs}: no Hadoop
- * class is loaded on this path.
+ * the table's {@link TableWriter} (compiled once per table) into a {@link ColumnFile}, pages through
+ * {@link LakeCodecs}: no Hadoop class is loaded on this path.
  */
 final class OpenFile {
 
-    private static final Map<Table, DirectWriteSupport> COMPILED = new EnumMap<>(Table.class);
+    private static final Map<Table, TableWriter> COMPILED = new EnumMap<>(Table.class);
 
-    private static synchronized DirectWriteSupport compiled(final Table table) {
-        return COMPILED.computeIfAbsent(table, t -> new DirectWriteSupport(t.schema, t.clusterField, t.timeField));
+    private static synchronized TableWriter compiled(final Table table) {
+        return COMPILED.computeIfAbsent(table, t -> new TableWriter(t.schema, t.clusterField, t.timeField));
     }
 
     /** The table's transcoder: payloads of its own schema go to Parquet without a record in between. */
@@ -34,30 +28,8 @@ final class OpenFile {
         return compiled(table).transcoder();
     }
 
-    /** A writer builder for a write support the lake already made (the builder's Hadoop overload is never called). */
-    private static final class Builder extends ParquetWriter.Builder<Object, Builder> {
-        private final DirectWriteSupport support;
-
-        Builder(final OutputFile file, final DirectWriteSupport support) {
-            super(file);
-            this.support = support;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        @Override
-        protected WriteSupport<Object> getWriteSupport(final Configuration conf) {
-            return support;
-        }
-
-        @Override
-        protected WriteSupport<Object> getWriteSupport(final ParquetConfiguration conf) {
-            return support;
-        }
-    }
+    /** Parquet's default row group size (ParquetWriter.DEFAULT_BLOCK_SIZE): the sink's files are rolled before it. */
+    static final long ROW_GROUP_BYTES = 128L * 1024 * 1024;
 
     /** Fields whose value changes with every sample: a clock, a sequence number, a WAL position. */
     private static final java.util.Set<String> EVERY_SAMPLE = java.util.Set.of("sequence", "sampled_at", "server_time",
@@ -77,49 +49,62 @@ final class OpenFile {
 
     final String dir;
     final Path staging;
-    private final ParquetWriter<Object> writer;
+    private final TableWriter table;
+    private final Transcoder transcoder;
+    private final ColumnFile file;
     private final Transcoder.Cursor cursor = new Transcoder.Cursor();
 
     OpenFile(final Table table, final String dir, final Path stagingDir, final String topic, final int partition,
              final long firstOffset, final CompressionCodecName codec) throws IOException {
+        this(table, dir, stagingDir, topic, partition, firstOffset, codec, ROW_GROUP_BYTES);
+    }
+
+    OpenFile(final Table table, final String dir, final Path stagingDir, final String topic, final int partition,
+             final long firstOffset, final CompressionCodecName codec, final long rowGroupBytes) throws IOException {
         this.dir = dir;
         Files.createDirectories(stagingDir);
         this.staging = Files.createTempFile(stagingDir, topic + "+" + partition + "+" + firstOffset + "-", ".parquet");
-        final DirectWriteSupport support = compiled(table).forWriter();
-        final Builder builder = new Builder(new LocalOutputFile(staging), support);
+        this.table = compiled(table);
+        this.transcoder = this.table.transcoder();
+        final ParquetProperties.Builder props = ParquetProperties.builder()
+                // Per-page and per-chunk size histograms (Parquet 1.14's SizeStatistics): a cost on every value (3 % of
+                // the sink, JFR) for what query planners of this lake's size do not use; min/max statistics stay.
+                .withSizeStatisticsEnabled(false);
         if (!Boolean.getBoolean("bench.dictionaryEverywhere")) {
-            for (final String column : changingEverySample(support.parquetSchema())) {
-                builder.withDictionaryEncoding(column, false);
+            for (final String column : changingEverySample(this.table.parquetSchema())) {
+                props.withDictionaryEncoding(column, false);
             }
         }
-        this.writer = builder
-                .withConf(new PlainParquetConfiguration())
-                .withCompressionCodec(codec)
-                .withCodecFactory(LakeCodecs.INSTANCE)
-                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
-                .build();
+        this.file = new ColumnFile(new LocalOutputFile(staging), this.table.parquetSchema(), this.table.metadata(),
+                props.build(), LakeCodecs.INSTANCE.getCompressor(codec), rowGroupBytes);
     }
 
     void write(final IndexedRecord r) throws IOException {
-        writer.write(r);
+        table.write(file.records(), r);
+        file.endRecord();
     }
 
     /** Writes the row of a payload the table's {@link Transcoder#check} passed. */
     void write(final byte[] payload, final int offset, final int length) throws IOException {
-        writer.write(cursor.reset(payload, offset, length));
+        transcoder.write(cursor.reset(payload, offset, length), file.columns());
+        file.endRow();
     }
 
     long bytes() {
-        return writer.getDataSize();
+        return file.dataSize();
+    }
+
+    int rowGroups() {
+        return file.rowGroups();
     }
 
     void close() throws IOException {
-        writer.close();
+        file.close();
     }
 
     void discard() {
         try {
-            writer.close();
+            file.abort();
         } catch (final IOException | RuntimeException e) {
             // being thrown away
         }

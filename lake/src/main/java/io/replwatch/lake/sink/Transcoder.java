@@ -4,19 +4,23 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnWriter;
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 /**
  * Avro binary written with the table's own schema, straight to Parquet: no record, no boxed value and no string is
  * made in between. Compiled once per table from the Avro schema and parquet-avro's conversion of it (the same
- * Parquet schema {@link DirectWriteSupport} writes), so a row transcoded here reads back exactly as the same row
+ * Parquet schema {@link TableWriter} writes), so a row transcoded here reads back exactly as the same row
  * decoded and written as a record.
  *
  * <p>Two passes over a payload. {@link #check} walks all of it first: every length, union branch, enum symbol and
@@ -129,16 +133,37 @@ final class Transcoder {
         }
     }
 
-    /** One value of a type: written to Parquet, or only checked. */
+    /**
+     * One value of a type, present: written to its columns (the first value of each at repetition level {@code r}),
+     * or only checked.
+     */
     private abstract static class Node {
-        abstract void write(Cursor in, RecordConsumer rc);
+        abstract void write(Cursor in, ColumnWriter[] cols, int r);
 
         abstract void skip(Cursor in);
     }
 
-    private record Field(String name, int index, int nullIndex, Node value) {
+    /**
+     * A field of a record. Absent (the null branch of a nullable field), each of its {@code leaves} (column positions)
+     * gets a null at its parent's definition level {@code parentDef}.
+     */
+    private record Field(String name, int nullIndex, Node value, int[] leaves, int parentDef) {
         boolean nullable() {
             return nullIndex >= 0;
+        }
+
+        void write(final Cursor in, final ColumnWriter[] cols, final int r) {
+            if (nullIndex >= 0 && in.readInt() == nullIndex) {
+                nulls(cols, leaves, r, parentDef);
+            } else {
+                value.write(in, cols, r);
+            }
+        }
+    }
+
+    private static void nulls(final ColumnWriter[] cols, final int[] leaves, final int r, final int d) {
+        for (final int leaf : leaves) {
+            cols[leaf].writeNull(r, d);
         }
     }
 
@@ -149,13 +174,15 @@ final class Transcoder {
     private final int timePos;
 
     /**
+     * @param parquet the table's Parquet schema (parquet-avro's conversion of {@code avro}); column positions are
+     *                those of {@link MessageType#getColumns()}
      * @param clusterField the root field holding the cluster (a string)
      * @param timeField the root field that picks the date partition (a long)
      */
-    Transcoder(final Schema avro, final GroupType parquet, final String clusterField, final String timeField) {
+    Transcoder(final Schema avro, final MessageType parquet, final String clusterField, final String timeField) {
         this.schemaName = avro.getFullName();
         this.fingerprint = fingerprint(avro);
-        this.root = fields(avro, parquet);
+        this.root = new Compiler(parquet).fields(avro, parquet, new String[0], 0, 0);
         this.clusterPos = avro.getField(clusterField).pos();
         this.timePos = avro.getField(timeField).pos();
         if (root[clusterPos].nullable() || avro.getField(clusterField).schema().getType() != Schema.Type.STRING) {
@@ -200,21 +227,14 @@ final class Transcoder {
         return new Key(cluster, time);
     }
 
-    /** Writes one row from a payload {@link #check} passed. */
-    void write(final Cursor in, final RecordConsumer rc) {
-        rc.startMessage();
-        writeFields(root, in, rc);
-        rc.endMessage();
-    }
-
-    private static void writeFields(final Field[] fields, final Cursor in, final RecordConsumer rc) {
-        for (final Field f : fields) {
-            if (f.nullable() && in.readInt() == f.nullIndex) {
-                continue;
-            }
-            rc.startField(f.name, f.index);
-            f.value.write(in, rc);
-            rc.endField(f.name, f.index);
+    /**
+     * Writes one row from a payload {@link #check} passed: every column of the row gets its values (or nulls) with
+     * their repetition and definition levels, as Parquet's record shredding would give them. The caller ends the
+     * record ({@code ColumnWriteStore.endRecord}).
+     */
+    void write(final Cursor in, final ColumnWriter[] cols) {
+        for (final Field f : root) {
+            f.write(in, cols, 0);
         }
     }
 
@@ -226,102 +246,185 @@ final class Transcoder {
         }
     }
 
-    // ---- compiling (what DirectWriteSupport supports, the same way)
+    // ---- compiling (what TableWriter supports, the same way)
 
-    private static Field[] fields(final Schema record, final GroupType group) {
-        final List<Schema.Field> fs = record.getFields();
-        final Field[] out = new Field[fs.size()];
-        for (final Schema.Field f : fs) {
-            final int index = group.getFieldIndex(f.name());
-            final String where = record.getFullName() + "." + f.name();
-            final int nullIndex = nullIndex(f.schema(), where);
-            final Schema value = nullIndex < 0 ? f.schema() : f.schema().getTypes().get(1 - nullIndex);
-            out[f.pos()] = new Field(f.name(), index, nullIndex, node(value, group.getType(index), where));
+    /**
+     * Compiles against the Parquet schema, with Dremel's levels: {@code def} is the definition level of the group
+     * being compiled when it is present (its optional and repeated ancestors, itself included), {@code rep} its
+     * repetition level (its repeated ancestors, itself included).
+     */
+    private static final class Compiler {
+        private final List<ColumnDescriptor> descriptors;
+        private final List<String[]> columns;
+
+        Compiler(final MessageType schema) {
+            this.descriptors = schema.getColumns();
+            this.columns = descriptors.stream().map(ColumnDescriptor::getPath).toList();
         }
+
+        /** Positions of the columns under {@code path}. */
+        int[] leaves(final String[] path) {
+            final List<Integer> out = new ArrayList<>();
+            for (int i = 0; i < columns.size(); i++) {
+                final String[] c = columns.get(i);
+                if (c.length >= path.length && Arrays.equals(c, 0, path.length, path, 0, path.length)) {
+                    out.add(i);
+                }
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException("no column under " + String.join(".", path));
+            }
+            return out.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        /** The column at {@code path}, whose levels must be the ones the compiler counted. */
+        int leaf(final String[] path, final int def, final int rep) {
+            final int[] l = leaves(path);
+            if (l.length != 1 || columns.get(l[0]).length != path.length) {
+                throw new IllegalArgumentException(String.join(".", path) + " is not a column");
+            }
+            final ColumnDescriptor c = descriptors.get(l[0]);
+            if (c.getMaxDefinitionLevel() != def || c.getMaxRepetitionLevel() != rep) {
+                throw new IllegalStateException(String.join(".", path) + ": levels " + def + "/" + rep
+                        + " counted, the schema's are " + c.getMaxDefinitionLevel() + "/" + c.getMaxRepetitionLevel());
+            }
+            return l[0];
+        }
+
+        Field[] fields(final Schema record, final GroupType group, final String[] path, final int def, final int rep) {
+            final List<Schema.Field> fs = record.getFields();
+            final Field[] out = new Field[fs.size()];
+            for (final Schema.Field f : fs) {
+                final Type type = group.getType(group.getFieldIndex(f.name()));
+                final String where = record.getFullName() + "." + f.name();
+                final int nullIndex = nullIndex(f.schema(), where);
+                if ((nullIndex >= 0) != type.isRepetition(Type.Repetition.OPTIONAL)) {
+                    throw new IllegalArgumentException(where + ": nullable in Avro exactly when optional in Parquet");
+                }
+                final Schema value = nullIndex < 0 ? f.schema() : f.schema().getTypes().get(1 - nullIndex);
+                final String[] at = append(path, type.getName());
+                out[f.pos()] = new Field(f.name(), nullIndex, value(value, type, at, level(type, def), rep, where),
+                        leaves(at), def);
+            }
+            return out;
+        }
+
+        /** A present value of {@code type}, whose own definition level is {@code def}. */
+        private Node value(final Schema s, final Type type, final String[] path, final int def, final int rep,
+                          final String where) {
+            final var logical = s.getLogicalType();
+            if (logical != null && !(logical instanceof LogicalTypes.TimestampMillis)) {
+                throw new IllegalArgumentException(where + ": logical type " + logical.getName() + " is not supported");
+            }
+            switch (s.getType()) {
+                case RECORD: {
+                    final Field[] fields = fields(s, type.asGroupType(), path, def, rep);
+                    return new Node() {
+                        @Override
+                        void write(final Cursor in, final ColumnWriter[] cols, final int r) {
+                            for (final Field f : fields) {
+                                f.write(in, cols, r);
+                            }
+                        }
+
+                        @Override
+                        void skip(final Cursor in) {
+                            skipFields(fields, in);
+                        }
+                    };
+                }
+                case ARRAY: {
+                    final Type repeated = TableWriter.listElement(s, type, where);
+                    final String[] at = append(path, repeated.getName());
+                    return repeated(leaves(path), def, rep + 1,
+                            value(s.getElementType(), repeated, at, def + 1, rep + 1, where + "[]"));
+                }
+                case MAP: {
+                    final GroupType kv = type.asGroupType().getType(0).asGroupType();
+                    final String[] at = append(path, kv.getName());
+                    final int kvDef = def + 1;
+                    final int key = leaf(append(at, kv.getType(0).getName()), kvDef, rep + 1);
+                    final Type valueType = kv.getType(1);
+                    final int valueNull = nullIndex(s.getValueType(), where + "{}");
+                    if ((valueNull >= 0) != valueType.isRepetition(Type.Repetition.OPTIONAL)) {
+                        throw new IllegalArgumentException(where + "{}: nullable in Avro exactly when optional in Parquet");
+                    }
+                    final String[] valueAt = append(at, valueType.getName());
+                    final int[] valueLeaves = leaves(valueAt);
+                    final Node value = value(valueNull < 0 ? s.getValueType() : s.getValueType().getTypes().get(1 - valueNull),
+                            valueType, valueAt, level(valueType, kvDef), rep + 1, where + "{}");
+                    final Node entry = node((in, cols, r) -> {
+                        final int n = in.length();
+                        cols[key].write(Binary.fromReusedByteArray(in.b, in.pos, n), r, kvDef);
+                        in.pos += n;
+                        if (valueNull >= 0 && in.readInt() == valueNull) {
+                            nulls(cols, valueLeaves, r, kvDef);
+                        } else {
+                            value.write(in, cols, r);
+                        }
+                    }, in -> {
+                        STRING_SKIP.skip(in);
+                        if (valueNull < 0 || in.index(2, where + "{}") != valueNull) {
+                            value.skip(in);
+                        }
+                    });
+                    return repeated(leaves(path), def, rep + 1, entry);
+                }
+                default:
+                    return primitive(s, leaf(path, def, rep), def, where);
+            }
+        }
+    }
+
+    /** The definition level of a present value of {@code type} under a group whose own level is {@code parentDef}. */
+    private static int level(final Type type, final int parentDef) {
+        return type.isRepetition(Type.Repetition.REQUIRED) ? parentDef : parentDef + 1;
+    }
+
+    private static String[] append(final String[] path, final String name) {
+        final String[] out = Arrays.copyOf(path, path.length + 1);
+        out[path.length] = name;
         return out;
     }
 
-    private static Node node(final Schema s, final Type type, final String where) {
-        final var logical = s.getLogicalType();
-        if (logical != null && !(logical instanceof LogicalTypes.TimestampMillis)) {
-            throw new IllegalArgumentException(where + ": logical type " + logical.getName() + " is not supported");
-        }
+    /** A leaf value, written to column {@code col} at definition level {@code d} (its column's maximum). */
+    private static Node primitive(final Schema s, final int col, final int d, final String where) {
         switch (s.getType()) {
-            case RECORD: {
-                final Field[] fields = fields(s, type.asGroupType());
-                return new Node() {
-                    @Override
-                    void write(final Cursor in, final RecordConsumer rc) {
-                        rc.startGroup();
-                        writeFields(fields, in, rc);
-                        rc.endGroup();
-                    }
-
-                    @Override
-                    void skip(final Cursor in) {
-                        skipFields(fields, in);
-                    }
-                };
-            }
-            case ARRAY: {
-                final Type repeated = DirectWriteSupport.listElement(s, type, where);
-                return repeated(repeated.getName(), node(s.getElementType(), repeated, where + "[]"));
-            }
-            case MAP: {
-                final GroupType kv = type.asGroupType().getType(0).asGroupType();
-                final String keyName = kv.getType(0).getName();
-                final String valueName = kv.getType(1).getName();
-                final int valueNull = nullIndex(s.getValueType(), where + "{}");
-                final Node value = node(valueNull < 0 ? s.getValueType() : s.getValueType().getTypes().get(1 - valueNull),
-                        kv.getType(1), where + "{}");
-                final Node entry = node((in, rc) -> {
-                    rc.startGroup();
-                    rc.startField(keyName, 0);
-                    STRING.write(in, rc);
-                    rc.endField(keyName, 0);
-                    if (valueNull < 0 || in.readInt() != valueNull) {
-                        rc.startField(valueName, 1);
-                        value.write(in, rc);
-                        rc.endField(valueName, 1);
-                    }
-                    rc.endGroup();
-                }, in -> {
-                    STRING.skip(in);
-                    if (valueNull < 0 || in.index(2, where + "{}") != valueNull) {
-                        value.skip(in);
-                    }
-                });
-                return repeated(kv.getName(), entry);
-            }
             case STRING:
             case BYTES:
-                return STRING;
+                return node((in, cols, r) -> {
+                    final int n = in.length();
+                    // Reused: Parquet copies what it keeps (dictionary entries, statistics) from a reused array.
+                    cols[col].write(Binary.fromReusedByteArray(in.b, in.pos, n), r, d);
+                    in.pos += n;
+                }, STRING_SKIP);
             case ENUM: {
                 final Binary[] names = s.getEnumSymbols().stream().map(Binary::fromString).toArray(Binary[]::new);
-                return node((in, rc) -> rc.addBinary(names[in.readInt()]), in -> in.index(names.length, where + " (enum)"));
+                return node((in, cols, r) -> cols[col].write(names[in.readInt()], r, d),
+                        in -> in.index(names.length, where + " (enum)"));
             }
             case FIXED: {
                 final int size = s.getFixedSize();
-                return node((in, rc) -> {
-                    rc.addBinary(Binary.fromReusedByteArray(in.b, in.pos, size));
+                return node((in, cols, r) -> {
+                    cols[col].write(Binary.fromReusedByteArray(in.b, in.pos, size), r, d);
                     in.pos += size;
                 }, in -> in.skip(size));
             }
             case LONG:
-                return node((in, rc) -> rc.addLong(in.readLong()), Cursor::readLong);
+                return node((in, cols, r) -> cols[col].write(in.readLong(), r, d), Cursor::readLong);
             case INT:
-                return node((in, rc) -> rc.addInteger(in.readInt()), Cursor::readInt);
+                return node((in, cols, r) -> cols[col].write(in.readInt(), r, d), Cursor::readInt);
             case BOOLEAN:
                 // As Avro's own decoder reads it: 1 is true, anything else false.
-                return node((in, rc) -> rc.addBoolean(in.b[in.pos++] == 1), in -> in.skip(1));
+                return node((in, cols, r) -> cols[col].write(in.b[in.pos++] == 1, r, d), in -> in.skip(1));
             case DOUBLE:
-                return node((in, rc) -> {
-                    rc.addDouble(Double.longBitsToDouble((long) LONG_LE.get(in.b, in.pos)));
+                return node((in, cols, r) -> {
+                    cols[col].write(Double.longBitsToDouble((long) LONG_LE.get(in.b, in.pos)), r, d);
                     in.pos += 8;
                 }, in -> in.skip(8));
             case FLOAT:
-                return node((in, rc) -> {
-                    rc.addFloat(Float.intBitsToFloat((int) INT_LE.get(in.b, in.pos)));
+                return node((in, cols, r) -> {
+                    cols[col].write(Float.intBitsToFloat((int) INT_LE.get(in.b, in.pos)), r, d);
                     in.pos += 4;
                 }, in -> in.skip(4));
             default:
@@ -330,23 +433,25 @@ final class Transcoder {
     }
 
     /**
-     * An array, or a map as its entries: Avro blocks of items, a Parquet group holding one repeated field (absent when
-     * there are no items).
+     * An array, or a map as its entries: Avro blocks of items, a Parquet group (present, at definition level
+     * {@code def}) holding one repeated field at repetition level {@code itemRep}. The first item's values take the
+     * incoming repetition level, the others {@code itemRep}; no items, and each column under the group gets one null
+     * at the group's level.
      */
-    private static Node repeated(final String name, final Node item) {
-        return node((in, rc) -> {
-            rc.startGroup();
+    private static Node repeated(final int[] leaves, final int def, final int itemRep, final Node item) {
+        return node((in, cols, r) -> {
             long n = in.blockCount();
-            if (n > 0) {
-                rc.startField(name, 0);
-                for (; n > 0; n = in.blockCount()) {
-                    for (long i = 0; i < n; i++) {
-                        item.write(in, rc);
-                    }
-                }
-                rc.endField(name, 0);
+            if (n == 0) {
+                nulls(cols, leaves, r, def);
+                return;
             }
-            rc.endGroup();
+            int itemR = r;
+            for (; n > 0; n = in.blockCount()) {
+                for (long i = 0; i < n; i++) {
+                    item.write(in, cols, itemR);
+                    itemR = itemRep;
+                }
+            }
         }, in -> {
             for (long n = in.blockCount(); n > 0; n = in.blockCount()) {
                 for (long i = 0; i < n; i++) {
@@ -370,7 +475,7 @@ final class Transcoder {
     }
 
     private interface Write {
-        void write(Cursor in, RecordConsumer rc);
+        void write(Cursor in, ColumnWriter[] cols, int r);
     }
 
     private interface Skip {
@@ -380,8 +485,8 @@ final class Transcoder {
     private static Node node(final Write write, final Skip skip) {
         return new Node() {
             @Override
-            void write(final Cursor in, final RecordConsumer rc) {
-                write.write(in, rc);
+            void write(final Cursor in, final ColumnWriter[] cols, final int r) {
+                write.write(in, cols, r);
             }
 
             @Override
@@ -391,11 +496,6 @@ final class Transcoder {
         };
     }
 
-    /** Strings and bytes: a length, then as many bytes, written as they are. */
-    private static final Node STRING = node((in, rc) -> {
-        final int n = in.length();
-        // Reused: Parquet copies what it keeps (dictionary entries, statistics) from a reused array.
-        rc.addBinary(Binary.fromReusedByteArray(in.b, in.pos, n));
-        in.pos += n;
-    }, in -> in.skip(in.length()));
+    /** Strings and bytes: a length, then as many bytes. */
+    private static final Skip STRING_SKIP = in -> in.skip(in.length());
 }

@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.LogicalTypes;
@@ -12,11 +11,8 @@ import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericFixed;
 import org.apache.avro.generic.IndexedRecord;
 import org.apache.avro.util.Utf8;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroSchemaConverter;
-import org.apache.parquet.conf.ParquetConfiguration;
 import org.apache.parquet.conf.PlainParquetConfiguration;
-import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
 import org.apache.parquet.schema.GroupType;
@@ -24,21 +20,20 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 /**
- * Writes Avro records to Parquet through writers compiled once per schema: each field's position, Parquet index
- * and value writer are resolved up front, so a row costs one {@code get(pos)} and one consumer call per value.
- * parquet-avro's own AvroWriteSupport resolves unions, conversions and field names for every value; for the
- * sample schema (about 80 columns, most of them nullable) it spent most of the sink's time there.
+ * One table's rows, compiled once from its Avro schema: the Parquet schema (parquet-avro's conversion, two-level
+ * lists as its default), the footer metadata parquet-avro writes (the Avro schema under the same key, so files read
+ * back exactly as before in AvroParquetReader, DuckDB or Spark), a {@link Transcoder} for payloads of the schema
+ * itself, and writers for records of it.
  *
- * <p>The Parquet schema is parquet-avro's conversion of the Avro schema (two-level lists, as its default), and
- * the Avro schema goes into the file's metadata under the same key, so files read back exactly as before
- * (AvroParquetReader, DuckDB, Spark). Supported: records, nullable unions of one type, arrays, maps with string
- * keys, enums, strings, bytes, fixed, the primitives, and timestamp-millis longs (as {@link Instant} or long);
- * anything else is refused when the writer is built, not in the middle of a file.
- *
- * <p>A row comes as a record, or as a {@link Transcoder.Cursor} over a checked payload of the table's own schema,
- * which the {@link Transcoder} writes without a record in between.
+ * <p>Records (payloads of another schema version, decoded and resolved) go through Parquet's record shredding,
+ * compiled per field: each field's position, Parquet index and value writer are resolved up front, so a row costs one
+ * {@code get(pos)} and one consumer call per value. parquet-avro's own AvroWriteSupport resolves unions, conversions
+ * and field names for every value; for the sample schema (about 80 columns, most of them nullable) it spent most of
+ * the sink's time there. Supported: records, nullable unions of one type, arrays, maps with string keys, enums,
+ * strings, bytes, fixed, the primitives, and timestamp-millis longs (as {@link Instant} or long); anything else is
+ * refused when the table is compiled, not in the middle of a file.
  */
-final class DirectWriteSupport extends WriteSupport<Object> {
+final class TableWriter {
 
     /** Writes one non-null value of a field. */
     private interface ValueWriter {
@@ -48,79 +43,40 @@ final class DirectWriteSupport extends WriteSupport<Object> {
     private record FieldWriter(String name, int index, int pos, boolean required, ValueWriter writer) {
     }
 
-    private final Schema avro;
     private final MessageType parquet;
+    private final Map<String, String> metadata;
     private final FieldWriter[] root;
     private final Transcoder transcoder;
-    private RecordConsumer consumer;
 
-    DirectWriteSupport(final Schema avro) {
+    TableWriter(final Schema avro) {
         this(avro, null, null);
     }
 
     /** With a transcoder for payloads of {@code avro} itself, whose rows are filed by the two fields named. */
-    DirectWriteSupport(final Schema avro, final String clusterField, final String timeField) {
-        this.avro = avro;
+    TableWriter(final Schema avro, final String clusterField, final String timeField) {
         this.parquet = new AvroSchemaConverter(new PlainParquetConfiguration()).convert(avro);
+        this.metadata = Map.of("parquet.avro.schema", avro.toString(), "writer.model.name", "avro");
         this.root = fields(avro, parquet);
         this.transcoder = clusterField == null ? null : new Transcoder(avro, parquet, clusterField, timeField);
-    }
-
-    private DirectWriteSupport(final DirectWriteSupport compiled) {
-        this.avro = compiled.avro;
-        this.parquet = compiled.parquet;
-        this.root = compiled.root;
-        this.transcoder = compiled.transcoder;
     }
 
     Transcoder transcoder() {
         return transcoder;
     }
 
-    /** A support for one more writer, sharing this one's compiled field writers (a support holds its writer's consumer). */
-    DirectWriteSupport forWriter() {
-        return new DirectWriteSupport(this);
-    }
-
     MessageType parquetSchema() {
         return parquet;
     }
 
-    @Override
-    public WriteContext init(final Configuration configuration) {
-        return context();
+    /** The file's key-value metadata, as parquet-avro writes it. */
+    Map<String, String> metadata() {
+        return metadata;
     }
 
-    @Override
-    public WriteContext init(final ParquetConfiguration configuration) {
-        return context();
-    }
-
-    private WriteContext context() {
-        final Map<String, String> meta = new HashMap<>();
-        meta.put("parquet.avro.schema", avro.toString());
-        meta.put("writer.model.name", "avro");
-        return new WriteContext(parquet, meta);
-    }
-
-    @Override
-    public String getName() {
-        return "avro";
-    }
-
-    @Override
-    public void prepareForWrite(final RecordConsumer recordConsumer) {
-        this.consumer = recordConsumer;
-    }
-
-    @Override
-    public void write(final Object row) {
-        if (row instanceof Transcoder.Cursor payload) {
-            transcoder.write(payload, consumer);
-            return;
-        }
+    /** Writes one record as a row (a message) to {@code consumer}. */
+    void write(final RecordConsumer consumer, final IndexedRecord row) {
         consumer.startMessage();
-        writeFields(consumer, root, (IndexedRecord) row);
+        writeFields(consumer, root, row);
         consumer.endMessage();
     }
 

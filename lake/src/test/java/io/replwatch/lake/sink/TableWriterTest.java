@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The lake's own Parquet write path against parquet-avro's: the same rows written both ways read back (with
  * parquet-avro's reader, which also checks the file's schema and metadata) as the rows that went in.
  */
-class DirectWriteSupportTest {
+class TableWriterTest {
 
     @TempDir
     Path tmp;
@@ -252,10 +252,10 @@ class DirectWriteSupportTest {
     void unsupportedSchemasAreRefusedWhenTheWriterIsBuilt() {
         final Schema union = SchemaBuilder.record("U").fields().name("x").type().unionOf().intType().and().stringType()
                 .endUnion().noDefault().endRecord();
-        assertThatThrownBy(() -> new DirectWriteSupport(union)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new TableWriter(union)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unions");
         final Schema date = SchemaBuilder.record("D").fields().name("d").type(
                 org.apache.avro.LogicalTypes.date().addToSchema(Schema.create(Schema.Type.INT))).noDefault().endRecord();
-        assertThatThrownBy(() -> new DirectWriteSupport(date)).hasMessageContaining("logical type date");
+        assertThatThrownBy(() -> new TableWriter(date)).hasMessageContaining("logical type date");
     }
 }
