@@ -568,8 +568,17 @@ public final class Rules {
         if (!v.hasData() || v.slots() == null) {
             return Optional.empty();
         }
-        final List<NodeView.SlotView> idle = v.slots().stream().filter(s -> !s.active() && !s.temporary()).toList();
-        if (idle.isEmpty()) {
+        // Every primary's every sample: a loop that allocates nothing when no slot is idle (the common case).
+        List<NodeView.SlotView> idle = null;
+        for (final NodeView.SlotView s : v.slots()) {
+            if (!s.active() && !s.temporary()) {
+                if (idle == null) {
+                    idle = new java.util.ArrayList<>();
+                }
+                idle.add(s);
+            }
+        }
+        if (idle == null) {
             return Optional.empty();
         }
         final long retained = idle.stream().mapToLong(s -> s.retainedBytes() == null ? 0 : s.retainedBytes()).max().orElse(0);

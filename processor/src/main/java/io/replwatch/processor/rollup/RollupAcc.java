@@ -98,6 +98,43 @@ public final class RollupAcc {
         o.lagMs.forEach((k, v) -> lagMs.merge(k, v, Long::sum));
     }
 
+    /**
+     * Adds a node's closed hour into its open day, slots included: the hours of a day are merged in order, so the
+     * day's slot plugin and consumer are the last ones seen, as when every sample was folded into the day.
+     */
+    public void mergeHour(final RollupAcc hour) {
+        merge(hour);
+        hour.logical.forEach((name, h) -> {
+            final SlotAcc d = logical.computeIfAbsent(name, k -> new SlotAcc());
+            d.plugin = h.plugin;
+            if (h.consumer != null) {
+                d.consumer = h.consumer;
+            }
+            d.retainedMax = max(d.retainedMax, h.retainedMax);
+            d.lagBytesMax = max(d.lagBytesMax, h.lagBytesMax);
+            d.lagMsMax = max(d.lagMsMax, h.lagMsMax);
+        });
+    }
+
+    /**
+     * Takes out what {@code part} added (counts, sums and histograms; the maxima stay, which the later merge of the
+     * part gives back anyway). For state written before days held closed hours only: its open day also held the
+     * open hour.
+     */
+    void subtract(final RollupAcc part) {
+        samples -= part.samples;
+        ok -= part.ok;
+        walBytes -= part.walBytes;
+        conflicts -= part.conflicts;
+        subtract(walRate, part.walRate);
+        subtract(lagBytes, part.lagBytes);
+        subtract(lagMs, part.lagMs);
+    }
+
+    private static void subtract(final Map<Integer, Long> from, final Map<Integer, Long> part) {
+        part.forEach((k, v) -> from.computeIfPresent(k, (b, n) -> n > v ? n - v : null));
+    }
+
     static <T extends Comparable<T>> T max(final T a, final T b) {
         return a == null ? b : b == null ? a : a.compareTo(b) >= 0 ? a : b;
     }

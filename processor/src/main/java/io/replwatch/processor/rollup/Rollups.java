@@ -16,8 +16,8 @@ import java.util.Map;
 
 /**
  * Hourly and daily capacity rollups, one node at a time, as pure functions over the node's and cluster's state:
- * {@link #add} folds a sample (and its lag, for a standby) into the open hour and day; {@link #closeNode} hands
- * back the node's periods whose end plus grace has passed; {@link #closeCluster} the cluster's merged periods
+ * {@link #add} folds a sample (and its lag, for a standby) into the open hour; {@link #closeNode} adds each closed
+ * hour to its day and hands back the node's periods whose end plus grace has passed; {@link #closeCluster} the cluster's merged periods
  * once a minute more has passed (time for every node's next sample to close its own). A node no longer polled
  * at all closes nothing and is missing from its cluster's figures.
  */
@@ -42,34 +42,53 @@ public final class Rollups {
         add(m, s, t, lag, List.of());
     }
 
-    /** @param logical the figures of the primary's logical slots' consumers from this sample (else empty) */
+    /**
+     * Folds a sample into its node's open hour. The node's day is not touched here: each hour is added to its day when
+     * it closes ({@link #closeNode}), so a sample costs one accumulator, not two.
+     *
+     * @param logical the figures of the primary's logical slots' consumers from this sample (else empty)
+     */
     public static void add(final NodeMemory m, final ReplicationSample s, final long t, final LagRate lag,
                            final List<LagRate> logical) {
-        for (final RollupPeriod p : RollupPeriod.values()) {
-            final long start = start(p, t);
-            RollupAcc a = null;
-            for (final RollupAcc open : m.open.values()) {
-                if (open.start == start && open.period.equals(p.name())) {
-                    a = open;
-                    break;
-                }
-            }
-            if (a == null) {
-                a = RollupAcc.open(p.name(), start, end(p, start));
-                m.open.put(p.name() + "@" + start, a);
-            }
-            fold(a, m, s, t, lag);
-            if (s.getStatus() == PollStatus.OK && Boolean.FALSE.equals(s.getInRecovery()) && s.getWalLsn() != null) {
-                foldLogical(a, s, logical);
+        final long start = start(RollupPeriod.HOUR, t);
+        RollupAcc a = null;
+        for (final RollupAcc open : m.open.values()) {
+            if (open.start == start && HOUR.equals(open.period)) {
+                a = open;
+                break;
             }
         }
+        if (a == null) {
+            a = RollupAcc.open(HOUR, start, end(RollupPeriod.HOUR, start));
+            m.open.put(HOUR + "@" + start, a);
+        }
+        fold(a, m, s, t, lag);
         if (s.getStatus() == PollStatus.OK && Boolean.FALSE.equals(s.getInRecovery()) && s.getWalLsn() != null) {
+            foldLogical(a, s, logical);
             m.lastWal = s.getWalLsn();
             m.lastWalAt = t;
             m.lastTimeline = s.getTimeline();
         }
         if (s.getStandby() != null) {
             m.lastConflicts = total(s.getStandby().getConflicts());
+        }
+    }
+
+    private static final String HOUR = RollupPeriod.HOUR.name();
+    private static final String DAY = RollupPeriod.DAY.name();
+
+    /**
+     * State written before days held closed hours only (node state before V8): its open day also held every sample
+     * of the open hours in it. Takes them out, so that the hours' merge when they close counts them once.
+     */
+    public static void daysWithoutOpenHours(final NodeMemory m) {
+        for (final RollupAcc hour : m.open.values()) {
+            if (HOUR.equals(hour.period)) {
+                final RollupAcc day = m.open.get(DAY + "@" + start(RollupPeriod.DAY, hour.start));
+                if (day != null) {
+                    day.subtract(hour);
+                }
+            }
         }
     }
 
@@ -146,9 +165,31 @@ public final class Rollups {
         }
     }
 
-    /** Removes and returns the node's periods that closed by {@code t}. */
+    /**
+     * Removes and returns the node's periods that closed by {@code t}: its closed hours, in order, each first added to
+     * its day, then its closed days (a day ends with its last hour, so that hour is in it).
+     */
     public static List<RollupAcc> closeNode(final NodeMemory m, final long t, final long graceMs) {
-        final List<RollupAcc> out = new ArrayList<>();
+        List<RollupAcc> out = null;
+        for (final Iterator<RollupAcc> it = m.open.values().iterator(); it.hasNext();) {
+            final RollupAcc a = it.next();
+            if (HOUR.equals(a.period) && a.end + graceMs <= t) {
+                if (out == null) {
+                    out = new ArrayList<>();
+                }
+                out.add(a);
+                it.remove();
+            }
+        }
+        if (out == null) {
+            return List.of();
+        }
+        out.sort(java.util.Comparator.comparingLong(a -> a.start));
+        for (final RollupAcc hour : out) {
+            final long day = start(RollupPeriod.DAY, hour.start);
+            m.open.computeIfAbsent(DAY + "@" + day, k -> RollupAcc.open(DAY, day, end(RollupPeriod.DAY, day)))
+                    .mergeHour(hour);
+        }
         for (final Iterator<RollupAcc> it = m.open.values().iterator(); it.hasNext();) {
             final RollupAcc a = it.next();
             if (a.end + graceMs <= t) {

@@ -33,7 +33,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * cluster's per-sample fields ({@link ClusterState.PrimaryView}); {@link #V7} (node state) has V6's fields in a compact
  * layout: a base time (the last sample's) after the format byte and every other time as its difference from it,
  * enums by position instead of name, trend points as differences from the point before, no per-point lengths.
- * About 40 % fewer bytes per record, written on every sample (BENCHMARKS.md, issue 22). A record that starts otherwise is state
+ * About 40 % fewer bytes per record, written on every sample (BENCHMARKS.md, issue 22). {@link #V8} (node state) is
+ * V7's layout with a node's open day holding its closed hours only (each hour is added to its day when it closes);
+ * reading an earlier record takes the open hours out of their days ({@link Rollups#daysWithoutOpenHours}). A record that starts otherwise is state
  * written by an earlier version (Smile or JSON) and is read through {@link LegacyStateSerde}, so an upgrade restores
  * from existing changelogs. A field added later needs a new format byte whose reader still reads V1.
  */
@@ -46,20 +48,26 @@ public final class StateCodec {
     static final int V5 = 5;
     static final int V6 = 6;
     static final int V7 = 7;
+    static final int V8 = 8;
 
     private StateCodec() {
     }
 
     public static Serde<NodeState> nodeSerde() {
-        return serde(NodeState.class, V7, StateCodec::writeNodeCompact, StateCodec::readNode);
+        return serde(NodeState.class, V8, StateCodec::writeNodeCompact, StateCodec::readNode, n -> {
+            // Smile or JSON state, from before V1: its days held their open hours too.
+            Rollups.daysWithoutOpenHours(n.rollup);
+            return n;
+        });
     }
 
     public static Serde<ClusterState> clusterSerde() {
-        return serde(ClusterState.class, V5, StateCodec::writeCluster, StateCodec::readCluster);
+        return serde(ClusterState.class, V5, StateCodec::writeCluster, StateCodec::readCluster, c -> c);
     }
 
     private static <T> Serde<T> serde(final Class<T> type, final int version, final BiConsumer<Bin.Out, T> writer,
-                                      final java.util.function.BiFunction<Bin.In, Integer, T> reader) {
+                                      final java.util.function.BiFunction<Bin.In, Integer, T> reader,
+                                      final java.util.function.UnaryOperator<T> upgradeLegacy) {
         final Deserializer<T> legacy = new LegacyStateSerde<>(type).deserializer();
         final Serializer<T> ser = (topic, value) -> value == null ? null : encode(value, version, writer);
         final Deserializer<T> de = (topic, data) -> {
@@ -74,7 +82,8 @@ public final class StateCodec {
                 }
                 return value;
             }
-            return legacy.deserialize(topic, data);
+            final T value = legacy.deserialize(topic, data);
+            return value == null ? null : upgradeLegacy.apply(value);
         };
         return new Serde<>() {
             @Override
@@ -102,7 +111,7 @@ public final class StateCodec {
 
     // ---- node
 
-    /** The layout written since V7: V6's fields, times from the record's base time, enums by position, deltas. */
+    /** The layout written since V7 (V8 too): V6's fields, times from the record's base time, enums by position, deltas. */
     static void writeNodeCompact(final Bin.Out o, final NodeState n) {
         o.compact = true;
         o.base = n.lastSampleAt == null ? 0 : n.lastSampleAt;
@@ -110,7 +119,7 @@ public final class StateCodec {
         writeNode(o, n);
     }
 
-    /** A node record in the layout of {@code version}: V7's, or (for the tests of older records) V6's. */
+    /** A node record in the layout of {@code version}: V8's, or (for the tests of older records) V7's or V6's. */
     static byte[] encodeNode(final NodeState n, final int version) {
         return encode(n, version, version >= V7 ? StateCodec::writeNodeCompact : StateCodec::writeNode);
     }
@@ -494,6 +503,9 @@ public final class StateCodec {
                 v.slotActivePids = map(i, new HashMap<>(), Bin.In::varLong);
                 n.primaryView = v;
             }
+        }
+        if (version < V8) {
+            Rollups.daysWithoutOpenHours(n.rollup);
         }
         return n;
     }

@@ -39,6 +39,9 @@ final class LogicalSlots {
             return Published.NONE;
         }
         if (!Samples.isPrimary(s) || s.getWalLsn() == null) {
+            if (ns.logicalSlotPoints.isEmpty() && ns.slotSpill.isEmpty()) {
+                return Published.NONE; // every standby's every sample: nothing to clear
+            }
             final List<String> gone = new ArrayList<>(ns.logicalSlotPoints.keySet());
             ns.logicalSlotPoints.clear();
             ns.slotSpill.clear();

@@ -31,7 +31,7 @@ class StateCodecTest {
 
     private static <T> T roundTrip(final Serde<T> serde, final T value) {
         final byte[] bytes = serde.serializer().serialize("t", value);
-        assertThat(bytes[0]).as("format byte").isEqualTo((byte) (value instanceof NodeState ? StateCodec.V7 : StateCodec.V5));
+        assertThat(bytes[0]).as("format byte").isEqualTo((byte) (value instanceof NodeState ? StateCodec.V8 : StateCodec.V5));
         return serde.deserializer().deserialize("t", bytes);
     }
 
@@ -383,7 +383,43 @@ class StateCodecTest {
         final NodeState back = StateCodec.nodeSerde().deserializer().deserialize("t", v6);
         assertThat(tree(back)).isEqualTo(tree(n));
         assertThat(back.lagPoints).isEqualTo(n.lagPoints);
-        assertThat(StateCodec.nodeSerde().serializer().serialize("t", n)).as("V7 is written").startsWith(StateCodec.V7);
+        assertThat(StateCodec.nodeSerde().serializer().serialize("t", n)).as("V8 is written").startsWith(StateCodec.V8);
+    }
+
+    /**
+     * Until V8 a node's open day also held its open hour's samples; from V8 it holds closed hours only and each hour is
+     * added when it closes. A V7 record's day comes back without its open hour (counts, sums and histograms), so the
+     * hour is not counted twice when it closes; a V8 record's day comes back as written.
+     */
+    @Test
+    void aV7RecordsOpenDayComesBackWithoutItsOpenHour() {
+        final NodeState n = fullNode();
+        final RollupAcc hour = n.rollup.open.get("HOUR@0");
+        final RollupAcc day = rollup("DAY", 0);
+        day.end = 86_400_000;
+        day.samples = hour.samples + 100;
+        day.ok = hour.ok + 90;
+        day.walBytes = hour.walBytes + 5;
+        day.conflicts = hour.conflicts + 2;
+        day.walRate = new TreeMap<>(Map.of(0, 10L, 80, 3600L, 81, 5L));
+        day.lagBytes = new TreeMap<>(Map.of(0, 3000L, 40, 700L));
+        n.rollup.open.put("DAY@0", day);
+
+        final NodeState v8 = StateCodec.nodeSerde().deserializer().deserialize("t",
+                StateCodec.nodeSerde().serializer().serialize("t", n));
+        assertThat(v8.rollup.open.get("DAY@0").samples).isEqualTo(hour.samples + 100);
+
+        final NodeState v7 = StateCodec.nodeSerde().deserializer().deserialize("t", StateCodec.encodeNode(n, StateCodec.V7));
+        final RollupAcc back = v7.rollup.open.get("DAY@0");
+        assertThat(back.samples).isEqualTo(100);
+        assertThat(back.ok).isEqualTo(90);
+        assertThat(back.walBytes).isEqualTo(5);
+        assertThat(back.conflicts).isEqualTo(2);
+        assertThat(back.walRate).isEqualTo(Map.of(80, 10L, 81, 5L));
+        assertThat(back.lagBytes).isEqualTo(Map.of(40, 100L));
+        assertThat(back.lagMs).isEmpty();
+        assertThat(back.lagBytesMax).as("maxima stay").isEqualTo(day.lagBytesMax);
+        assertThat(v7.rollup.open.get("HOUR@0").samples).as("the hour itself is untouched").isEqualTo(hour.samples);
     }
 
     /**

@@ -146,6 +146,59 @@ class RollupsTopologyTest {
     }
 
     /**
+     * A node's day is its hours added up as each closes (a sample is folded into its hour only): over the last three
+     * hours of a day, with the standby 1 MiB behind in the first, 4 MiB in the second and caught up in the third,
+     * and a logical slot's consumer stuck only in the second, the DAY rows carry every sample once, the sums and
+     * maxima of the hours, percentiles over all three hours' samples, and the slot's worst hour.
+     */
+    @Test
+    void aDayIsItsHoursAddedUp() {
+        final long midnight = Instant.ofEpochMilli(T0).atZone(java.time.ZoneOffset.UTC).toLocalDate().plusDays(1)
+                .atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+        final long from = midnight - 3 * 3_600_000;
+        for (long t = from; t < midnight + 20_000; t += 5000) {
+            final long i = (t - from) / 5000;
+            final long lsn = 100 * MB + i * MB;
+            final int hour = (int) ((t - from) / 3_600_000);
+            final long behind = t >= midnight ? 0 : hour == 0 ? MB : hour == 1 ? 4 * MB : 0;
+            final long confirmed = hour == 1 ? lsn - 8 * MB : lsn;
+            final ReplicationSample base = Samples.primary("p", t, lsn, 1, Map.of("s1", lsn - behind));
+            send(ReplicationSample.newBuilder(base)
+                    .setSlots(List.of(io.replwatch.avro.SlotRow.newBuilder().setSlotName("cdc").setSlotType("logical")
+                            .setPlugin("pgoutput").setActive(true).setRestartLsn(confirmed)
+                            .setConfirmedFlushLsn(confirmed).build())).build());
+            send(Samples.streaming("s1", t + 1, lsn - behind));
+        }
+        final List<CapacityRollup> out = rollups.readValuesToList().stream().filter(r -> r.getNode() != null).toList();
+        for (final String node : List.of("p", "s1")) {
+            final List<CapacityRollup> hours = out.stream()
+                    .filter(r -> r.getNode().equals(node) && r.getPeriod() == RollupPeriod.HOUR).toList();
+            assertThat(hours).hasSize(3);
+            final CapacityRollup day = out.stream()
+                    .filter(r -> r.getNode().equals(node) && r.getPeriod() == RollupPeriod.DAY).findFirst().orElseThrow();
+            assertThat(day.getPeriodEnd()).isEqualTo(Instant.ofEpochMilli(midnight));
+            assertThat(day.getSamples()).isEqualTo(3 * 720).isEqualTo(hours.stream().mapToLong(CapacityRollup::getSamples).sum());
+            assertThat(day.getOkSamples()).isEqualTo(3 * 720);
+            assertThat(day.getWalBytes()).isEqualTo(hours.stream().mapToLong(CapacityRollup::getWalBytes).sum());
+        }
+        final CapacityRollup s1 = out.stream().filter(r -> r.getNode().equals("s1") && r.getPeriod() == RollupPeriod.DAY)
+                .findFirst().orElseThrow();
+        assertThat(s1.getLagBytesMax()).isEqualTo(4 * MB);
+        // 720 samples each at 0, 1 MiB and 4 MiB: the median is the 1 MiB bucket's upper bound (2^20.25), the p95 the
+        // 4 MiB bucket's, capped at the exact maximum.
+        assertThat(s1.getLagBytesP50()).isEqualTo(Math.round(Math.pow(2, 20.25)));
+        assertThat(s1.getLagBytesP95()).isEqualTo(4 * MB);
+        final CapacityRollup p = out.stream().filter(r -> r.getNode().equals("p") && r.getPeriod() == RollupPeriod.DAY)
+                .findFirst().orElseThrow();
+        assertThat(p.getWalBytes()).isEqualTo((3 * 720 - 1) * MB);
+        assertThat(p.getLogicalSlots()).singleElement().satisfies(l -> {
+            assertThat(l.getSlot()).isEqualTo("cdc");
+            assertThat(l.getPlugin()).isEqualTo("pgoutput");
+            assertThat(l.getRetainedBytesMax()).isEqualTo(8 * MB);
+        });
+    }
+
+    /**
      * Issue 16: a primary's hourly rollup keeps each logical slot: the most WAL it retained, how far its consumer
      * was behind at most (bytes and true time), and the WAL sender streaming it; the cluster's row keeps none.
      */
