@@ -59,6 +59,18 @@ final class Transcoder {
         }
 
         long readLong() {
+            // Most numbers of a sample are one byte: union branches, enum positions, short lengths, small counts.
+            if (pos < end) {
+                final int x = b[pos];
+                if (x >= 0) {
+                    pos++;
+                    return (x >>> 1) ^ -(x & 1);
+                }
+            }
+            return readLongSlow();
+        }
+
+        private long readLongSlow() {
             long n = 0;
             for (int shift = 0; shift < 64; shift += 7) {
                 if (pos >= end) {
