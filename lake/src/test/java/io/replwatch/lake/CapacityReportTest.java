@@ -155,6 +155,25 @@ class CapacityReportTest {
     }
 
     @Test
+    void readsBothLayoutsAndKeepsOnlyTheAskedClustersRows(@TempDir final Path lake) throws Exception {
+        final CapacityRollup orders = rollup(null, RollupPeriod.DAY, DAY0, 10, 1);
+        final CapacityRollup billing = CapacityRollup.newBuilder(rollup(null, RollupPeriod.DAY, DAY0, 20, 2))
+                .setCluster("billing").build();
+        final CapacityRollup ordersLater = rollup(null, RollupPeriod.DAY, DAY0.plusSeconds(86_400), 30, 3);
+        // layout: date holds every cluster in one file; the older cluster_date files hold one cluster each.
+        write(lake.resolve("rollups/date=2026-09-02/replwatch.rollups+0+5+6+ab1.parquet"), List.of(billing, ordersLater));
+        write(lake.resolve("rollups/cluster=orders/date=2026-09-01/replwatch.rollups+0+0+0.parquet"), List.of(orders));
+        write(lake.resolve("rollups/cluster=billing/date=2026-09-01/replwatch.rollups+0+1+1.parquet"), List.of(billing));
+
+        assertThat(CapacityReport.read(lake, "orders")).extracting(CapacityRollup::getWalBytes)
+                .containsExactlyInAnyOrder(10L, 30L);
+        assertThat(CapacityReport.read(lake, "billing")).extracting(CapacityRollup::getWalBytes)
+                .containsExactly(20L, 20L);
+        assertThat(CapacityReport.read(lake, null)).hasSize(4);
+        assertThat(CapacityReport.read(lake, "nobody")).isEmpty();
+    }
+
+    @Test
     void aMissingLakeIsAClearErrorExitTwo(@TempDir final Path tmp) {
         final StringWriter err = new StringWriter();
         final CommandLine cmd = new CommandLine(new CapacityCommand());

@@ -21,6 +21,19 @@ class LakeConfigTest {
         assertThat(c.tables()).containsExactly(Table.SAMPLES, Table.ROLLUPS);
         assertThat(c.output().type()).isEqualTo("local");
         assertThat(c.maxOpenFiles()).isEqualTo(64);
+        assertThat(c.layout()).isEqualTo(LakeConfig.Layout.CLUSTER_DATE);
+    }
+
+    @Test
+    void layoutDateIsOneDirectoryPerDay() {
+        final LakeConfig c = LakeConfig.parse("""
+                kafka: {bootstrap.servers: "k:9092"}
+                schema_registry: {url: "http://r"}
+                output: {type: local, path: /tmp/lake}
+                layout: date
+                """, k -> null);
+        assertThat(c.layout()).isEqualTo(LakeConfig.Layout.DATE);
+        assertThat(FileNames.dateDir("samples", Instant.parse("2026-11-26T23:59:59Z"))).isEqualTo("samples/date=2026-11-26");
     }
 
     @Test
@@ -30,7 +43,9 @@ class LakeConfigTest {
                 schema_registry: {url: "http://r"}
                 output: {type: s3, endpoint: "not a url"}
                 roll: {max_rows: 0, max_age: soon}
+                layout: by_node
                 """, k -> null)).isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("layout: must be cluster_date or date (got 'by_node')")
                 .hasMessageContaining("output.bucket: is required")
                 .hasMessageContaining("output.endpoint")
                 .hasMessageContaining("roll.max_rows")

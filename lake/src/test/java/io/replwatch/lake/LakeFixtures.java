@@ -45,18 +45,38 @@ public final class LakeFixtures {
                 .build();
     }
 
+    /**
+     * Sample {@code i} of a wide fleet polled once a second: {@code clusters} clusters of 3 nodes, every node's sample of
+     * second {@code t} before any of second {@code t + 1}, so consecutive samples belong to different clusters.
+     */
+    public static ReplicationSample fleetSample(final int i, final int clusters) {
+        final ReplicationSample base = SampleFixtures.primaryWithTwoStandbys(DAY0.toEpochMilli());
+        return ReplicationSample.newBuilder(base)
+                .setCluster("f" + (i / 3 % clusters))
+                .setNode("n" + (i % 3))
+                .setSequence(i)
+                .setSampledAt(DAY0.plusSeconds(i / (3L * clusters)))
+                .setWalLsn(1_000_000L + i * 8192L)
+                .build();
+    }
+
     public static void produce(final String bootstrap, final String registry, final int from, final int to) {
         produce(bootstrap, registry, from, to, 37);
     }
 
     public static void produce(final String bootstrap, final String registry, final int from, final int to,
                                final long stepSeconds) {
+        produce(bootstrap, registry, from, to, i -> sample(i, stepSeconds));
+    }
+
+    public static void produce(final String bootstrap, final String registry, final int from, final int to,
+                               final java.util.function.IntFunction<ReplicationSample> samples) {
         final AvroSerializer<ReplicationSample> ser = new AvroSerializer<>();
         ser.configure(Map.of("schema.registry.url", registry), false);
         try (KafkaProducer<String, ReplicationSample> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
                 "linger.ms", 5), new StringSerializer(), ser)) {
             for (int i = from; i < to; i++) {
-                final ReplicationSample s = sample(i, stepSeconds);
+                final ReplicationSample s = samples.apply(i);
                 p.send(new ProducerRecord<>(Topics.SAMPLES, s.getCluster(), s));
             }
         }

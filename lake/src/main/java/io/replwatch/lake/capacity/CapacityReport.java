@@ -91,27 +91,47 @@ public final class CapacityReport {
         return b.toString();
     }
 
-    /** Reads every rollup file of the lake (optionally of one cluster). */
+    /**
+     * Reads every rollup file of the lake (optionally only one cluster's rows), whichever layout wrote them: a
+     * {@code cluster=} directory is skipped whole when it is another cluster's; files of {@code layout: date}
+     * hold every cluster, so their rows are filtered.
+     */
     public static List<CapacityRollup> read(final Path lake, final String cluster) throws IOException {
         io.replwatch.serde.AvroTrust.init();
-        Path dir = lake.resolve("rollups");
-        if (cluster != null) {
-            dir = dir.resolve("cluster=" + java.net.URLEncoder.encode(cluster, java.nio.charset.StandardCharsets.UTF_8));
-        }
+        final Path dir = lake.resolve("rollups");
         final List<CapacityRollup> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) {
             return out;
         }
+        final String own = cluster == null ? null
+                : "cluster=" + java.net.URLEncoder.encode(cluster, java.nio.charset.StandardCharsets.UTF_8);
         final SpecificData model = new SpecificData();
         model.addLogicalTypeConversion(new TimeConversions.TimestampMillisConversion());
         final List<Path> files;
         try (Stream<Path> w = Files.walk(dir)) {
-            files = w.filter(p -> p.toString().endsWith(".parquet")).sorted().toList();
+            files = w.filter(p -> p.toString().endsWith(".parquet"))
+                    .filter(p -> own == null || !otherCluster(dir.relativize(p), own))
+                    .sorted().toList();
         }
         for (final Path f : files) {
-            ParquetRows.<CapacityRollup>read(f, model, out::add);
+            ParquetRows.<CapacityRollup>read(f, model, r -> {
+                if (cluster == null || cluster.equals(r.getCluster())) {
+                    out.add(r);
+                }
+            });
         }
         return out;
+    }
+
+    /** Whether a file's path (under the table) lies in a {@code cluster=} directory other than {@code own}. */
+    private static boolean otherCluster(final Path rel, final String own) {
+        for (final Path part : rel) {
+            final String s = part.toString();
+            if (s.startsWith("cluster=")) {
+                return !s.equals(own);
+            }
+        }
+        return false;
     }
 
     /** Builds the series: each cluster first, then its nodes. */

@@ -37,6 +37,9 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * roll: {max_rows: 1000000, max_bytes: 128MiB, max_age: 10m, max_open_files: 64}
  *                                   # a batch is published when any is reached; each open file holds a
  *                                   # Parquet row group in memory, so max_open_files bounds the heap
+ * layout: cluster_date             # <table>/cluster=<c>/date=<d>/ (default), or date: <table>/date=<d>/, one file
+ *                                   # per Kafka partition and day holding every cluster (for fleets wider than
+ *                                   # max_open_files clusters per partition)
  * compression: zstd                 # zstd, snappy, gzip, none
  * threads: 2                        # consumers in the group, each writing its own partitions (default: cores)
  * </pre>
@@ -53,8 +56,17 @@ public record LakeConfig(
         long maxBytes,
         Duration maxAge,
         int maxOpenFiles,
+        Layout layout,
         CompressionCodecName codec,
         int threads) {
+
+    /** How a table's files are partitioned into directories. */
+    public enum Layout {
+        /** {@code <table>/cluster=<cluster>/date=<YYYY-MM-DD>/}: a file per cluster and day per batch. */
+        CLUSTER_DATE,
+        /** {@code <table>/date=<YYYY-MM-DD>/}: a file per day per batch, every cluster's rows in it. */
+        DATE
+    }
 
     /** Where files go. */
     public record Output(String type, Path path, String bucket, String prefix, String region, URI endpoint,
@@ -77,7 +89,7 @@ public record LakeConfig(
 
     public static LakeConfig from(final ConfigNode root) {
         root.allowOnly(Set.of("group_id", "http_port", "http_bind", "kafka", "schema_registry", "tables", "output", "roll",
-                "compression", "threads"));
+                "layout", "compression", "threads"));
         final String group = root.string("group_id", "replwatch-lake");
         final int port = root.integer("http_port", 9191, 0, 65535);
         final String bind = OpsServer.BIND.read(root);
@@ -124,6 +136,13 @@ public record LakeConfig(
         final long maxRows = roll.integer("max_rows", 1_000_000, 1, Integer.MAX_VALUE);
         final long maxBytes = bytes(roll, "max_bytes", 128L * 1024 * 1024);
         final Duration maxAge = roll.duration("max_age", Duration.ofMinutes(10), Duration.ofMillis(100));
+        final String lay = root.string("layout", "cluster_date").toLowerCase(Locale.ROOT);
+        Layout layout = Layout.CLUSTER_DATE;
+        switch (lay) {
+            case "cluster_date" -> layout = Layout.CLUSTER_DATE;
+            case "date" -> layout = Layout.DATE;
+            default -> root.problem("layout", "must be cluster_date or date (got '" + lay + "')");
+        }
         final String comp = root.string("compression", "zstd").toLowerCase(Locale.ROOT);
         CompressionCodecName codec = CompressionCodecName.ZSTD;
         switch (comp) {
@@ -139,7 +158,7 @@ public record LakeConfig(
                 Path.of(o.string("staging", Path.of(System.getProperty("java.io.tmpdir"), "replwatch-lake-staging").toString())));
         root.throwIfProblems();
         return new LakeConfig(group, port, bind, k.kafka(), k.registry(), tables, out, maxRows, maxBytes, maxAge, maxOpen,
-                codec, threads);
+                layout, codec, threads);
     }
 
     private static long bytes(final ConfigNode n, final String key, final long dflt) {

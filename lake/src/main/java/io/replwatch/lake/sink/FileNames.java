@@ -9,8 +9,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * File layout: {@code <table>/cluster=<cluster>/date=<YYYY-MM-DD>/<topic>+<partition>+<first>+<last>+<writer>.parquet}.
- * Hive-style partitions. {@code first..last} is the range of Kafka offsets of the batch the file belongs to: all
+ * File layout: {@code <table>/cluster=<cluster>/date=<YYYY-MM-DD>/<topic>+<partition>+<first>+<last>+<writer>.parquet},
+ * or with {@code layout: date} {@code <table>/date=<YYYY-MM-DD>/<topic>+...parquet}. Hive-style partitions. {@code first..last} is the range of Kafka offsets of the batch the file belongs to: all
  * files of one Kafka partition are published together and then the offset after {@code last} is committed. A
  * file whose batch starts at or after the committed offset belongs to a batch a crash interrupted; recovery
  * deletes it and the batch is written again, so a restart neither loses nor duplicates rows. {@code writer} is a
@@ -28,6 +28,11 @@ public final class FileNames {
     public static String partitionDir(final String table, final String cluster, final Instant at) {
         return table + "/cluster=" + URLEncoder.encode(cluster, StandardCharsets.UTF_8) + "/date="
                 + at.atZone(ZoneOffset.UTC).toLocalDate();
+    }
+
+    /** The {@code layout: date} directory: every cluster's rows of the day. */
+    public static String dateDir(final String table, final Instant at) {
+        return table + "/date=" + at.atZone(ZoneOffset.UTC).toLocalDate();
     }
 
     public static String file(final String dir, final String topic, final int partition, final long first,

@@ -119,6 +119,7 @@ public final class LakeSink implements AutoCloseable {
         /** When the last poll returned, and how long after it this worker may still publish or commit. */
         private long lastPollNanos;
         private long publishBudgetNanos;
+        private long lastTooWideNanos;
 
         Worker() {
             for (final Table t : config.tables()) {
@@ -214,6 +215,9 @@ public final class LakeSink implements AutoCloseable {
                         write(r);
                         final Batch b = batches.get(tp);
                         if (b != null && full(b)) {
+                            if (b.files.size() >= config.maxOpenFiles() && b.rows < config.maxRows()) {
+                                tooWide(tp, b);
+                            }
                             flush(k, tp);
                         }
                     }
@@ -297,19 +301,39 @@ public final class LakeSink implements AutoCloseable {
         }
 
         /** A row's directory, remembered per table and cluster for the day last seen (formatting it was 3 % of a row). */
-        private String partitionDir(final Table table, final String cluster, final long timeMillis) {
+        private String partitionDir(final Table table, final String rowCluster, final long timeMillis) {
+            final boolean byDate = config.layout() == LakeConfig.Layout.DATE;
+            final String cluster = byDate ? "" : rowCluster;
             final long day = Math.floorDiv(timeMillis, 86_400_000L);
             final Map<String, DayDir> byCluster = dirs.computeIfAbsent(table, t -> new HashMap<>());
             final DayDir known = byCluster.get(cluster);
             if (known != null && known.day() == day) {
                 return known.dir();
             }
-            final String dir = FileNames.partitionDir(table.dir, cluster, Instant.ofEpochMilli(timeMillis));
+            final String dir = byDate ? FileNames.dateDir(table.dir, Instant.ofEpochMilli(timeMillis))
+                    : FileNames.partitionDir(table.dir, cluster, Instant.ofEpochMilli(timeMillis));
             if (byCluster.size() > 100_000) {
                 byCluster.clear();
             }
             byCluster.put(cluster, new DayDir(day, dir));
             return dir;
+        }
+
+        /**
+         * A batch cut short by max_open_files: more clusters (or days) on one partition than files may be open, so
+         * files of a few rows each. Counted, and said at most every ten minutes with what to change.
+         */
+        private void tooWide(final TopicPartition tp, final Batch b) {
+            Counter.builder("replwatch.lake.batches.at.max.open.files").tag("topic", tp.topic()).register(metrics).increment();
+            final long now = System.nanoTime();
+            if (lastTooWideNanos == 0 || now - lastTooWideNanos >= Duration.ofMinutes(10).toNanos()) {
+                lastTooWideNanos = now;
+                LOG.warn("{}: batch published at max_open_files ({} files after {} rows, {} per file): more clusters "
+                                + "or days on the partition than files may be open. {}", tp, b.files.size(), b.rows,
+                        b.rows / Math.max(1, b.files.size()), config.layout() == LakeConfig.Layout.CLUSTER_DATE
+                                ? "For a fleet this wide, layout: date writes one file per partition and day holding every cluster."
+                                : "Raise roll.max_open_files (backlog spanning many days).");
+            }
         }
 
         private boolean transcodable(final Table table, final Schema writerSchema) {

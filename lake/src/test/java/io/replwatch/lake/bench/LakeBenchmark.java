@@ -23,11 +23,13 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * Lake throughput on the sandbox's broker and registry: samples of a fleet (5 clusters, one sample a second, so
- * about six days) pre-produced to a 6-partition topic, then the
+ * about twelve days; or -Dbench.clusters=N clusters of 3 nodes, each polled once a second) pre-produced to a
+ * 6-partition topic, then the
  * real sink (consume, decode, write Parquet with zstd, publish, commit) from offset 0 to the end; rows/s is rows
  * over the time until every batch is committed. Then the size of the lake against the same rows as Avro binary
  * (what a Kafka record holds after its 5-byte header).
- * Run: {@code mvn -B -q -pl lake test-compile exec:exec@bench} (-Dbench.rows=1000000 -Dbench.threads=2)
+ * Run: {@code mvn -B -q -pl lake test-compile exec:exec@bench} (-Dbench.rows=1000000 -Dbench.threads=2
+ * -Dbench.clusters=0 -Dbench.layout=cluster_date)
  */
 public final class LakeBenchmark {
 
@@ -38,6 +40,12 @@ public final class LakeBenchmark {
         AvroTrust.init();
         final int rows = Integer.getInteger("bench.rows", 1_000_000);
         final int threads = Integer.getInteger("bench.threads", 2);
+        // 0: the original shape (5 clusters, one sample a second in turn, so about twelve days); N: a fleet of N
+        // clusters of 3 nodes each polled once a second (LakeFixtures.fleetSample).
+        final int clusters = Integer.getInteger("bench.clusters", 0);
+        final String layout = System.getProperty("bench.layout", "cluster_date");
+        final java.util.function.IntFunction<ReplicationSample> samples = clusters > 0
+                ? i -> LakeFixtures.fleetSample(i, clusters) : i -> LakeFixtures.sample(i, 1);
         final Path tmp = Files.createTempDirectory("lake-bench-");
         try (Sandbox sandbox = Sandbox.builder().tempDir("lake-bench-").postgres(false).start()) {
             final String bootstrap = sandbox.kafka().bootstrapServers();
@@ -46,10 +54,11 @@ public final class LakeBenchmark {
                 a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 6, (short) 1), new NewTopic(Topics.ROLLUPS, 1, (short) 1))).all().get();
             }
             long t0 = System.nanoTime();
-            LakeFixtures.produce(bootstrap, registry, 0, rows, 1);
-            System.out.printf("machine: %d cores, java %s; produced %,d samples in %.1f s%n",
+            LakeFixtures.produce(bootstrap, registry, 0, rows, samples);
+            System.out.printf("machine: %d cores, java %s; produced %,d samples (%s) in %.1f s; layout: %s%n",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rows,
-                    (System.nanoTime() - t0) / 1e9);
+                    clusters > 0 ? clusters + " clusters x 3 nodes, each polled once a second" : "5 clusters x 3 nodes",
+                    (System.nanoTime() - t0) / 1e9, layout);
             final LakeConfig cfg = LakeConfig.parse("""
                     group_id: lake-bench
                     http_port: 0
@@ -58,8 +67,9 @@ public final class LakeBenchmark {
                     tables: [samples]
                     output: {type: local, path: "%s"}
                     roll: {max_rows: 100000, max_age: 1s}
+                    layout: %s
                     threads: %d
-                    """.formatted(bootstrap, registry, tmp.resolve("lake"), threads), k -> null);
+                    """.formatted(bootstrap, registry, tmp.resolve("lake"), layout, threads), k -> null);
             final LocalStore store = new LocalStore(tmp.resolve("lake"));
             final LakeSink sink = new LakeSink(cfg, store, new SimpleMeterRegistry());
             t0 = System.nanoTime();
@@ -96,7 +106,7 @@ public final class LakeBenchmark {
             for (int i = 0; i < rows; i++) {
                 buf.reset();
                 enc = EncoderFactory.get().binaryEncoder(buf, enc);
-                writer.write(LakeFixtures.sample(i, 1), enc);
+                writer.write(samples.apply(i), enc);
                 enc.flush();
                 avro += buf.size();
             }
