@@ -21,7 +21,7 @@ class LakeConfigTest {
         assertThat(c.tables()).containsExactly(Table.SAMPLES, Table.ROLLUPS);
         assertThat(c.output().type()).isEqualTo("local");
         assertThat(c.maxOpenFiles()).isEqualTo(64);
-        assertThat(c.layout()).isEqualTo(LakeConfig.Layout.CLUSTER_DATE);
+        assertThat(c.layout()).isEqualTo(LakeConfig.Layout.AUTO);
     }
 
     @Test
@@ -45,7 +45,7 @@ class LakeConfigTest {
                 roll: {max_rows: 0, max_age: soon}
                 layout: by_node
                 """, k -> null)).isInstanceOf(InvalidConfigException.class)
-                .hasMessageContaining("layout: must be cluster_date or date (got 'by_node')")
+                .hasMessageContaining("layout: must be auto, date or cluster_date (got 'by_node')")
                 .hasMessageContaining("output.bucket: is required")
                 .hasMessageContaining("output.endpoint")
                 .hasMessageContaining("roll.max_rows")

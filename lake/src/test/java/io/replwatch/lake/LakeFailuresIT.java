@@ -115,7 +115,7 @@ class LakeFailuresIT {
                 a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 1, (short) 1),
                         new NewTopic(Topics.ROLLUPS, 1, (short) 1))).all().get();
             }
-            // Samples of several clusters: each batch has several files (one per cluster and date).
+            // Samples of several clusters, layout cluster_date: each batch has several files (one per cluster and date).
             LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 3000);
             final LakeConfig cfg = LakeConfig.parse("""
                     group_id: lake-failures-it-%s
@@ -124,6 +124,7 @@ class LakeFailuresIT {
                     schema_registry: {url: "%s"}
                     output: {type: local, path: "%s"}
                     roll: {max_rows: 400, max_age: 1s}
+                    layout: cluster_date
                     """.formatted(crash, bootstrap, sandbox.registry().url(), tmp.resolve("lake")), k -> null);
             final FlakyStore store = new FlakyStore(tmp.resolve("lake"), crash);
             final LakeSink sink = new LakeSink(cfg, store, new SimpleMeterRegistry()).start();

@@ -67,6 +67,15 @@ class LakeS3IT {
                              path_style: true, staging: "%s"}
                     roll: {max_rows: 500, max_age: 1s}
                     """.formatted(bootstrap, sandbox.registry().url(), endpoint, tmp.resolve("staging")), k -> null);
+            // A lake that already holds cluster_date files keeps that layout (layout: auto, the default): one file of
+            // an earlier writer, not one of the sink's own names, so recovery leaves it alone.
+            final String legacy = "samples/cluster=old/date=2026-01-01/exported-earlier.parquet";
+            try (S3Store s3 = new S3Store(URI.create(endpoint), "us-east-1", "lake", "replwatch", true,
+                    tmp.resolve("seed"), null)) {
+                final Path seed = tmp.resolve("seed").resolve("x.parquet");
+                java.nio.file.Files.writeString(seed, "PAR1");
+                s3.publish(seed, legacy);
+            }
             final LakeService sink = new LakeService(cfg).start();
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> sink.sink().rowsWritten() == 1500);
@@ -75,7 +84,8 @@ class LakeS3IT {
             }
             try (S3Store s3 = new S3Store(URI.create(endpoint), "us-east-1", "lake", "replwatch", true,
                     tmp.resolve("read"), null)) {
-                final List<String> keys = s3.list("samples/");
+                final List<String> keys = new java.util.ArrayList<>(s3.list("samples/"));
+                assertThat(keys.remove(legacy)).as("the earlier file is left alone").isTrue();
                 assertThat(keys).isNotEmpty().allMatch(k -> k.matches("samples/cluster=c\\d/date=\\d{4}-\\d\\d-\\d\\d/"
                         + "replwatch\\.samples\\+\\d\\+\\d+\\+\\d+\\+[0-9a-z]+\\.parquet"));
                 final Set<Long> seen = new HashSet<>();

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** {@code replwatch lake --config FILE [--check]}. */
 @Command(name = "lake", mixinStandardHelpOptions = true,
-        description = "Write samples and capacity rollups to Parquet, partitioned by cluster and date (local directory or S3).")
+        description = "Write samples and capacity rollups to Parquet, partitioned by date (or by cluster and date) in a local directory or S3.")
 public final class LakeCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, description = "YAML configuration file.")

@@ -37,9 +37,10 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * roll: {max_rows: 1000000, max_bytes: 128MiB, max_age: 10m, max_open_files: 64}
  *                                   # a batch is published when any is reached; each open file holds a
  *                                   # Parquet row group in memory, so max_open_files bounds the heap
- * layout: cluster_date             # <table>/cluster=<c>/date=<d>/ (default), or date: <table>/date=<d>/, one file
- *                                   # per Kafka partition and day holding every cluster (for fleets wider than
- *                                   # max_open_files clusters per partition)
+ * layout: auto                     # date: <table>/date=<d>/, a file per Kafka partition and day holding every
+ *                                   # cluster; cluster_date: <table>/cluster=<c>/date=<d>/, a file per cluster and
+ *                                   # day (only for fleets narrower than max_open_files clusters per partition);
+ *                                   # auto (default): cluster_date for a table that already has it, else date
  * compression: zstd                 # zstd, snappy, gzip, none
  * threads: 2                        # consumers in the group, each writing its own partitions (default: cores)
  * </pre>
@@ -62,6 +63,8 @@ public record LakeConfig(
 
     /** How a table's files are partitioned into directories. */
     public enum Layout {
+        /** {@link #CLUSTER_DATE} for a table whose lake already has files in that layout, {@link #DATE} otherwise. */
+        AUTO,
         /** {@code <table>/cluster=<cluster>/date=<YYYY-MM-DD>/}: a file per cluster and day per batch. */
         CLUSTER_DATE,
         /** {@code <table>/date=<YYYY-MM-DD>/}: a file per day per batch, every cluster's rows in it. */
@@ -136,12 +139,13 @@ public record LakeConfig(
         final long maxRows = roll.integer("max_rows", 1_000_000, 1, Integer.MAX_VALUE);
         final long maxBytes = bytes(roll, "max_bytes", 128L * 1024 * 1024);
         final Duration maxAge = roll.duration("max_age", Duration.ofMinutes(10), Duration.ofMillis(100));
-        final String lay = root.string("layout", "cluster_date").toLowerCase(Locale.ROOT);
-        Layout layout = Layout.CLUSTER_DATE;
+        final String lay = root.string("layout", "auto").toLowerCase(Locale.ROOT);
+        Layout layout = Layout.AUTO;
         switch (lay) {
+            case "auto" -> layout = Layout.AUTO;
             case "cluster_date" -> layout = Layout.CLUSTER_DATE;
             case "date" -> layout = Layout.DATE;
-            default -> root.problem("layout", "must be cluster_date or date (got '" + lay + "')");
+            default -> root.problem("layout", "must be auto, date or cluster_date (got '" + lay + "')");
         }
         final String comp = root.string("compression", "zstd").toLowerCase(Locale.ROOT);
         CompressionCodecName codec = CompressionCodecName.ZSTD;

@@ -60,6 +60,7 @@ public final class LakeSink implements AutoCloseable {
     /** Partitions whose batch has a dead letter that Kafka refused (set by the producer's callback thread). */
     private final Map<TopicPartition, Boolean> failedDeadLetters = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean running;
+    private final Map<Table, LakeConfig.Layout> layouts = new java.util.EnumMap<>(Table.class);
     private KafkaProducer<byte[], byte[]> deadLetters;
 
     /** The open files of one Kafka partition's current batch. */
@@ -84,6 +85,9 @@ public final class LakeSink implements AutoCloseable {
      * more than one core.
      */
     public LakeSink start() {
+        for (final Table t : config.tables()) {
+            layouts.put(t, layout(t));
+        }
         final Map<String, Object> p = new HashMap<>(config.kafka());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         deadLetters = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
@@ -95,6 +99,27 @@ public final class LakeSink implements AutoCloseable {
         }
         workers.forEach(w -> w.thread.start());
         return this;
+    }
+
+    /**
+     * A table's layout: as configured, or with {@code auto}, cluster_date when its lake already holds files in that
+     * layout (a lake keeps the layout it was started with; readers' globs and Hive partition keys stay one shape),
+     * date otherwise.
+     */
+    private LakeConfig.Layout layout(final Table t) {
+        if (config.layout() != LakeConfig.Layout.AUTO) {
+            return config.layout();
+        }
+        final boolean existing;
+        try {
+            existing = store.anyKeyStartingWith(t.dir + "/cluster=");
+        } catch (final IOException e) {
+            throw new IllegalStateException("Cannot list the lake at " + store.describe() + ": " + e.getMessage(), e);
+        }
+        final LakeConfig.Layout l = existing ? LakeConfig.Layout.CLUSTER_DATE : LakeConfig.Layout.DATE;
+        LOG.info("Table {}: layout {} ({})", t.dir, l == LakeConfig.Layout.DATE ? "date" : "cluster_date",
+                existing ? "the lake already has " + t.dir + "/cluster=... files" : "a file per partition and day");
+        return l;
     }
 
     private record DayDir(long day, String dir) {
@@ -302,7 +327,7 @@ public final class LakeSink implements AutoCloseable {
 
         /** A row's directory, remembered per table and cluster for the day last seen (formatting it was 3 % of a row). */
         private String partitionDir(final Table table, final String rowCluster, final long timeMillis) {
-            final boolean byDate = config.layout() == LakeConfig.Layout.DATE;
+            final boolean byDate = layouts.get(table) == LakeConfig.Layout.DATE;
             final String cluster = byDate ? "" : rowCluster;
             final long day = Math.floorDiv(timeMillis, 86_400_000L);
             final Map<String, DayDir> byCluster = dirs.computeIfAbsent(table, t -> new HashMap<>());
@@ -330,8 +355,8 @@ public final class LakeSink implements AutoCloseable {
                 lastTooWideNanos = now;
                 LOG.warn("{}: batch published at max_open_files ({} files after {} rows, {} per file): more clusters "
                                 + "or days on the partition than files may be open. {}", tp, b.files.size(), b.rows,
-                        b.rows / Math.max(1, b.files.size()), config.layout() == LakeConfig.Layout.CLUSTER_DATE
-                                ? "For a fleet this wide, layout: date writes one file per partition and day holding every cluster."
+                        b.rows / Math.max(1, b.files.size()), layouts.get(Table.ofTopic(tp.topic())) == LakeConfig.Layout.CLUSTER_DATE
+                                ? "For a fleet this wide, layout: date writes one file per partition and day holding every cluster (in a new lake: a lake keeps one layout)."
                                 : "Raise roll.max_open_files (backlog spanning many days).");
             }
         }

@@ -19,6 +19,20 @@ public interface LakeStore extends AutoCloseable {
     /** Keys under a prefix (recursively). */
     List<String> list(String prefix) throws IOException;
 
+    /**
+     * Whether any data file's key starts with {@code keyPrefix} (a plain string prefix, as S3 matches keys: {@code
+     * samples/cluster=} finds files of the cluster_date layout). The default lists the prefix's directory.
+     */
+    default boolean anyKeyStartingWith(final String keyPrefix) throws IOException {
+        final int slash = keyPrefix.lastIndexOf('/');
+        for (final String key : list(slash < 0 ? "" : keyPrefix.substring(0, slash + 1))) {
+            if (key.startsWith(keyPrefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A local directory where files are written before they are published. */
     Path staging();
 

@@ -59,6 +59,27 @@ public final class LocalStore implements LakeStore {
         return out;
     }
 
+    /** Only the directories whose names start with the prefix's last part are walked, not the whole table. */
+    @Override
+    public boolean anyKeyStartingWith(final String keyPrefix) throws IOException {
+        final int slash = keyPrefix.lastIndexOf('/');
+        final Path dir = slash < 0 ? root : root.resolve(keyPrefix.substring(0, slash));
+        final String stem = keyPrefix.substring(slash + 1);
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (Stream<Path> children = Files.list(dir)) {
+            for (final Path c : (Iterable<Path>) children.filter(p -> p.getFileName().toString().startsWith(stem))::iterator) {
+                try (Stream<Path> walk = Files.walk(c)) {
+                    if (walk.anyMatch(p -> Files.isRegularFile(p) && p.toString().endsWith(".parquet"))) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     @Override
     public Path staging() {
         return root.resolve(STAGING);

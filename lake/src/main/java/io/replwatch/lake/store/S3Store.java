@@ -99,6 +99,17 @@ public final class S3Store implements LakeStore {
         return out;
     }
 
+    @Override
+    public boolean anyKeyStartingWith(final String keyPrefix) throws IOException {
+        try {
+            // One page of at most a few keys: placeholders aside, any object under the prefix answers.
+            return s3.listObjectsV2(ListObjectsV2Request.builder().bucket(bucket).prefix(prefix + keyPrefix).maxKeys(10)
+                    .build()).contents().stream().anyMatch(o -> o.key().endsWith(".parquet"));
+        } catch (final SdkException e) {
+            throw new IOException("Cannot list " + endpoint + keyPrefix + ": " + e.getClass().getSimpleName(), e);
+        }
+    }
+
     /** Downloads a key to a local file (the capacity report reads S3 lakes through this). */
     public void download(final String key, final Path to) {
         s3.getObject(b -> b.bucket(bucket).key(prefix + key), to);
