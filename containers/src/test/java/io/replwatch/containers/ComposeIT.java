@@ -165,7 +165,7 @@ class ComposeIT {
             final String lake = compose.containerId(docker, "lake");
             final String file = await("a Parquet file of samples in the lake's volume").atMost(Duration.ofMinutes(2))
                     .pollInterval(Duration.ofSeconds(2)).until(() -> Compose.run(List.of(DockerCli.binary(), "exec", lake,
-                            "find", "/var/lib/replwatch/lake/samples", "-name",
+                            "find", "/var/lib/replwatch/lake", "-path", "*/samples/*", "-name",
                             "replwatch.samples+*.parquet")).lines().findFirst().orElse(null), f -> f != null);
             final Path local = Files.createTempDirectory("compose-lake").resolve("samples.parquet");
             Compose.run(List.of(DockerCli.binary(), "cp", lake + ":" + file, local.toString()));
