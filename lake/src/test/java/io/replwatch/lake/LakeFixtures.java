@@ -50,12 +50,17 @@ public final class LakeFixtures {
      * second {@code t} before any of second {@code t + 1}, so consecutive samples belong to different clusters.
      */
     public static ReplicationSample fleetSample(final int i, final int clusters) {
+        return fleetSample(i, clusters, 3);
+    }
+
+    /** The same with {@code nodes} nodes per cluster (the processor benchmark's fleet has 5). */
+    public static ReplicationSample fleetSample(final int i, final int clusters, final int nodes) {
         final ReplicationSample base = SampleFixtures.primaryWithTwoStandbys(DAY0.toEpochMilli());
         return ReplicationSample.newBuilder(base)
-                .setCluster("f" + (i / 3 % clusters))
-                .setNode("n" + (i % 3))
+                .setCluster("f" + (i / nodes % clusters))
+                .setNode("n" + (i % nodes))
                 .setSequence(i)
-                .setSampledAt(DAY0.plusSeconds(i / (3L * clusters)))
+                .setSampledAt(DAY0.plusSeconds(i / ((long) nodes * clusters)))
                 .setWalLsn(1_000_000L + i * 8192L)
                 .build();
     }

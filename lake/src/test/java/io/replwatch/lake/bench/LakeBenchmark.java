@@ -23,13 +23,13 @@ import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * Lake throughput on the sandbox's broker and registry: samples of a fleet (5 clusters, one sample a second, so
- * about twelve days; or -Dbench.clusters=N clusters of 3 nodes, each polled once a second) pre-produced to a
+ * about twelve days; or -Dbench.clusters=N clusters of -Dbench.nodes=5 nodes, each polled once a second) pre-produced to a
  * 6-partition topic, then the
  * real sink (consume, decode, write Parquet with zstd, publish, commit) from offset 0 to the end; rows/s is rows
  * over the time until every batch is committed. Then the size of the lake against the same rows as Avro binary
  * (what a Kafka record holds after its 5-byte header).
  * Run: {@code mvn -B -q -pl lake test-compile exec:exec@bench} (-Dbench.rows=1000000 -Dbench.threads=2
- * -Dbench.clusters=0 -Dbench.layout=cluster_date)
+ * -Dbench.clusters=0 -Dbench.nodes=5 -Dbench.layout=auto)
  */
 public final class LakeBenchmark {
 
@@ -41,11 +41,13 @@ public final class LakeBenchmark {
         final int rows = Integer.getInteger("bench.rows", 1_000_000);
         final int threads = Integer.getInteger("bench.threads", 2);
         // 0: the original shape (5 clusters, one sample a second in turn, so about twelve days); N: a fleet of N
-        // clusters of 3 nodes each polled once a second (LakeFixtures.fleetSample).
+        // clusters of bench.nodes nodes each polled once a second (LakeFixtures.fleetSample; the processor
+        // benchmark's fleet is 2,000 clusters of 5).
         final int clusters = Integer.getInteger("bench.clusters", 0);
-        final String layout = System.getProperty("bench.layout", "cluster_date");
+        final int nodes = Integer.getInteger("bench.nodes", 5);
+        final String layout = System.getProperty("bench.layout", "auto");
         final java.util.function.IntFunction<ReplicationSample> samples = clusters > 0
-                ? i -> LakeFixtures.fleetSample(i, clusters) : i -> LakeFixtures.sample(i, 1);
+                ? i -> LakeFixtures.fleetSample(i, clusters, nodes) : i -> LakeFixtures.sample(i, 1);
         final Path tmp = Files.createTempDirectory("lake-bench-");
         try (Sandbox sandbox = Sandbox.builder().tempDir("lake-bench-").postgres(false).start()) {
             final String bootstrap = sandbox.kafka().bootstrapServers();
@@ -57,7 +59,7 @@ public final class LakeBenchmark {
             LakeFixtures.produce(bootstrap, registry, 0, rows, samples);
             System.out.printf("machine: %d cores, java %s; produced %,d samples (%s) in %.1f s; layout: %s%n",
                     Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rows,
-                    clusters > 0 ? clusters + " clusters x 3 nodes, each polled once a second" : "5 clusters x 3 nodes",
+                    clusters > 0 ? clusters + " clusters x " + nodes + " nodes, each polled once a second" : "5 clusters x 3 nodes",
                     (System.nanoTime() - t0) / 1e9, layout);
             final LakeConfig cfg = LakeConfig.parse("""
                     group_id: lake-bench
