@@ -36,6 +36,18 @@ public final class LakeBenchmark {
     private LakeBenchmark() {
     }
 
+    /** This JVM's CPU time: the sink's threads (the bench's own thread only sleeps and polls a counter meanwhile). */
+    private static long ownCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** CPU used so far by this JVM's child processes: the broker (and the registry, idle during a run). */
+    private static long childCpuNanos() {
+        return ProcessHandle.current().descendants()
+                .mapToLong(ph -> ph.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L)).sum();
+    }
+
     public static void main(final String[] args) throws Exception {
         AvroTrust.init();
         final int rows = Integer.getInteger("bench.rows", 1_000_000);
@@ -78,19 +90,26 @@ public final class LakeBenchmark {
             sink.start();
             long steadyFrom = -1;
             long steadyRows = 0;
+            long ownCpu = 0;
+            long childCpu = 0;
             while (sink.rowsWritten() < rows) {
                 if (steadyFrom < 0 && sink.rowsWritten() >= rows / 10) {
                     steadyFrom = System.nanoTime();
                     steadyRows = sink.rowsWritten();
+                    ownCpu = ownCpuNanos();
+                    childCpu = childCpuNanos();
                 }
                 Thread.sleep(20);
             }
             final long end = System.nanoTime();
+            ownCpu = ownCpuNanos() - ownCpu;
+            childCpu = childCpuNanos() - childCpu;
             final double secs = (end - t0) / 1e9;
             sink.close();
             if (steadyFrom > 0) {
-                System.out.printf("steady state (from the first tenth committed, start-up and group join excluded): %,.0f rows/s%n",
-                        (rows - steadyRows) / ((end - steadyFrom) / 1e9));
+                System.out.printf("steady state (from the first tenth committed, start-up and group join excluded): %,.0f rows/s;"
+                                + " CPU per row %.1f us sink + %.1f us broker%n", (rows - steadyRows) / ((end - steadyFrom) / 1e9),
+                        ownCpu / 1e3 / (rows - steadyRows), childCpu / 1e3 / (rows - steadyRows));
             }
             System.out.printf("lake sink, %d thread(s): %,d rows in %.2f s = %,.0f rows/s (consume, decode, Parquet zstd, publish, commit), %d files%n",
                     threads, rows, secs, rows / secs, sink.filesPublished());
