@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LakeLayoutIT {
 
     private static final int CLUSTERS = 120;
-    private static final int ROWS = 3 * CLUSTERS * 20; // 20 seconds of the fleet: 7,200 samples
+    private static final int ROWS = 3 * CLUSTERS * 10; // 10 seconds of the fleet: 3,600 samples
     private static Sandbox sandbox;
     private static String bootstrap;
     private static String registry;
@@ -56,10 +56,10 @@ class LakeLayoutIT {
         LakeFixtures.produce(bootstrap, registry, 0, ROWS, LakeLayoutIT::row);
     }
 
-    /** The fleet's sample {@code i}, crossing midnight halfway: the rows of the last ten seconds belong to the next day. */
+    /** The fleet's sample {@code i}, crossing midnight halfway: the rows of the last five seconds belong to the next day. */
     private static ReplicationSample row(final int i) {
         return ReplicationSample.newBuilder(LakeFixtures.fleetSample(i, CLUSTERS))
-                .setSampledAt(java.time.Instant.parse("2026-11-21T23:59:50Z").plusSeconds(i / (3L * CLUSTERS))).build();
+                .setSampledAt(java.time.Instant.parse("2026-11-21T23:59:55Z").plusSeconds(i / (3L * CLUSTERS))).build();
     }
 
     @AfterAll
