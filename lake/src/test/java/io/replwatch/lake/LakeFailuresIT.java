@@ -95,6 +95,20 @@ class LakeFailuresIT {
         }
     }
 
+    /** A sandbox (broker and registry) with one-partition samples and rollups topics. */
+    private static Sandbox sandbox(final String tempDir) throws Exception {
+        AvroTrust.init();
+        final Sandbox sandbox = Sandbox.builder().tempDir(tempDir).postgres(false).start();
+        try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", sandbox.kafka().bootstrapServers()))) {
+            a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 1, (short) 1),
+                    new NewTopic(Topics.ROLLUPS, 1, (short) 1))).all().get();
+        } catch (final Exception e) {
+            sandbox.close();
+            throw e;
+        }
+        return sandbox;
+    }
+
     @Test
     void aPublishFailureHalfwayThroughABatchWritesNoRowTwice(@TempDir final Path tmp) throws Exception {
         publishFailures(tmp, false);
@@ -107,14 +121,57 @@ class LakeFailuresIT {
         assertThat(sink.workerRestarts()).as("worker restarts").isEqualTo(3);
     }
 
-    private static LakeSink publishFailures(final Path tmp, final boolean crash) throws Exception {
-        AvroTrust.init();
-        try (Sandbox sandbox = Sandbox.builder().tempDir("lake-failures-it-").postgres(false).start()) {
+    /**
+     * A store that cannot be listed when the sink starts (layout: auto asks whether the lake has cluster_date files)
+     * fails the worker, which starts again with backoff and writes every row once the store answers: the sink does
+     * not exit.
+     */
+    @Test
+    void aStoreThatCannotBeListedAtFirstDelaysTheLayoutNotTheRows(@TempDir final Path tmp) throws Exception {
+        try (Sandbox sandbox = sandbox("lake-list-it-")) {
             final String bootstrap = sandbox.kafka().bootstrapServers();
-            try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
-                a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 1, (short) 1),
-                        new NewTopic(Topics.ROLLUPS, 1, (short) 1))).all().get();
+            LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 300);
+            final AtomicInteger refused = new AtomicInteger();
+            final LocalDelegate store = new LocalDelegate(tmp.resolve("lake")) {
+                @Override
+                public boolean anyKeyStartingWith(final String keyPrefix) throws IOException {
+                    if (refused.incrementAndGet() <= 2) {
+                        throw new IOException("injected: the store cannot be listed yet");
+                    }
+                    return local.anyKeyStartingWith(keyPrefix);
+                }
+            };
+            final LakeSink sink = new LakeSink(LakeConfig.parse("""
+                    group_id: lake-list-it
+                    http_port: 0
+                    kafka: {bootstrap.servers: "%s"}
+                    schema_registry: {url: "%s"}
+                    output: {type: local, path: "%s"}
+                    roll: {max_rows: 1000, max_age: 1s}
+                    threads: 1
+                    """.formatted(bootstrap, sandbox.registry().url(), tmp.resolve("lake")), k -> null), store,
+                    new SimpleMeterRegistry()).start();
+            try {
+                await().atMost(Duration.ofSeconds(90)).until(sink::rowsWritten, n -> n >= 300);
+            } finally {
+                sink.close();
             }
+            assertThat(refused).as("listings tried").hasValueGreaterThan(2);
+            assertThat(sink.workerRestarts()).as("worker restarts").isEqualTo(2);
+            final Set<Long> seen = new HashSet<>();
+            for (final String key : store.list("samples/")) {
+                assertThat(key).startsWith("samples/date=");
+                for (final ReplicationSample s : LakeFixtures.<ReplicationSample>read(tmp.resolve("lake").resolve(key))) {
+                    assertThat(seen.add(s.getSequence())).as("row %d once", s.getSequence()).isTrue();
+                }
+            }
+            assertThat(seen).hasSize(300);
+        }
+    }
+
+    private static LakeSink publishFailures(final Path tmp, final boolean crash) throws Exception {
+        try (Sandbox sandbox = sandbox("lake-failures-it-")) {
+            final String bootstrap = sandbox.kafka().bootstrapServers();
             // Samples of several clusters, layout cluster_date: each batch has several files (one per cluster and date).
             LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 3000);
             final LakeConfig cfg = LakeConfig.parse("""
@@ -212,13 +269,8 @@ class LakeFailuresIT {
      */
     @Test
     void aWorkerThatLostItsPartitionMidPublishTakesBackOnlyItsOwnFiles(@TempDir final Path tmp) throws Exception {
-        AvroTrust.init();
-        try (Sandbox sandbox = Sandbox.builder().tempDir("lake-fence-it-").postgres(false).start()) {
+        try (Sandbox sandbox = sandbox("lake-fence-it-")) {
             final String bootstrap = sandbox.kafka().bootstrapServers();
-            try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
-                a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 1, (short) 1),
-                        new NewTopic(Topics.ROLLUPS, 1, (short) 1))).all().get();
-            }
             LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 1200);
             final Path lake = tmp.resolve("lake");
             final String yaml = """

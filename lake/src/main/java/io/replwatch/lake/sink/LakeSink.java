@@ -60,7 +60,9 @@ public final class LakeSink implements AutoCloseable {
     /** Partitions whose batch has a dead letter that Kafka refused (set by the producer's callback thread). */
     private final Map<TopicPartition, Boolean> failedDeadLetters = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean running;
-    private final Map<Table, LakeConfig.Layout> layouts = new java.util.EnumMap<>(Table.class);
+    /** Each table's layout, resolved by the first worker to write to it (a store that cannot be listed yet fails
+     *  that worker, which starts again with backoff, as for any store error). */
+    private final Map<Table, LakeConfig.Layout> layouts = new java.util.concurrent.ConcurrentHashMap<>();
     private KafkaProducer<byte[], byte[]> deadLetters;
 
     /** The open files of one Kafka partition's current batch. */
@@ -85,9 +87,6 @@ public final class LakeSink implements AutoCloseable {
      * more than one core.
      */
     public LakeSink start() {
-        for (final Table t : config.tables()) {
-            layouts.put(t, layout(t));
-        }
         final Map<String, Object> p = new HashMap<>(config.kafka());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         deadLetters = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
@@ -228,32 +227,17 @@ public final class LakeSink implements AutoCloseable {
                         }
                     }
                 });
-                while (running) {
-                    rewound.clear();
-                    final var polled = k.poll(Duration.ofMillis(200));
-                    lastPollNanos = System.nanoTime();
-                    for (final ConsumerRecord<byte[], byte[]> r : polled) {
-                        final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                        if (rewound.contains(tp)) {
-                            continue; // seeked back after a failed batch: these records come again
-                        }
-                        write(r);
-                        final Batch b = batches.get(tp);
-                        if (b != null && full(b)) {
-                            if (b.files.size() >= config.maxOpenFiles() && b.rows < config.maxRows()) {
-                                tooWide(tp, b);
-                            }
-                            flush(k, tp);
-                        }
-                    }
-                    for (final TopicPartition tp : List.copyOf(batches.keySet())) {
-                        if (due(batches.get(tp))) {
-                            flush(k, tp);
-                        }
-                    }
-                }
-                for (final TopicPartition tp : List.copyOf(batches.keySet())) {
-                    flush(k, tp);
+                try {
+                    loop(k);
+                } catch (final WakeupException e) {
+                    throw e; // stopping: closing the consumer revokes the partitions, which publishes their batches
+                } catch (final RuntimeException e) {
+                    // Failing: the batches go before the consumer closes. Closing revokes the partitions, and the
+                    // revocation publishes a batch and commits past its last record, which is the one that failed
+                    // (it was never written): that record would be skipped for good.
+                    batches.values().forEach(b -> b.files.values().forEach(OpenFile::discard));
+                    batches.clear();
+                    throw e;
                 }
             } catch (final WakeupException e) {
                 return true; // stopping
@@ -266,6 +250,37 @@ public final class LakeSink implements AutoCloseable {
                 consumer = null;
             }
             return true;
+        }
+
+        /** Polls and writes until the sink stops; then publishes what is open. */
+        private void loop(final KafkaConsumer<byte[], byte[]> k) {
+            while (running) {
+                rewound.clear();
+                final var polled = k.poll(Duration.ofMillis(200));
+                lastPollNanos = System.nanoTime();
+                for (final ConsumerRecord<byte[], byte[]> r : polled) {
+                    final TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (rewound.contains(tp)) {
+                        continue; // seeked back after a failed batch: these records come again
+                    }
+                    write(r);
+                    final Batch b = batches.get(tp);
+                    if (b != null && full(b)) {
+                        if (b.files.size() >= config.maxOpenFiles() && b.rows < config.maxRows()) {
+                            tooWide(tp, b);
+                        }
+                        flush(k, tp);
+                    }
+                }
+                for (final TopicPartition tp : List.copyOf(batches.keySet())) {
+                    if (due(batches.get(tp))) {
+                        flush(k, tp);
+                    }
+                }
+            }
+            for (final TopicPartition tp : List.copyOf(batches.keySet())) {
+                flush(k, tp);
+            }
         }
 
         private void write(final ConsumerRecord<byte[], byte[]> r) {
@@ -327,7 +342,11 @@ public final class LakeSink implements AutoCloseable {
 
         /** A row's directory, remembered per table and cluster for the day last seen (formatting it was 3 % of a row). */
         private String partitionDir(final Table table, final String rowCluster, final long timeMillis) {
-            final boolean byDate = layouts.get(table) == LakeConfig.Layout.DATE;
+            LakeConfig.Layout layout = layouts.get(table);
+            if (layout == null) {
+                layout = layouts.computeIfAbsent(table, LakeSink.this::layout);
+            }
+            final boolean byDate = layout == LakeConfig.Layout.DATE;
             final String cluster = byDate ? "" : rowCluster;
             final long day = Math.floorDiv(timeMillis, 86_400_000L);
             final Map<String, DayDir> byCluster = dirs.computeIfAbsent(table, t -> new HashMap<>());
