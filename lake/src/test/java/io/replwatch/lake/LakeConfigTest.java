@@ -44,8 +44,10 @@ class LakeConfigTest {
                 output: {type: s3, endpoint: "not a url"}
                 roll: {max_rows: 0, max_age: soon}
                 layout: by_node
+                compression: lz4
                 """, k -> null)).isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("layout: must be auto, date or cluster_date (got 'by_node')")
+                .hasMessageContaining("compression: must be zstd, snappy, gzip or none (got 'lz4')")
                 .hasMessageContaining("output.bucket: is required")
                 .hasMessageContaining("output.endpoint")
                 .hasMessageContaining("roll.max_rows")

@@ -95,20 +95,6 @@ class LakeFailuresIT {
         }
     }
 
-    /** A sandbox (broker and registry) with one-partition samples and rollups topics. */
-    private static Sandbox sandbox(final String tempDir) throws Exception {
-        AvroTrust.init();
-        final Sandbox sandbox = Sandbox.builder().tempDir(tempDir).postgres(false).start();
-        try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", sandbox.kafka().bootstrapServers()))) {
-            a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 1, (short) 1),
-                    new NewTopic(Topics.ROLLUPS, 1, (short) 1))).all().get();
-        } catch (final Exception e) {
-            sandbox.close();
-            throw e;
-        }
-        return sandbox;
-    }
-
     @Test
     void aPublishFailureHalfwayThroughABatchWritesNoRowTwice(@TempDir final Path tmp) throws Exception {
         publishFailures(tmp, false);
@@ -128,7 +114,7 @@ class LakeFailuresIT {
      */
     @Test
     void aStoreThatCannotBeListedAtFirstDelaysTheLayoutNotTheRows(@TempDir final Path tmp) throws Exception {
-        try (Sandbox sandbox = sandbox("lake-list-it-")) {
+        try (Sandbox sandbox = LakeFixtures.sandbox("lake-list-it-", 1)) {
             final String bootstrap = sandbox.kafka().bootstrapServers();
             LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 300);
             final AtomicInteger refused = new AtomicInteger();
@@ -170,7 +156,7 @@ class LakeFailuresIT {
     }
 
     private static LakeSink publishFailures(final Path tmp, final boolean crash) throws Exception {
-        try (Sandbox sandbox = sandbox("lake-failures-it-")) {
+        try (Sandbox sandbox = LakeFixtures.sandbox("lake-failures-it-", 1)) {
             final String bootstrap = sandbox.kafka().bootstrapServers();
             // Samples of several clusters, layout cluster_date: each batch has several files (one per cluster and date).
             LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 3000);
@@ -269,7 +255,7 @@ class LakeFailuresIT {
      */
     @Test
     void aWorkerThatLostItsPartitionMidPublishTakesBackOnlyItsOwnFiles(@TempDir final Path tmp) throws Exception {
-        try (Sandbox sandbox = sandbox("lake-fence-it-")) {
+        try (Sandbox sandbox = LakeFixtures.sandbox("lake-fence-it-", 1)) {
             final String bootstrap = sandbox.kafka().bootstrapServers();
             LakeFixtures.produce(bootstrap, sandbox.registry().url(), 0, 1200);
             final Path lake = tmp.resolve("lake");

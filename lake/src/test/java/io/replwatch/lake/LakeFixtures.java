@@ -87,6 +87,26 @@ public final class LakeFixtures {
         }
     }
 
+    /**
+     * A sandbox (broker and registry, no PostgreSQL) with the lake's topics: {@code samplePartitions} partitions of
+     * samples, one of rollups, one of dead letters.
+     */
+    public static io.replwatch.sandbox.Sandbox sandbox(final String tempDir, final int samplePartitions) throws Exception {
+        io.replwatch.serde.AvroTrust.init();
+        final io.replwatch.sandbox.Sandbox sandbox = io.replwatch.sandbox.Sandbox.builder().tempDir(tempDir)
+                .postgres(false).start();
+        try (org.apache.kafka.clients.admin.Admin a = org.apache.kafka.clients.admin.Admin.create(
+                Map.<String, Object>of("bootstrap.servers", sandbox.kafka().bootstrapServers()))) {
+            a.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(Topics.SAMPLES, samplePartitions, (short) 1),
+                    new org.apache.kafka.clients.admin.NewTopic(Topics.ROLLUPS, 1, (short) 1),
+                    new org.apache.kafka.clients.admin.NewTopic(Topics.DEAD_LETTER, 1, (short) 1))).all().get();
+        } catch (final Exception e) {
+            sandbox.close();
+            throw e;
+        }
+        return sandbox;
+    }
+
     public static List<Path> parquetFiles(final Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();

@@ -8,7 +8,6 @@ import io.replwatch.lake.config.LakeConfig;
 import io.replwatch.sandbox.Sandbox;
 import io.replwatch.schemas.SampleFixtures;
 import io.replwatch.schemas.Topics;
-import io.replwatch.serde.AvroTrust;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -43,14 +41,9 @@ class LakeIT {
 
     @BeforeAll
     static void up() throws Exception {
-        AvroTrust.init();
-        sandbox = Sandbox.builder().tempDir("lake-it-").postgres(false).start();
+        sandbox = LakeFixtures.sandbox("lake-it-", 3);
         bootstrap = sandbox.kafka().bootstrapServers();
         registry = sandbox.registry().url();
-        try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
-            a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 3, (short) 1), new NewTopic(Topics.ROLLUPS, 1, (short) 1),
-                    new NewTopic(Topics.DEAD_LETTER, 1, (short) 1))).all().get();
-        }
     }
 
     @AfterAll

@@ -10,8 +10,6 @@ import io.replwatch.lake.sink.LakeSink;
 import io.replwatch.lake.store.LocalStore;
 import io.replwatch.sandbox.Sandbox;
 import io.replwatch.schemas.SampleFixtures;
-import io.replwatch.schemas.Topics;
-import io.replwatch.serde.AvroTrust;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -20,8 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -45,14 +41,9 @@ class LakeLayoutIT {
 
     @BeforeAll
     static void up() throws Exception {
-        AvroTrust.init();
-        sandbox = Sandbox.builder().tempDir("lake-layout-it-").postgres(false).start();
+        sandbox = LakeFixtures.sandbox("lake-layout-it-", 3);
         bootstrap = sandbox.kafka().bootstrapServers();
         registry = sandbox.registry().url();
-        try (Admin a = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
-            a.createTopics(List.of(new NewTopic(Topics.SAMPLES, 3, (short) 1), new NewTopic(Topics.ROLLUPS, 1, (short) 1),
-                    new NewTopic(Topics.DEAD_LETTER, 1, (short) 1))).all().get();
-        }
         LakeFixtures.produce(bootstrap, registry, 0, ROWS, LakeLayoutIT::row);
     }
 

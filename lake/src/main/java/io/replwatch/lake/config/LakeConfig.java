@@ -139,23 +139,11 @@ public record LakeConfig(
         final long maxRows = roll.integer("max_rows", 1_000_000, 1, Integer.MAX_VALUE);
         final long maxBytes = bytes(roll, "max_bytes", 128L * 1024 * 1024);
         final Duration maxAge = roll.duration("max_age", Duration.ofMinutes(10), Duration.ofMillis(100));
-        final String lay = root.string("layout", "auto").toLowerCase(Locale.ROOT);
-        Layout layout = Layout.AUTO;
-        switch (lay) {
-            case "auto" -> layout = Layout.AUTO;
-            case "cluster_date" -> layout = Layout.CLUSTER_DATE;
-            case "date" -> layout = Layout.DATE;
-            default -> root.problem("layout", "must be auto, date or cluster_date (got '" + lay + "')");
-        }
-        final String comp = root.string("compression", "zstd").toLowerCase(Locale.ROOT);
-        CompressionCodecName codec = CompressionCodecName.ZSTD;
-        switch (comp) {
-            case "zstd" -> codec = CompressionCodecName.ZSTD;
-            case "snappy" -> codec = CompressionCodecName.SNAPPY;
-            case "gzip" -> codec = CompressionCodecName.GZIP;
-            case "none" -> codec = CompressionCodecName.UNCOMPRESSED;
-            default -> root.problem("compression", "must be zstd, snappy, gzip or none (got '" + comp + "')");
-        }
+        final Layout layout = root.choice("layout", "auto", orderedMap("auto", Layout.AUTO, "date", Layout.DATE,
+                "cluster_date", Layout.CLUSTER_DATE));
+        final CompressionCodecName codec = root.choice("compression", "zstd", orderedMap("zstd", CompressionCodecName.ZSTD,
+                "snappy", CompressionCodecName.SNAPPY, "gzip", CompressionCodecName.GZIP,
+                "none", CompressionCodecName.UNCOMPRESSED));
         final int threads = root.integer("threads", Runtime.getRuntime().availableProcessors(), 1, 256);
         final Output out = new Output(type, path, bucket, o.string("prefix", ""), o.string("region", "us-east-1"),
                 endpoint, o.bool("path_style", false),
@@ -163,6 +151,17 @@ public record LakeConfig(
         root.throwIfProblems();
         return new LakeConfig(group, port, bind, k.kafka(), k.registry(), tables, out, maxRows, maxBytes, maxAge, maxOpen,
                 layout, codec, threads);
+    }
+
+    /** Keys and values in the order given (the order a choice's error names them). */
+    private static <T> Map<String, T> orderedMap(final Object... keysAndValues) {
+        final Map<String, T> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            @SuppressWarnings("unchecked")
+            final T v = (T) keysAndValues[i + 1];
+            m.put((String) keysAndValues[i], v);
+        }
+        return m;
     }
 
     private static long bytes(final ConfigNode n, final String key, final long dflt) {

@@ -241,6 +241,22 @@ public final class ConfigNode {
         return substitute(key, v.asText());
     }
 
+    /**
+     * One of a few words (case-insensitive), mapped to its value; anything else is a problem naming every word, in
+     * the map's order, and gives the default word's value.
+     */
+    public <T> T choice(final String key, final String dflt, final Map<String, T> words) {
+        final String v = string(key, dflt).toLowerCase(java.util.Locale.ROOT);
+        final T out = words.get(v);
+        if (out != null) {
+            return out;
+        }
+        final List<String> names = List.copyOf(words.keySet());
+        problem(key, "must be " + String.join(", ", names.subList(0, names.size() - 1)) + " or "
+                + names.get(names.size() - 1) + " (got '" + v + "')");
+        return words.get(dflt);
+    }
+
     public String requiredString(final String key) {
         final String v = string(key, null);
         if (v == null || v.isBlank()) {
